@@ -1,0 +1,286 @@
+"""The indicator catalogue: one YAML file per indicator plus a table of input variables.
+
+Definitions are data validated by pydantic; formulas are checked against the variables table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import InputError, InputErrors
+from .formula import Formula, FormulaError
+from .units import KIND_GROUPS, UNIT_KINDS, expand_kinds
+
+SECTORS: dict[str, dict[str, str]] = {
+    "education": {"pl": "Oświata", "en": "Education"},
+    "social_assistance": {"pl": "Pomoc społeczna", "en": "Social assistance"},
+    "culture": {"pl": "Kultura", "en": "Culture"},
+    "municipal_waste": {"pl": "Gospodarka odpadami", "en": "Municipal waste"},
+    "water_sewage": {"pl": "Woda i ścieki", "en": "Water and sewage"},
+    "transport_roads": {"pl": "Transport i drogi", "en": "Transport and roads"},
+    "housing": {"pl": "Mieszkalnictwo", "en": "Housing"},
+    "energy": {"pl": "Efektywność energetyczna", "en": "Energy efficiency"},
+    "health": {"pl": "Ochrona zdrowia", "en": "Health care"},
+    "administration": {"pl": "Administracja i decyzje", "en": "Administration and decisions"},
+    "context": {"pl": "Kontekst", "en": "Context"},
+}
+DIRECTIONS = {
+    "higher-better": "im więcej, tym lepiej",
+    "lower-better": "im mniej, tym lepiej",
+    "target-range": "najlepiej w przedziale docelowym",
+    "none": "bez oceny (wskaźnik kontekstowy)",
+}
+
+SLUG = r"^[a-z][a-z0-9_]{1,63}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    pl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Source(Strict):
+    """Where a variable comes from."""
+
+    type: Literal["budget", "bdl", "form", "register", "derived"]
+    report: str | None = None  # e.g. Rb-28S
+    dzial: str | None = Field(default=None, pattern=r"^\d{3}$")
+    rozdzial: str | None = Field(default=None, pattern=r"^\d{5}$")
+    paragraf: str | None = Field(default=None, pattern=r"^\d{3,4}$")
+    bdl_id: str | None = None
+    form: str | None = None
+    field: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Source":
+        if self.type == "budget" and not (self.report and (self.dzial or self.rozdzial or self.note)):
+            raise ValueError("a budget source needs the report (Rb-27S/Rb-28S) and dzial, rozdzial or a note")
+        if self.type == "form" and not (self.form and self.field):
+            raise ValueError("a form source needs form and field")
+        if self.rozdzial and self.dzial and not self.rozdzial.startswith(self.dzial):
+            raise ValueError(f"rozdział {self.rozdzial} does not belong to dział {self.dzial}")
+        return self
+
+
+class Variable(Strict):
+    name: str = Field(pattern=SLUG)
+    label: Text
+    unit: str
+    source: Source
+    description: str = ""
+    status: Literal["verified", "to-verify"] = "to-verify"
+
+
+class Change(Strict):
+    date: dt.date
+    version: str
+    change: str
+    breaks_comparability: bool = False
+
+
+class Target(Strict):
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Target":
+        if self.low >= self.high:
+            raise ValueError(f"target low {self.low} must be below high {self.high}")
+        return self
+
+
+class Indicator(Strict):
+    id: str = Field(pattern=SLUG)
+    name: Text
+    sector: str
+    kind: Literal["monitoring", "context"]
+    unit: str
+    direction: Literal["higher-better", "lower-better", "target-range", "none"]
+    target: Target | None = None
+    applies_to: list[str] = Field(min_length=1)
+    formula: str
+    variables: list[str] = Field(min_length=1)
+    sources: list[str] = Field(default_factory=list)
+    description: str
+    interpretation: str
+    caveats: list[str] = Field(default_factory=list)
+    decimals: int = Field(default=1, ge=0, le=4)
+    status: Literal["verified", "to-verify", "draft"] = "to-verify"
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
+    changelog: list[Change] = Field(min_length=1)
+
+    @field_validator("sector")
+    @classmethod
+    def _sector(cls, v: str) -> str:
+        if v not in SECTORS:
+            raise ValueError(f"unknown sector {v!r}; known: {', '.join(SECTORS)}")
+        return v
+
+    @field_validator("applies_to")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        unknown = [k for k in v if k not in UNIT_KINDS and k not in KIND_GROUPS]
+        if unknown:
+            raise ValueError(f"unknown unit kinds {unknown}; known: {', '.join([*UNIT_KINDS, *KIND_GROUPS])}")
+        return expand_kinds(v)
+
+    @field_validator("formula")
+    @classmethod
+    def _formula(cls, v: str) -> str:
+        Formula.parse(v)  # raises FormulaError (a ValueError) with the reason
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Indicator":
+        used = Formula.parse(self.formula).variables
+        if used != set(self.variables):
+            raise ValueError(
+                f"variables {sorted(self.variables)} differ from those the formula uses {sorted(used)}"
+            )
+        if (self.direction == "target-range") != (self.target is not None):
+            raise ValueError("direction target-range needs a target {low, high}, and only it may have one")
+        if self.kind == "context" and self.direction != "none":
+            raise ValueError("context indicators are not rated: direction must be none")
+        if self.kind == "monitoring" and self.direction == "none":
+            raise ValueError("monitoring indicators need a direction")
+        if self.changelog[-1].version != self.version:
+            raise ValueError(f"version {self.version} differs from the last change log entry {self.changelog[-1].version}")
+        return self
+
+    @property
+    def parsed(self) -> Formula:
+        return Formula.parse(self.formula)
+
+
+class Catalogue:
+    """Validated indicators and variables, with a content hash for manifests."""
+
+    def __init__(self, indicators: list[Indicator], variables: list[Variable], digest: str):
+        self.indicators = {i.id: i for i in indicators}
+        self.variables = {v.name: v for v in variables}
+        self.digest = digest
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def by_sector(self) -> dict[str, list[Indicator]]:
+        out: dict[str, list[Indicator]] = {s: [] for s in SECTORS}
+        for ind in self.indicators.values():
+            out[ind.sector].append(ind)
+        return {s: v for s, v in out.items() if v}
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "digest": self.digest,
+                "indicators": [i.model_dump(mode="json") for i in self.indicators.values()],
+                "variables": [v.model_dump(mode="json") for v in self.variables.values()],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+
+    def problems(self) -> list[str]:
+        """Warnings that do not stop a build: unused variables, unverified entries."""
+        used = {v for i in self.indicators.values() for v in i.variables}
+        out = [f"variable {n!r} is not used by any indicator" for n in self.variables if n not in used]
+        return out
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path, where) from None
+
+
+def _validation_errors(exc: ValidationError, path: Path, prefix: str = "") -> list[InputError]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(InputError(msg, path, f"{prefix}{loc}"))
+    return out
+
+
+def load_catalogue(folder: Path) -> Catalogue:
+    """Read `variables.yml` and `indicators/*.yml`, validate each and all together.
+
+    Every problem is collected and raised at once as :class:`InputErrors`."""
+    folder = Path(folder)
+    errors: list[InputError] = []
+    digest = hashlib.sha256()
+
+    var_path = folder / "variables.yml"
+    raw_vars = _read_yaml(var_path)
+    digest.update(var_path.read_bytes())
+    variables: list[Variable] = []
+    if not isinstance(raw_vars, dict) or not isinstance(raw_vars.get("variables"), list):
+        raise InputError("expected a mapping with a list under 'variables'", var_path)
+    seen_vars: set[str] = set()
+    for n, item in enumerate(raw_vars["variables"]):
+        try:
+            var = Variable.model_validate(item)
+        except ValidationError as exc:
+            errors += _validation_errors(exc, var_path, f"variables[{n}].")
+            continue
+        if var.name in seen_vars:
+            errors.append(InputError(f"duplicate variable {var.name!r}", var_path, f"variables[{n}].name"))
+        seen_vars.add(var.name)
+        variables.append(var)
+
+    indicators: list[Indicator] = []
+    files = sorted((folder / "indicators").glob("*.yml"))
+    if not files:
+        errors.append(InputError("no indicator definitions (*.yml) found", folder / "indicators"))
+    seen: dict[str, Path] = {}
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        raw = _read_yaml(path)
+        if not isinstance(raw, dict):
+            errors.append(InputError("expected a mapping of fields", path))
+            continue
+        try:
+            ind = Indicator.model_validate(raw)
+        except ValidationError as exc:
+            errors += _validation_errors(exc, path)
+            continue
+        except FormulaError as exc:
+            errors.append(InputError(exc.problem, path, "formula"))
+            continue
+        if ind.id in seen:
+            errors.append(InputError(f"duplicate indicator id {ind.id!r} (also in {seen[ind.id].name})", path, "id"))
+            continue
+        if path.stem != ind.id:
+            errors.append(InputError(f"file name must be the indicator id: {ind.id}.yml", path, "id"))
+        seen[ind.id] = path
+        unknown = sorted(set(ind.variables) - seen_vars)
+        if unknown:
+            errors.append(
+                InputError(f"unknown variable(s) {unknown}: add them to {var_path.name} first", path, "formula")
+            )
+        indicators.append(ind)
+    if errors:
+        raise InputErrors(errors)
+    return Catalogue(indicators, variables, digest.hexdigest()[:16])

@@ -1,0 +1,218 @@
+"""Indicator formulas: arithmetic over variable names plus a few named functions.
+
+A formula is parsed with :mod:`ast` and checked against a whitelist; user text is never passed to
+``eval``. Evaluation is vectorised over a wide frame indexed by (unit, year) with one column per
+variable. A value that cannot be computed is missing (NaN) together with a reason code:
+
+* ``missing:<variable>`` – an input value is absent,
+* ``zero-division:<expression>`` – the denominator is zero,
+* ``no-previous-year:<k>`` – ``lag`` needs a year the data do not have.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Term:
+    """Values of a sub-expression and, where missing, why."""
+
+    values: pd.Series
+    reason: pd.Series
+
+    def with_reason(self, other: "Term") -> pd.Series:
+        return self.reason.where(self.reason.notna(), other.reason)
+
+
+class FormulaError(InputError):
+    """A formula that is not allowed or not well formed."""
+
+
+def _divide(num: Term, den: Term, label: str) -> Term:
+    reason = num.with_reason(den)
+    zero = (den.values == 0) & reason.isna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = num.values / den.values.where(den.values != 0)
+    reason = reason.where(~zero, f"zero-division:{label}")
+    return Term(values.where(reason.isna()), reason)
+
+
+def _scaled_ratio(scale: float) -> Callable[..., Term]:
+    def fn(num: Term, den: Term, *, label: str, **_: object) -> Term:
+        t = _divide(num, den, label)
+        return Term(t.values * scale, t.reason)
+
+    return fn
+
+
+def _lag(x: Term, k: int = 1, **_: object) -> Term:
+    idx = x.values.index
+    units = idx.get_level_values(0)
+    years = idx.get_level_values(1)
+    shifted = pd.MultiIndex.from_arrays([units, years + k], names=idx.names)
+    values = pd.Series(x.values.to_numpy(), index=shifted).reindex(idx)
+    reason = pd.Series(x.reason.to_numpy(), index=shifted).reindex(idx)
+    absent = ~pd.MultiIndex.from_arrays([units, years - k]).isin(idx)
+    reason = reason.where(~absent, f"no-previous-year:{k}")
+    reason = pd.Series(reason.to_numpy(), index=idx)
+    return Term(pd.Series(values.to_numpy(), index=idx), reason)
+
+
+def _change(x: Term, k: int = 1, **_: object) -> Term:
+    prev = _lag(x, k)
+    reason = x.with_reason(prev)
+    return Term((x.values - prev.values).where(reason.isna()), reason)
+
+
+def _pct_change(x: Term, k: int = 1, *, label: str, **_: object) -> Term:
+    prev = _lag(x, k)
+    diff = _change(x, k)
+    t = _divide(diff, prev, label)
+    return Term(t.values * 100.0, t.reason)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function formulas may call: its arity, meaning and implementation."""
+
+    name: str
+    args: tuple[str, ...]
+    optional_int: str | None
+    doc: str
+    impl: Callable[..., Term]
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in [
+        Function("ratio", ("a", "b"), None, "a / b", _scaled_ratio(1.0)),
+        Function("per_capita", ("x", "population"), None, "x / population", _scaled_ratio(1.0)),
+        Function("per_1000", ("x", "population"), None, "1000 · x / population", _scaled_ratio(1e3)),
+        Function("per_10k", ("x", "population"), None, "10 000 · x / population", _scaled_ratio(1e4)),
+        Function("share", ("part", "whole"), None, "100 · part / whole (per cent)", _scaled_ratio(100.0)),
+        Function("lag", ("x",), "k", "x in year t − k (k = 1 if omitted)", _lag),
+        Function("change", ("x",), "k", "x(t) − x(t − k)", _change),
+        Function("pct_change", ("x",), "k", "100 · (x(t) − x(t − k)) / x(t − k)", _pct_change),
+    ]
+}
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed, whitelisted formula."""
+
+    source: str
+    tree: ast.Expression
+    variables: frozenset[str]
+    functions: frozenset[str]
+
+    @classmethod
+    def parse(cls, text: str) -> "Formula":
+        if not isinstance(text, str) or not text.strip():
+            raise FormulaError("formula is empty")
+        if len(text) > MAX_LENGTH:
+            raise FormulaError(f"formula longer than {MAX_LENGTH} characters")
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError as exc:
+            raise FormulaError(f"formula {text!r} is not a valid expression: {exc.msg}") from None
+        variables: set[str] = set()
+        functions: set[str] = set()
+        _check(tree.body, text, variables, functions)
+        return cls(text.strip(), tree, frozenset(variables), frozenset(functions))
+
+    def evaluate(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """Values and reason codes for every row of `frame` (index: unit, year)."""
+        missing = self.variables - set(frame.columns)
+        if missing:
+            raise FormulaError(f"formula {self.source!r}: no data column for {sorted(missing)}")
+        term = _evaluate(self.tree.body, frame)
+        values = term.values.astype(float)
+        bad = ~np.isfinite(values) & term.reason.isna()
+        reason = term.reason.where(~bad, "not-finite")
+        return values.where(reason.isna()), reason
+
+
+def _check(node: ast.AST, text: str, variables: set[str], functions: set[str]) -> None:
+    def reject(what: str) -> FormulaError:
+        allowed = ", ".join(sorted(FUNCTIONS))
+        return FormulaError(
+            f"formula {text!r}: {what} is not allowed (allowed: numbers, variable names, + - * /, "
+            f"parentheses and the functions {allowed})"
+        )
+
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINOPS:
+            raise reject(f"operator {type(node.op).__name__}")
+        _check(node.left, text, variables, functions)
+        _check(node.right, text, variables, functions)
+    elif isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise reject(f"operator {type(node.op).__name__}")
+        _check(node.operand, text, variables, functions)
+    elif isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise reject(f"constant {node.value!r}")
+    elif isinstance(node, ast.Name):
+        if node.id.startswith("_") or node.id in FUNCTIONS:
+            raise reject(f"name {node.id!r}")
+        variables.add(node.id)
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            raise reject("calling anything but a named function")
+        fn = FUNCTIONS.get(node.func.id)
+        if fn is None:
+            raise reject(f"function {node.func.id!r}")
+        if node.keywords:
+            raise reject("keyword arguments")
+        n = len(node.args)
+        if n != len(fn.args) and not (fn.optional_int and n == len(fn.args) + 1):
+            raise FormulaError(f"formula {text!r}: {fn.name} takes arguments ({', '.join(fn.args)}"
+                               f"{', ' + fn.optional_int if fn.optional_int else ''}), got {n}")
+        if n > len(fn.args):
+            k = node.args[-1]
+            if not (isinstance(k, ast.Constant) and type(k.value) is int and 1 <= k.value <= 20):
+                raise FormulaError(f"formula {text!r}: {fn.optional_int} of {fn.name} must be a whole number 1-20")
+        functions.add(fn.name)
+        for arg in node.args[: len(fn.args)]:
+            _check(arg, text, variables, functions)
+    else:
+        raise reject(type(node).__name__)
+
+
+def _evaluate(node: ast.AST, frame: pd.DataFrame) -> Term:
+    if isinstance(node, ast.Name):
+        values = frame[node.id].astype(float)
+        reason = pd.Series(None, index=frame.index, dtype=object).where(values.notna(), f"missing:{node.id}")
+        return Term(values, reason)
+    if isinstance(node, ast.Constant):
+        return Term(pd.Series(float(node.value), index=frame.index), pd.Series(None, index=frame.index, dtype=object))
+    if isinstance(node, ast.UnaryOp):
+        t = _evaluate(node.operand, frame)
+        return Term(-t.values if isinstance(node.op, ast.USub) else t.values, t.reason)
+    if isinstance(node, ast.BinOp):
+        a, b = _evaluate(node.left, frame), _evaluate(node.right, frame)
+        if isinstance(node.op, ast.Div):
+            return _divide(a, b, ast.unparse(node.right))
+        op = {ast.Add: pd.Series.add, ast.Sub: pd.Series.sub, ast.Mult: pd.Series.mul}[type(node.op)]
+        reason = a.with_reason(b)
+        return Term(op(a.values, b.values).where(reason.isna()), reason)
+    if isinstance(node, ast.Call):
+        fn = FUNCTIONS[node.func.id]
+        args = [_evaluate(a, frame) for a in node.args[: len(fn.args)]]
+        extra = [a.value for a in node.args[len(fn.args):]]
+        label = ast.unparse(node.args[1]) if len(fn.args) > 1 else ast.unparse(node.args[0])
+        return fn.impl(*args, *extra, label=label)
+    raise FormulaError(f"cannot evaluate {ast.unparse(node)!r}")  # unreachable after _check

@@ -1,0 +1,67 @@
+"""Kinds of local government units and their TERYT codes."""
+
+from __future__ import annotations
+
+import re
+
+UNIT_KINDS: dict[str, str] = {
+    "gmina_urban": "gmina miejska",
+    "gmina_rural": "gmina wiejska",
+    "gmina_urban_rural": "gmina miejsko-wiejska",
+    "city_powiat": "miasto na prawach powiatu",
+    "powiat": "powiat",
+}
+# Shorthands usable in `applies_to`: cities with powiat rights carry both gmina and powiat tasks.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "all_gminas": ("gmina_urban", "gmina_rural", "gmina_urban_rural", "city_powiat"),
+    "all_powiats": ("powiat", "city_powiat"),
+    "all": tuple(UNIT_KINDS),
+}
+RODZ_TO_KIND = {"1": "gmina_urban", "2": "gmina_rural", "3": "gmina_urban_rural"}
+
+GMINA_CODE = re.compile(r"^\d{6}[123]$")
+POWIAT_CODE = re.compile(r"^\d{4}$")
+
+POPULATION_CLASSES: list[tuple[str, float]] = [
+    ("<5 tys.", 5_000),
+    ("5–10 tys.", 10_000),
+    ("10–20 tys.", 20_000),
+    ("20–50 tys.", 50_000),
+    ("50–100 tys.", 100_000),
+    ("100–300 tys.", 300_000),
+    ("≥300 tys.", float("inf")),
+]
+
+
+def expand_kinds(kinds: list[str]) -> list[str]:
+    """Unit kinds with shorthands (`all_gminas`, `all_powiats`, `all`) expanded, order kept."""
+    out: list[str] = []
+    for k in kinds:
+        for kind in KIND_GROUPS.get(k, (k,)):
+            if kind not in out:
+                out.append(kind)
+    return out
+
+
+def check_code(code: object) -> str:
+    """A TERYT code as a string: 7 digits (gmina: WWPPGGR) or 4 digits (powiat: WWPP).
+
+    Raises ValueError for numbers (leading zeros are lost) and malformed strings."""
+    if not isinstance(code, str):
+        raise ValueError(
+            f"unit code {code!r} is a {type(code).__name__}; write TERYT codes as quoted strings "
+            f"(e.g. '0201011'), numbers lose leading zeros"
+        )
+    if not (GMINA_CODE.match(code) or POWIAT_CODE.match(code)):
+        raise ValueError(
+            f"unit code {code!r} is not a TERYT code: 7 digits WWPPGGR for a gmina (R = 1, 2 or 3) "
+            f"or 4 digits WWPP for a powiat"
+        )
+    return code
+
+
+def population_class(population: float) -> str:
+    for label, upper in POPULATION_CLASSES:
+        if population < upper:
+            return label
+    return POPULATION_CLASSES[-1][0]
