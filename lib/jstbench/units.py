@@ -22,15 +22,17 @@ RODZ_TO_KIND = {"1": "gmina_urban", "2": "gmina_rural", "3": "gmina_urban_rural"
 GMINA_CODE = re.compile(r"^\d{6}[123]$")
 POWIAT_CODE = re.compile(r"^\d{4}$")
 
-POPULATION_CLASSES: list[tuple[str, float]] = [
-    ("<5 tys.", 5_000),
-    ("5–10 tys.", 10_000),
-    ("10–20 tys.", 20_000),
-    ("20–50 tys.", 50_000),
-    ("50–100 tys.", 100_000),
-    ("100–300 tys.", 300_000),
-    ("≥300 tys.", float("inf")),
+# (slug, label, upper bound of population)
+POPULATION_CLASSES: list[tuple[str, str, float]] = [
+    ("lt5k", "poniżej 5 tys.", 5_000),
+    ("5-10k", "5–10 tys.", 10_000),
+    ("10-20k", "10–20 tys.", 20_000),
+    ("20-50k", "20–50 tys.", 50_000),
+    ("50-100k", "50–100 tys.", 100_000),
+    ("100-300k", "100–300 tys.", 300_000),
+    ("300k+", "300 tys. i więcej", float("inf")),
 ]
+POPULATION_CLASS_LABELS = {slug: label for slug, label, _ in POPULATION_CLASSES}
 
 
 def expand_kinds(kinds: list[str]) -> list[str]:
@@ -61,7 +63,8 @@ def check_code(code: object) -> str:
 
 
 def population_class(population: float) -> str:
-    for label, upper in POPULATION_CLASSES:
+    """The slug of the population class (e.g. `10-20k`) of a unit of that size."""
+    for slug, _, upper in POPULATION_CLASSES:
         if population < upper:
-            return label
+            return slug
     return POPULATION_CLASSES[-1][0]

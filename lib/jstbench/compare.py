@@ -1,0 +1,209 @@
+"""Comparison measures: pure, vectorised, direction-aware functions registered by name.
+
+Every function takes a long frame with columns `group`, `year`, `indicator`, `value` and the
+indicator's direction (column `direction`, plus `target_low`/`target_high` for target ranges)
+and returns a Series aligned with the frame. Conventions:
+
+* the *score* orients values so that higher is always better: the value itself for higher-better,
+  minus the value for lower-better, minus the distance to the range for target-range;
+  context indicators (direction `none`) get no score, so no rank, percentile or quartile;
+* rank 1 is the best; percentile 100 is the best, 0 the worst; quartile 1 is the best quarter;
+* ranks, percentiles and quartiles are missing where the group has fewer than `min_size` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+KEYS = ["group", "year", "indicator"]
+COMPARE: dict[str, Callable[..., pd.Series]] = {}
+
+
+def register(name: str) -> Callable[[Callable[..., pd.Series]], Callable[..., pd.Series]]:
+    def deco(fn: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
+        COMPARE[name] = fn
+        return fn
+
+    return deco
+
+
+def distance_to_range(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
+    """0 inside [low, high], otherwise the distance to the nearer bound."""
+    return (low - value).clip(lower=0) + (value - high).clip(lower=0)
+
+
+@register("score")
+def score(df: pd.DataFrame) -> pd.Series:
+    v = df["value"]
+    d = df["direction"]
+    out = pd.Series(np.nan, index=df.index)
+    out = out.mask(d == "higher-better", v)
+    out = out.mask(d == "lower-better", -v)
+    if "target_low" in df:
+        out = out.mask(d == "target-range", -distance_to_range(v, df["target_low"], df["target_high"]))
+    return out
+
+
+def group_key(df: pd.DataFrame) -> pd.Series:
+    """One integer per (group, year, indicator); computed once, grouping by it is fast."""
+    if "_key" in df:
+        return df["_key"]
+    return df.groupby(KEYS, observed=True, sort=False).ngroup()
+
+
+def _grouped(df: pd.DataFrame, col: pd.Series):
+    return col.groupby(group_key(df).to_numpy(), sort=False)
+
+
+@register("n")
+def group_n(df: pd.DataFrame) -> pd.Series:
+    """Number of units with a value in the group."""
+    return _grouped(df, df["value"]).transform("count")
+
+
+def _enough(df: pd.DataFrame, min_size: int) -> pd.Series:
+    return group_n(df) >= min_size
+
+
+def _ranks(df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Ascending min and max ranks of the score within each group, and the count of scores."""
+    g = _grouped(df, score(df))
+    return g.rank(method="min"), g.rank(method="max"), g.transform("count")
+
+
+def _rank_from(r_max: pd.Series, n: pd.Series) -> pd.Series:
+    return n - r_max + 1
+
+
+def _percentile_from(r_min: pd.Series, r_max: pd.Series, n: pd.Series) -> pd.Series:
+    return 100 * ((r_min - 1) + (r_max - r_min) / 2) / (n - 1)
+
+
+def _quartile_from(p: pd.Series) -> pd.Series:
+    q = pd.Series(np.select([p >= 75, p >= 50, p >= 25], [1, 2, 3], 4), index=p.index, dtype=float)
+    return q.where(p.notna())
+
+
+@register("rank")
+def rank(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
+    """1 = best; ties share the best rank."""
+    _, r_max, n = _ranks(df)
+    return _rank_from(r_max, n).where(_enough(df, min_size))
+
+
+@register("percentile")
+def percentile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
+    """Share of the other members this unit does better than, 0-100 (ties count half)."""
+    r_min, r_max, n = _ranks(df)
+    return _percentile_from(r_min, r_max, n).where(_enough(df, min_size))
+
+
+@register("quartile")
+def quartile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
+    """1 = best quarter (percentile >= 75), 4 = worst quarter (percentile < 25)."""
+    return _quartile_from(percentile(df, min_size))
+
+
+@register("zscore")
+def zscore(df: pd.DataFrame) -> pd.Series:
+    """(value − group mean) / group standard deviation (sample, ddof=1); sign follows the value."""
+    g = _grouped(df, df["value"])
+    sd = g.transform("std")
+    return ((df["value"] - g.transform("mean")) / sd.where(sd > 0))
+
+
+@register("median")
+def group_median(df: pd.DataFrame) -> pd.Series:
+    return _grouped(df, df["value"]).transform("median")
+
+
+@register("mean")
+def group_mean(df: pd.DataFrame) -> pd.Series:
+    """Unweighted mean of members (Kolada's group value)."""
+    return _grouped(df, df["value"]).transform("mean")
+
+
+@register("q25")
+def group_q25(df: pd.DataFrame) -> pd.Series:
+    return _grouped(df, df["value"]).transform("quantile", 0.25)
+
+
+@register("q75")
+def group_q75(df: pd.DataFrame) -> pd.Series:
+    return _grouped(df, df["value"]).transform("quantile", 0.75)
+
+
+@register("best")
+def group_best(df: pd.DataFrame) -> pd.Series:
+    """The best value in the group according to direction (for target ranges: the closest to it)."""
+    s = score(df)
+    idx = _grouped(df, s.fillna(-np.inf)).transform("idxmax")
+    best = pd.Series(df["value"].to_numpy()[idx.to_numpy()], index=df.index)
+    return best.where(_grouped(df, s).transform("max").notna())
+
+
+@register("distance_to_best")
+def distance_to_best(df: pd.DataFrame) -> pd.Series:
+    """value − best value of the group (0 for the best unit)."""
+    return df["value"] - group_best(df)
+
+
+@register("distance_to_median")
+def distance_to_median(df: pd.DataFrame) -> pd.Series:
+    return df["value"] - group_median(df)
+
+
+def ratio_of_sums(numerator: pd.Series, denominator: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """Group value as sum of numerators / sum of denominators (the group as one big unit).
+
+    Only units with both parts present count in either sum."""
+    both = numerator.notna() & denominator.notna()
+    num = numerator.where(both).groupby(keys, observed=True).transform("sum")
+    den = denominator.where(both).groupby(keys, observed=True).transform("sum")
+    return num / den.where(den != 0)
+
+
+def yoy_change(values: pd.Series, units: pd.Series, years: pd.Series) -> pd.Series:
+    """value(t) − value(t−1) for the same unit; missing where year t−1 is absent."""
+    key = pd.MultiIndex.from_arrays([units, years])
+    prev_key = pd.MultiIndex.from_arrays([units, years - 1])
+    lookup = pd.Series(values.to_numpy(), index=key)
+    lookup = lookup[~lookup.index.duplicated()]
+    prev = lookup.reindex(prev_key).to_numpy()
+    return pd.Series(values.to_numpy() - prev, index=values.index)
+
+
+def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.DataFrame,
+            min_size: int = 4) -> pd.DataFrame:
+    """Every measure for every (group, unit, year, indicator).
+
+    values: unit, year, indicator, value; membership: group, group_type, unit;
+    catalogue_meta: indicator, direction, target_low, target_high."""
+    values = values[["unit", "year", "indicator", "value"]].copy()
+    values["yoy_change"] = yoy_change(values["value"], values["unit"] + "|" + values["indicator"], values["year"])
+    df = membership[["group", "group_type", "unit"]].merge(values, on="unit", how="inner")
+    df = df.merge(catalogue_meta, on="indicator", how="left")
+    for col in ("group", "indicator", "direction", "group_type"):
+        df[col] = df[col].astype("category")
+    df = df.reset_index(drop=True)
+    df["_key"] = group_key(df)
+    out = df[["group", "group_type", "unit", "year", "indicator", "value"]].copy()
+    out["n"] = group_n(df)
+    r_min, r_max, n_scored = _ranks(df)
+    enough = out["n"] >= min_size
+    out["rank"] = _rank_from(r_max, n_scored).where(enough)
+    out["percentile"] = _percentile_from(r_min, r_max, n_scored).where(enough)
+    out["quartile"] = _quartile_from(out["percentile"])
+    out["zscore"] = zscore(df)
+    out["median"] = group_median(df)
+    out["mean"] = group_mean(df)
+    out["q25"] = group_q25(df)
+    out["q75"] = group_q75(df)
+    out["best"] = group_best(df)
+    out["distance_to_best"] = out["value"] - out["best"]
+    out["distance_to_median"] = out["value"] - out["median"]
+    out["yoy_change"] = df["yoy_change"]
+    return out

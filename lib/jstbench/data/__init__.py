@@ -1,0 +1,1 @@
+"""Data: the units register and the long observations table."""

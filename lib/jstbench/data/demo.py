@@ -1,0 +1,237 @@
+"""Deterministic demo data: the real participants (real TERYT codes, synthetic values) and a synthetic
+national background of every unit kind at realistic counts.
+
+Every value is synthetic. Values depend on structure (size, density, kind) and on a persistent
+unit effect, so that comparisons and later adjustment methods have real signal; about 3% of values
+(10% of data-collection-form values) are missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..groups import Participant
+from ..units import UNIT_KINDS, population_class
+
+SOURCE = "demo:synthetic"
+BASE_YEAR = 2024
+# National counts as of 2020-01-01 (DOMAIN.md): 302 urban gminas of which 66 cities with powiat rights.
+NATIONAL_COUNTS = {"gmina_urban": 236, "city_powiat": 66, "gmina_rural": 1533, "gmina_urban_rural": 642, "powiat": 314}
+VOIVODESHIPS = ["02", "04", "06", "08", "10", "12", "14", "16", "18", "20", "22", "24", "26", "28", "30", "32"]
+# (median population, log sd, median area km², yearly population growth)
+SIZE = {
+    "city_powiat": (95_000, 0.55, 110, -0.005),
+    "gmina_urban": (14_000, 0.85, 22, -0.006),
+    "gmina_urban_rural": (12_000, 0.5, 160, -0.002),
+    "gmina_rural": (6_500, 0.45, 115, 0.001),
+    "powiat": (75_000, 0.45, 950, -0.002),
+}
+# Money grows with prices: a rough CPI path, 2015 = 1.00 (demo only; real deflators come with data).
+PRICE = {2015: 1.0, 2016: 0.994, 2017: 1.014, 2018: 1.03, 2019: 1.053, 2020: 1.088, 2021: 1.143,
+         2022: 1.307, 2023: 1.454, 2024: 1.509}
+
+G = ("gmina_urban", "gmina_rural", "gmina_urban_rural", "city_powiat")
+P = ("powiat", "city_powiat")
+ALL = tuple(UNIT_KINDS)
+URBANISH = ("gmina_urban", "city_powiat", "gmina_urban_rural")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one variable is generated.
+
+    rate: value = driver × rate[kind] × (density/100)^density_el × (pop/10k)^size_el × price × effects
+    part: value = driver × logistic(logit(share[kind]) + trend·(year − base) + effects)
+    """
+
+    var: str
+    how: str  # "rate" or "part"
+    driver: str
+    level: dict[str, float]
+    kinds: tuple[str, ...] = ALL
+    money: bool = False
+    unit_sd: float = 0.15
+    year_sd: float = 0.05
+    density_el: float = 0.0
+    size_el: float = 0.0
+    trend: float = 0.0
+    form: bool = False
+    integer: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _k(**kw: float) -> dict[str, float]:
+    """Levels by kind; `g` sets all gmina kinds, `p` both powiat kinds, `all` every kind."""
+    out: dict[str, float] = {}
+    for key, val in kw.items():
+        kinds = {"all": ALL, "g": G, "p": P}.get(key, (key,))
+        for kind in kinds:
+            out.setdefault(kind, val) if key in ("all", "g", "p") else out.__setitem__(kind, val)
+    return out
+
+
+SPECS: list[Spec] = [
+    Spec("pop_65plus", "part", "population", _k(gmina_urban=0.21, city_powiat=0.22, gmina_urban_rural=0.18, gmina_rural=0.16, powiat=0.17), unit_sd=0.12, year_sd=0.005, trend=0.03),
+    Spec("pop_working_age", "part", "population", _k(all=0.61), unit_sd=0.05, year_sd=0.005, trend=-0.01),
+    Spec("registered_unemployed", "part", "pop_working_age", _k(all=0.045, gmina_rural=0.055, city_powiat=0.03), unit_sd=0.35, year_sd=0.05, trend=-0.06),
+    Spec("pop_3_5", "part", "population", _k(all=0.032), unit_sd=0.1, year_sd=0.02),
+    Spec("children_preschool_3_5", "rate", "pop_3_5", _k(g=0.9, gmina_rural=0.78, powiat=0.88), kinds=ALL, unit_sd=0.08, year_sd=0.02, density_el=0.02),
+    Spec("pupils_primary", "rate", "population", _k(g=0.095), kinds=G, unit_sd=0.06, year_sd=0.01),
+    Spec("classes_primary", "rate", "pupils_primary", _k(gmina_urban=1 / 21, city_powiat=1 / 22, gmina_urban_rural=1 / 18, gmina_rural=1 / 15), kinds=G, unit_sd=0.08, year_sd=0.02, form=True),
+    Spec("teachers_fte_primary", "rate", "pupils_primary", _k(gmina_urban=1 / 12.5, city_powiat=1 / 13, gmina_urban_rural=1 / 11, gmina_rural=1 / 9.5), kinds=G, unit_sd=0.08, year_sd=0.02, form=True),
+    Spec("pupils_transported", "part", "pupils_primary", _k(gmina_rural=0.35, gmina_urban_rural=0.25, gmina_urban=0.02, city_powiat=0.01), kinds=G, unit_sd=0.3, year_sd=0.03, form=True),
+    Spec("children_kindergarten", "rate", "pop_3_5", _k(gmina_urban=0.75, city_powiat=0.72, gmina_urban_rural=0.6, gmina_rural=0.5), kinds=G, unit_sd=0.15, year_sd=0.03, form=True),
+    Spec("pupils_secondary", "rate", "population", _k(powiat=0.017, city_powiat=0.034), kinds=P, unit_sd=0.15, year_sd=0.02, form=True),
+    Spec("exp_80101", "rate", "pupils_primary", _k(gmina_urban=9_000, city_powiat=8_800, gmina_urban_rural=10_000, gmina_rural=11_500), kinds=G, money=True, unit_sd=0.1, year_sd=0.03, density_el=-0.06),
+    Spec("exp_80104", "rate", "children_kindergarten", _k(g=13_000), kinds=G, money=True, unit_sd=0.15, year_sd=0.04),
+    Spec("exp_80113", "rate", "pupils_transported", _k(gmina_rural=1_900, gmina_urban_rural=2_100, gmina_urban=6_000, city_powiat=7_000), kinds=G, money=True, unit_sd=0.25, year_sd=0.06),
+    Spec("exp_80120", "rate", "pupils_secondary", _k(p=10_500), kinds=P, money=True, unit_sd=0.12, year_sd=0.04),
+    Spec("exp_801", "rate", "population", _k(gmina_urban=1_350, city_powiat=1_750, gmina_urban_rural=1_450, gmina_rural=1_500, powiat=420), money=True, unit_sd=0.1, year_sd=0.03),
+    Spec("subsidy_education", "part", "exp_801", _k(g=0.58, gmina_urban=0.52, powiat=0.82), unit_sd=0.12, year_sd=0.03, trend=-0.02, integer=True),
+    Spec("exp_total", "rate", "population", _k(gmina_urban=4_300, city_powiat=6_200, gmina_urban_rural=4_200, gmina_rural=4_300, powiat=1_350), money=True, unit_sd=0.12, year_sd=0.06, size_el=-0.03),
+    Spec("exp_investment", "part", "exp_total", _k(all=0.17), unit_sd=0.35, year_sd=0.3),
+    Spec("own_revenue", "rate", "population", _k(gmina_urban=2_400, city_powiat=3_000, gmina_urban_rural=1_900, gmina_rural=1_700, powiat=380), money=True, unit_sd=0.25, year_sd=0.04, density_el=0.08),
+    Spec("exp_852", "rate", "population", _k(g=330, powiat=230, city_powiat=520), money=True, unit_sd=0.2, year_sd=0.04),
+    Spec("soc_beneficiaries", "part", "population", _k(gmina_urban=0.032, city_powiat=0.028, gmina_urban_rural=0.04, gmina_rural=0.045), kinds=G, unit_sd=0.3, year_sd=0.04, trend=-0.05),
+    Spec("exp_85219", "rate", "soc_beneficiaries", _k(g=3_300), kinds=G, money=True, unit_sd=0.2, year_sd=0.05, size_el=-0.04),
+    Spec("care_services_recipients", "rate", "pop_65plus", _k(g=0.018), kinds=G, unit_sd=0.45, year_sd=0.08, form=True),
+    Spec("exp_85228", "rate", "care_services_recipients", _k(g=8_500), kinds=G, money=True, unit_sd=0.25, year_sd=0.06),
+    Spec("care_home_residents", "rate", "population", _k(powiat=0.0016, city_powiat=0.0013), kinds=P, unit_sd=0.3, year_sd=0.03, form=True),
+    Spec("exp_85202", "rate", "care_home_residents", _k(p=52_000), kinds=P, money=True, unit_sd=0.12, year_sd=0.04),
+    Spec("exp_92116", "rate", "population", _k(g=52), kinds=G, money=True, unit_sd=0.25, year_sd=0.04, size_el=0.04),
+    Spec("exp_92109", "rate", "population", _k(g=85), kinds=G, money=True, unit_sd=0.4, year_sd=0.07),
+    Spec("library_readers", "part", "population", _k(g=0.14, gmina_rural=0.11), kinds=G, unit_sd=0.25, year_sd=0.03, trend=-0.02),
+    Spec("library_loans", "rate", "library_readers", _k(g=14.0), kinds=G, unit_sd=0.2, year_sd=0.04, trend=-0.01),
+    Spec("culture_event_participants", "rate", "population", _k(g=1.3), kinds=G, unit_sd=0.5, year_sd=0.15),
+    Spec("waste_collected_t", "rate", "population", _k(gmina_urban=0.34, city_powiat=0.36, gmina_urban_rural=0.29, gmina_rural=0.24), kinds=G, unit_sd=0.15, year_sd=0.03, density_el=0.03, extra={"growth": 0.015}),
+    Spec("waste_separate_t", "part", "waste_collected_t", _k(g=0.42), kinds=G, unit_sd=0.35, year_sd=0.05, trend=0.12),
+    Spec("exp_90002", "rate", "waste_collected_t", _k(g=560), kinds=G, money=True, unit_sd=0.18, year_sd=0.05, extra={"growth": 0.07}),
+    Spec("rev_waste_fee", "rate", "exp_90002", _k(g=0.97), kinds=G, unit_sd=0.06, year_sd=0.04),
+    Spec("pop_water_connected", "part", "population", _k(gmina_urban=0.975, city_powiat=0.985, gmina_urban_rural=0.93, gmina_rural=0.9), kinds=G, unit_sd=0.6, year_sd=0.05, trend=0.03),
+    Spec("pop_sewer_connected", "part", "population", _k(gmina_urban=0.93, city_powiat=0.95, gmina_urban_rural=0.68, gmina_rural=0.45), kinds=G, unit_sd=0.7, year_sd=0.05, trend=0.06, density_el=0.0),
+    Spec("water_households_dam3", "rate", "pop_water_connected", _k(g=0.034), kinds=G, unit_sd=0.12, year_sd=0.03),
+    Spec("exp_90001", "rate", "population", _k(g=140, gmina_rural=190), kinds=G, money=True, unit_sd=0.7, year_sd=0.4),
+    Spec("exp_60004", "rate", "population", _k(city_powiat=420, gmina_urban=110, gmina_urban_rural=35, gmina_rural=12), kinds=G, money=True, unit_sd=0.45, year_sd=0.06, size_el=0.15),
+    Spec("transport_vehicle_km", "rate", "population", _k(city_powiat=0.045, gmina_urban=0.018, gmina_urban_rural=0.007), kinds=URBANISH, unit_sd=0.35, year_sd=0.04, size_el=0.12, form=True, integer=False),
+    Spec("transport_passengers", "rate", "transport_vehicle_km", _k(city_powiat=5.2, gmina_urban=3.5, gmina_urban_rural=2.8), kinds=URBANISH, unit_sd=0.25, year_sd=0.05, form=True, integer=False),
+    Spec("road_length_km", "rate", "area_km2", _k(gmina_urban=3.2, city_powiat=3.5, gmina_urban_rural=0.9, gmina_rural=0.85, powiat=0.55), unit_sd=0.25, year_sd=0.005, form=True, integer=False),
+    Spec("road_hard_km", "part", "road_length_km", _k(gmina_urban=0.9, city_powiat=0.93, gmina_urban_rural=0.62, gmina_rural=0.55, powiat=0.96), unit_sd=0.6, year_sd=0.03, trend=0.04, form=True, integer=False),
+    Spec("exp_60016", "rate", "road_length_km", _k(gmina_urban=95_000, gmina_urban_rural=28_000, gmina_rural=22_000), kinds=("gmina_urban", "gmina_urban_rural", "gmina_rural"), money=True, unit_sd=0.35, year_sd=0.35, density_el=0.1),
+    Spec("exp_60014", "rate", "road_length_km", _k(powiat=48_000), kinds=("powiat",), money=True, unit_sd=0.3, year_sd=0.3),
+    Spec("municipal_dwellings", "rate", "population", _k(gmina_urban=0.036, city_powiat=0.04, gmina_urban_rural=0.018, gmina_rural=0.006), kinds=G, unit_sd=0.45, year_sd=0.02, trend=-0.015),
+    Spec("exp_70007", "rate", "municipal_dwellings", _k(g=4_200), kinds=G, money=True, unit_sd=0.3, year_sd=0.12),
+    Spec("rent_due", "rate", "municipal_dwellings", _k(g=5_600), kinds=G, money=True, unit_sd=0.2, year_sd=0.03, form=True),
+    Spec("rent_arrears", "rate", "rent_due", _k(g=0.22, gmina_rural=0.12), kinds=G, unit_sd=0.55, year_sd=0.08, form=True),
+    Spec("housing_waiting_list", "rate", "municipal_dwellings", _k(g=0.05), kinds=G, unit_sd=0.6, year_sd=0.1, form=True),
+    Spec("street_lights", "rate", "population", _k(g=0.11, gmina_rural=0.14, city_powiat=0.085), kinds=G, unit_sd=0.2, year_sd=0.01, form=True),
+    Spec("exp_90015", "rate", "street_lights", _k(g=420), kinds=G, money=True, unit_sd=0.2, year_sd=0.05, extra={"growth": -0.02}),
+    Spec("building_area_m2", "rate", "population", _k(g=1.1, powiat=0.6), unit_sd=0.2, year_sd=0.01, form=True),
+    Spec("building_energy_kwh", "rate", "building_area_m2", _k(all=165.0), unit_sd=0.15, year_sd=0.05, form=True, extra={"growth": -0.02}),
+    Spec("exp_851", "rate", "population", _k(powiat=75, city_powiat=55), kinds=P, money=True, unit_sd=0.5, year_sd=0.25),
+    Spec("exp_85111", "part", "exp_851", _k(p=0.42), kinds=P, unit_sd=0.8, year_sd=0.3),
+    Spec("exp_75023", "rate", "population", _k(g=520, city_powiat=380), kinds=G, money=True, unit_sd=0.15, year_sd=0.03, size_el=-0.22),
+    Spec("exp_75020", "rate", "population", _k(powiat=160), kinds=("powiat",), money=True, unit_sd=0.15, year_sd=0.03, size_el=-0.15),
+    Spec("decisions_issued", "rate", "population", _k(all=0.05), unit_sd=0.3, year_sd=0.06, form=True),
+    Spec("decisions_late", "part", "decisions_issued", _k(all=0.06), unit_sd=0.6, year_sd=0.2, trend=-0.03, form=True),
+    Spec("decisions_appealed", "part", "decisions_issued", _k(all=0.035), unit_sd=0.4, year_sd=0.15, form=True),
+    Spec("decisions_overturned", "part", "decisions_appealed", _k(all=0.3), unit_sd=0.4, year_sd=0.2, form=True),
+]
+
+
+def _units(participants: list[Participant], background_scale: float, rng: np.random.Generator) -> pd.DataFrame:
+    """Participants plus synthetic units; synthetic codes use powiat numbers 40-59 (land) and
+    70-79 (cities), which no real unit has, so they can never be mistaken for real ones."""
+    real = [p for p in participants if p.code]
+    rows = [dict(code=p.code, name=p.name, kind=p.kind, population=float(p.demo_population), synthetic=False)
+            for p in real]
+    counts = {k: n - sum(p.kind == k for p in real) for k, n in NATIONAL_COUNTS.items()}
+    serial: dict[str, int] = {}
+    gmina_slots: dict[str, int] = {}
+    for kind, n in counts.items():
+        n = max(int(round(n * background_scale)), 4 if background_scale < 1 else 0)
+        median, sd, _, _ = SIZE[kind]
+        pops = np.exp(rng.normal(np.log(median), sd, n)).clip(1_200, 900_000)
+        for i in range(n):
+            woj = VOIVODESHIPS[i % 16]
+            serial[woj + kind] = serial.get(woj + kind, 0) + 1
+            s = serial[woj + kind]
+            if kind == "powiat":
+                code = f"{woj}{40 + (s - 1) % 20:02d}"
+            elif kind == "city_powiat":
+                code = f"{woj}{70 + (s - 1) % 10:02d}011"
+            else:
+                powiat = f"{woj}{40 + (s - 1) % 20:02d}"
+                gmina_slots[powiat] = gmina_slots.get(powiat, 0) + 1
+                rodz = {"gmina_urban": "1", "gmina_rural": "2", "gmina_urban_rural": "3"}[kind]
+                code = f"{powiat}{gmina_slots[powiat]:02d}{rodz}"
+            label = UNIT_KINDS[kind]
+            rows.append(dict(code=code, name=f"Syntetyczna {label} {code}", kind=kind,
+                             population=float(round(pops[i])), synthetic=True))
+    units = pd.DataFrame(rows)
+    assert units["code"].is_unique, "synthetic code collision"
+    units["voivodeship"] = units["code"].str[:2]
+    units["powiat"] = units["code"].str[:4]
+    return units
+
+
+def generate(participants: list[Participant], years: range = range(2015, 2025), background_scale: float = 1.0,
+             seed: int = 20111) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Units register and long observations for the demo. Same arguments, same output."""
+    rng = np.random.default_rng(seed)
+    units = _units(participants, background_scale, rng)
+    n, years_arr = len(units), np.array(list(years))
+    t = years_arr - BASE_YEAR
+    kind = units["kind"].to_numpy()
+    base_pop = units["population"].to_numpy()
+    area_med = np.array([SIZE[k][2] for k in kind])
+    growth = np.array([SIZE[k][3] for k in kind]) + rng.normal(0, 0.005, n)
+    # larger units of a kind have somewhat larger areas; density still rises with size
+    area = area_med * (base_pop / np.array([SIZE[k][0] for k in kind])) ** 0.35 * np.exp(rng.normal(0, 0.35, n))
+    values: dict[str, np.ndarray] = {
+        "area_km2": np.repeat(area.round(2)[:, None], len(t), axis=1),
+        "population": np.round(base_pop[:, None] * (1 + growth[:, None]) ** t[None, :]),
+    }
+    density = base_pop / area
+    price = np.array([PRICE.get(int(y), 1.0) / PRICE[BASE_YEAR] for y in years_arr])
+    form_vars = set()
+    for spec in SPECS:
+        level = np.array([spec.level.get(k, np.nan) for k in kind])
+        unit_eff = rng.normal(0, spec.unit_sd, n)[:, None]
+        year_eff = rng.normal(0, spec.year_sd, (n, len(t)))
+        drv = values[spec.driver]
+        if spec.how == "rate":
+            structure = (density / 100) ** spec.density_el * (base_pop / 10_000) ** spec.size_el
+            trend = (1 + spec.extra.get("growth", 0.0)) ** t
+            out = drv * (level * structure)[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
+            if spec.money:
+                out = out * price[None, :]
+        else:
+            logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
+            out = drv / (1 + np.exp(-logit))
+        out[~np.isin(kind, spec.kinds)] = np.nan
+        values[spec.var] = np.round(out) if spec.integer else np.round(out, 2)
+        if spec.form:
+            form_vars.add(spec.var)
+    frames = []
+    for var, arr in values.items():
+        share_missing = 0.10 if var in form_vars else 0.03
+        if var in ("population", "area_km2"):
+            share_missing = 0.0
+        arr = arr.copy()
+        drop = rng.random(arr.shape) < share_missing
+        flag = np.where(drop & ~np.isnan(arr), "not-available", None)
+        arr[drop] = np.nan
+        present = ~np.isnan(arr) | (flag != None)  # noqa: E711 - elementwise on object array
+        ui, yi = np.nonzero(present)
+        frames.append(pd.DataFrame({
+            "unit": units["code"].to_numpy()[ui], "year": years_arr[yi], "variable": var,
+            "value": arr[ui, yi], "flag": flag[ui, yi], "source": SOURCE,
+        }))
+    obs = pd.concat(frames, ignore_index=True)
+    pop_last = values["population"][:, -1]
+    units["population_class"] = [population_class(p) for p in pop_last]
+    units = units[["code", "name", "kind", "voivodeship", "powiat", "population_class", "synthetic"]]
+    return units, obs

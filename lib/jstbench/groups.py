@@ -1,0 +1,159 @@
+"""Participants and peer groups from `params/`: experience-exchange groups, typology groups, the nation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .catalogue import SECTORS
+from .errors import InputError, InputErrors
+from .units import POPULATION_CLASS_LABELS, UNIT_KINDS, check_code
+
+GROUP_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Participant(_Model):
+    """A participant as named in a source document and how it was resolved to a TERYT code."""
+
+    as_given: str
+    list: str
+    code: str | None
+    name: str | None
+    kind: str | None
+    resolution: Literal["exact", "homonym-chosen", "garbled-probable", "unresolved"]
+    demo_population: int | None = Field(default=None, gt=0)
+    note: str = ""
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, v: object) -> object:
+        return v if v is None else check_code(v)
+
+    @model_validator(mode="after")
+    def _resolved(self) -> "Participant":
+        if (self.resolution == "unresolved") != (self.code is None):
+            raise ValueError("code must be null exactly when the resolution is unresolved")
+        if self.code and self.kind not in UNIT_KINDS:
+            raise ValueError(f"kind must be one of {list(UNIT_KINDS)}")
+        if self.code and not self.demo_population:
+            raise ValueError("a resolved participant needs demo_population")
+        return self
+
+
+class ExchangeGroup(_Model):
+    id: str = Field(pattern=GROUP_ID)
+    name: str = Field(min_length=1)
+    sector: str
+    members: list[str] = Field(min_length=2)
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _codes(cls, v: object) -> object:
+        if isinstance(v, list):
+            return [check_code(c) for c in v]
+        return v
+
+    @field_validator("sector")
+    @classmethod
+    def _sector(cls, v: str) -> str:
+        if v not in SECTORS:
+            raise ValueError(f"unknown sector {v!r}; known: {', '.join(SECTORS)}")
+        return v
+
+
+class Typology(_Model):
+    id_prefix: str = Field(default="typ", pattern=GROUP_ID)
+    by: list[Literal["kind", "population_class"]] = ["kind", "population_class"]
+
+
+class National(_Model):
+    id: str = Field(default="kraj", pattern=GROUP_ID)
+    name: str = "Cały kraj"
+
+
+class GroupsFile(_Model):
+    min_group_size: int = Field(default=4, ge=2)
+    exchange_groups: list[ExchangeGroup]
+    typology: Typology = Typology()
+    national: National = National()
+
+    @model_validator(mode="after")
+    def _unique(self) -> "GroupsFile":
+        ids = [g.id for g in self.exchange_groups]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate group ids {dup}")
+        return self
+
+    def exchange(self, group_id: str) -> ExchangeGroup:
+        for g in self.exchange_groups:
+            if g.id == group_id:
+                return g
+        raise KeyError(group_id)
+
+
+def read_yaml_model(path: Path, model: type[_Model]) -> _Model:
+    """Read a YAML file into a pydantic model; errors name the file and field."""
+    from .catalogue import _read_yaml, _validation_errors
+
+    raw = _read_yaml(Path(path))
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InputErrors(_validation_errors(exc, Path(path))) from None
+
+
+def load_participants(path: Path) -> list[Participant]:
+    raw = read_yaml_model(path, _ParticipantsFile)
+    return list(raw.participants)
+
+
+class _ParticipantsFile(_Model):
+    participants: list[Participant]
+
+
+def load_groups(path: Path, units: pd.DataFrame | None = None) -> GroupsFile:
+    """The groups file; with a units register, every member code must be a known unit."""
+    groups = read_yaml_model(path, GroupsFile)
+    if units is not None:
+        errors = []
+        for n, g in enumerate(groups.exchange_groups):
+            for m, code in enumerate(g.members):
+                if code not in units.index:
+                    errors.append(InputError(f"unknown unit code {code!r} in group {g.id!r}", path,
+                                             f"exchange_groups[{n}].members[{m}]"))
+        if errors:
+            raise InputErrors(errors)
+    return groups
+
+
+def typology_id(groups: GroupsFile, kind: str, population_class: str) -> str:
+    return f"{groups.typology.id_prefix}-{kind.replace('_', '-')}-{population_class}".lower()
+
+
+def typology_name(kind: str, population_class: str) -> str:
+    return f"{UNIT_KINDS[kind]}, {POPULATION_CLASS_LABELS[population_class]} mieszkańców"
+
+
+def membership(groups: GroupsFile, units: pd.DataFrame) -> pd.DataFrame:
+    """One row per (group, unit): columns group, group_type (exchange/typology/national), name, unit."""
+    rows = [
+        pd.DataFrame({"group": g.id, "group_type": "exchange", "group_name": g.name, "unit": g.members})
+        for g in groups.exchange_groups
+    ]
+    typ = units[["code", "kind", "population_class"]].copy()
+    typ["group"] = [typology_id(groups, k, p) for k, p in zip(typ["kind"], typ["population_class"])]
+    typ["group_name"] = [typology_name(k, p) for k, p in zip(typ["kind"], typ["population_class"])]
+    rows.append(pd.DataFrame({"group": typ["group"], "group_type": "typology",
+                              "group_name": typ["group_name"], "unit": typ["code"]}))
+    rows.append(pd.DataFrame({"group": groups.national.id, "group_type": "national",
+                              "group_name": groups.national.name, "unit": units["code"]}))
+    return pd.concat(rows, ignore_index=True)
