@@ -1,0 +1,112 @@
+"""Charts for the reports (matplotlib + seaborn). Functions return figures; notebooks display them."""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from .report import GroupView, UnitView  # noqa: E402
+
+SELF = "#c0392b"
+GROUP = "#2c3e50"
+BAND = "#bdc3c7"
+
+
+def setup() -> None:
+    """House style; names from data are never read as math text (`$...$`)."""
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
+    plt.rcParams.update({"text.parse_math": False, "figure.dpi": 90, "savefig.dpi": 90,
+                         "axes.titlesize": 10, "figure.max_open_warning": 0})
+
+
+def _title(text: str, width: int = 48) -> str:
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def sector_figure(view: UnitView, sector: str):
+    """Per monitoring indicator of a sector: time series against the group median and the national
+    interquartile band (left); the group's members in the report year with the unit highlighted (right)."""
+    inds = view.sector_indicators(sector, kind="monitoring")
+    if not inds:
+        return None
+    fig, axes = plt.subplots(len(inds), 2, figsize=(10, 2.7 * len(inds)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1.4, 1]})
+    for row, ind in enumerate(inds):
+        meta = view.s.indicators[ind]
+        ts = view.series(ind)
+        ax = axes[row][0]
+        ax.fill_between(ts.index, ts["national_q25"], ts["national_q75"], color=BAND, alpha=0.6,
+                        label="kraj: 25–75 percentyl")
+        ax.plot(ts.index, ts["national_median"], color="#7f8c8d", lw=1, ls=":", label="mediana kraju")
+        if "group_median" in ts:
+            ax.plot(ts.index, ts["group_median"], color=GROUP, lw=1.5, ls="--", label="mediana grupy")
+        ax.plot(ts.index, ts["value"], color=SELF, lw=2, marker="o", ms=3, label=view.name)
+        ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        if row == 0:
+            ax.legend(fontsize=7, loc="best", frameon=False)
+        ax2 = axes[row][1]
+        peers = view.peer_values(ind).dropna(subset=["value"]).sort_values("value")
+        if len(peers):
+            colours = [SELF if s else GROUP for s in peers["is_self"]]
+            ax2.scatter(peers["value"], range(len(peers)), c=colours, s=40, zorder=3)
+            ax2.set_yticks(range(len(peers)), [textwrap.shorten(n, 24) for n in peers["name"]], fontsize=7)
+            med = ts["national_median"].get(view.year, np.nan)
+            if np.isfinite(med):
+                ax2.axvline(med, color="#7f8c8d", ls=":", lw=1)
+            if meta["direction"] == "target-range":
+                ax2.axvspan(meta["target"]["low"], meta["target"]["high"], color="#a6d96a", alpha=0.3)
+            ax2.set_title(f"grupa w {view.year} r.", loc="left")
+        else:
+            ax2.set_axis_off()
+            ax2.text(0.5, 0.5, "brak grupy wymiany lub danych", ha="center", va="center", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def group_heatmap(view: GroupView):
+    """Members × monitoring indicators, coloured by percentile in the group (100 = best)."""
+    mat = view.percentile_matrix().T
+    mat.index = [textwrap.shorten(i, 55) for i in mat.index]
+    fig, ax = plt.subplots(figsize=(2.2 + 1.1 * mat.shape[1], 0.9 + 0.28 * mat.shape[0]))
+    sns.heatmap(mat, ax=ax, cmap="RdYlGn", vmin=0, vmax=100, annot=True, fmt=".0f", cbar_kws={"label": "percentyl (100 = najlepiej)"},
+                linewidths=0.5, linecolor="white", annot_kws={"fontsize": 7})
+    ax.set_xticklabels([textwrap.shorten(t.get_text(), 20) for t in ax.get_xticklabels()], rotation=30, ha="right")
+    ax.set_xlabel("")
+    fig.tight_layout()
+    return fig
+
+
+def group_indicator_figure(view: GroupView, indicators: list[str]):
+    """Per indicator: members' values in the report year (left) and their trends with medians (right)."""
+    if not indicators:
+        return None
+    fig, axes = plt.subplots(len(indicators), 2, figsize=(10, 2.7 * len(indicators)), squeeze=False)
+    for row, ind in enumerate(indicators):
+        meta = view.s.indicators[ind]
+        vt = view.values_table(ind).dropna(subset=["value"]).sort_values("value")
+        ax = axes[row][0]
+        ax.barh([textwrap.shorten(n, 24) for n in vt["name"]], vt["value"], color=GROUP)
+        ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
+        if meta["direction"] == "target-range":
+            ax.axvspan(meta["target"]["low"], meta["target"]["high"], color="#a6d96a", alpha=0.3)
+        ax.tick_params(axis="y", labelsize=7)
+        tr = view.trend(ind)
+        ax2 = axes[row][1]
+        for col in tr.columns:
+            if col in ("mediana grupy", "mediana kraju"):
+                ax2.plot(tr.index, tr[col], lw=2, ls="--" if col == "mediana grupy" else ":",
+                         color="black" if col == "mediana grupy" else "#7f8c8d", label=col)
+            else:
+                ax2.plot(tr.index, tr[col], lw=1, alpha=0.7, label=textwrap.shorten(col, 20))
+        ax2.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        if row == 0:
+            ax2.legend(fontsize=6, ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,165 @@
+"""The `jstbench` command line: check, demo-data, indicators, reports, site, clean."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import InputError
+
+app = typer.Typer(help="Benchmarking usług publicznych JST: katalog wskaźników, dane, raporty, metodologia.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: found from cwd).")]
+
+
+def _project(root: Path | None):
+    from .project import Project
+
+    return Project.find(root) if root is None else Project(root.resolve())
+
+
+def friendly(fn):
+    """Turn input errors into a clear message and exit code 1 (no traceback)."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            err.print("[bold red]error:[/] " + exc.message.replace("\n", "\n  "), highlight=False, markup=True)
+            raise typer.Exit(1) from None
+        except FileNotFoundError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@app.command()
+@friendly
+def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to check (default: none, only the catalogue).")] = None,
+          root: RootOpt = None) -> None:
+    """Validate the catalogue, and for each series its parameters, groups and data, before a build."""
+    from .catalogue import load_catalogue
+    from .series import check_series
+
+    project = _project(root)
+    cat = load_catalogue(project.catalogue_dir)
+    out.print(f"catalogue: {len(cat)} indicators, {len(cat.variables)} variables, digest {cat.digest}")
+    for warning in cat.problems():
+        out.print(f"  [yellow]warning:[/] {warning}")
+    todo = sum(i.status != "verified" for i in cat.indicators.values())
+    out.print(f"  {todo} of {len(cat)} indicators are marked to-verify or draft")
+    for name in series or []:
+        c = check_series(project, name)
+        out.print(f"series {name}: year {c.spec.year}, {len(c.group_ids)} groups, {len(c.unit_codes)} authorities, "
+                  f"data {c.spec.data} ({len(c.store.units)} units, years {c.store.years[0]}-{c.store.years[-1]})")
+    out.print("[green]ok[/]")
+
+
+@app.command("demo-data")
+@friendly
+def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic national background (1 = all ~2,800 units).")] = 1.0,
+              seed: int = 20111, root: RootOpt = None) -> None:
+    """Write the deterministic demo data (participants + synthetic background) to output/data/demo."""
+    from .data.demo import generate
+    from .data.store import save
+    from .groups import load_participants
+
+    project = _project(root)
+    t0 = time.perf_counter()
+    participants = load_participants(project.params_dir / "participants.yml")
+    units, obs = generate(participants, background_scale=scale, seed=seed)
+    save(units, obs, project.demo_data_dir)
+    out.print(f"demo data: {len(units)} units ({int((~units['synthetic']).sum())} real participants, "
+              f"{int(units['synthetic'].sum())} synthetic), {obs['year'].nunique()} years, {len(obs):,} observations "
+              f"→ {project.demo_data_dir} ({time.perf_counter() - t0:.1f} s)")
+    unresolved = [p.as_given for p in participants if p.code is None]
+    if unresolved:
+        out.print(f"  unresolved participant names left out: {', '.join(unresolved)} (see params/participants.yml)")
+
+
+@app.command()
+@friendly
+def indicators(as_json: Annotated[bool, typer.Option("--json", help="Print the whole catalogue as JSON.")] = False,
+               root: RootOpt = None) -> None:
+    """List the indicator catalogue."""
+    from .catalogue import SECTORS, load_catalogue
+
+    cat = load_catalogue(_project(root).catalogue_dir)
+    if as_json:
+        sys.stdout.write(cat.to_json() + "\n")
+        return
+    table = Table("id", "obszar", "rodzaj", "kierunek", "jednostka", "formuła", "status")
+    for ind in cat.indicators.values():
+        table.add_row(ind.id, SECTORS[ind.sector]["pl"], ind.kind, ind.direction, ind.unit, ind.formula, ind.status)
+    out.print(table)
+    out.print(f"{len(cat)} indicators")
+
+
+@app.command()
+@friendly
+def reports(series: Annotated[str, typer.Argument(help="Series name: params/<series>.yml")],
+            workers: Annotated[Optional[int], typer.Option(help="Worker processes (default: from the series).")] = None,
+            engine: Annotated[str, typer.Option(help="warm (kernel reuse) or papermill (fresh kernel per report).")] = "warm",
+            root: RootOpt = None) -> None:
+    """Execute every report of a series into output/<series>/ (HTML, notebooks, index, manifest)."""
+    from . import reports as rep
+    from .series import check_series
+
+    if engine not in ("warm", "papermill"):
+        raise InputError(f"unknown engine {engine!r}: use warm or papermill", where="--engine")
+    project = _project(root)
+    checked = check_series(project, series)
+    m = rep.run(project, series, workers=workers, engine=engine, checked=checked)
+    folder = project.output_dir / series
+    out.print(f"{m['ok']} reports ok, {m['failed']} failed in {m['duration_s']} s → {folder / 'index.html'}")
+    for r in m["reports"]:
+        if r["status"] != "ok":
+            err.print(f"[red]failed:[/] {r['label']}: {r['error']}", highlight=False)
+    if m["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def site(root: RootOpt = None,
+         renderer: Annotated[str, typer.Option(help="auto (quarto if installed, else smalldocs), quarto or smalldocs.")] = "auto") -> None:
+    """Render the methodology site (with one generated page per indicator) into output/site/."""
+    from .site import build_site
+
+    project = _project(root)
+    res = build_site(project, renderer=renderer)
+    out.print(f"site rendered with [bold]{res.renderer}[/]: {res.pages} pages, {res.links_checked} internal links checked, "
+              f"none broken → {res.index}")
+
+
+@app.command()
+@friendly
+def clean(root: RootOpt = None, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False) -> None:
+    """Delete everything generated under output/ (keeps output/README.md)."""
+    project = _project(root)
+    targets = [p for p in project.output_dir.iterdir() if p.name != "README.md"] if project.output_dir.exists() else []
+    if not targets:
+        out.print("output/ is already clean")
+        return
+    if not yes and not typer.confirm(f"delete {len(targets)} item(s) under {project.output_dir}?"):
+        raise typer.Exit(1)
+    for p in targets:
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    out.print(f"deleted {len(targets)} item(s) under {project.output_dir}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,82 @@
+"""Explore an indicator: compare a variant formula with the catalogue version for one group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from scipy.stats import spearmanr
+
+from .catalogue import Catalogue, Indicator
+from .compare import rank
+from .data.store import Store
+from .errors import InputError
+from .formula import Formula
+from .groups import GroupsFile, membership
+from .indicators import compute_indicator
+
+
+@dataclass
+class VariantComparison:
+    table: pd.DataFrame  # unit, name, catalogue, variant, rank_catalogue, rank_variant
+    spearman_group: float
+    spearman_national: float
+    n_group: int
+    n_national: int
+
+
+def variant_of(ind: Indicator, formula_text: str, catalogue: Catalogue) -> Indicator:
+    """The indicator with another formula, validated like a catalogue entry (never evaluated as Python)."""
+    parsed = Formula.parse(formula_text)
+    unknown = sorted(parsed.variables - set(catalogue.variables))
+    if unknown:
+        raise InputError(f"unknown variable(s) {unknown}; known: {', '.join(sorted(catalogue.variables))}",
+                         "variant_formula")
+    data = ind.model_dump()
+    data.update(formula=formula_text, variables=sorted(parsed.variables))
+    return Indicator.model_validate(data)
+
+
+def compare_variant(store: Store, catalogue: Catalogue, groups: GroupsFile, indicator: str, formula_text: str,
+                    group: str, year: int) -> VariantComparison:
+    if indicator not in catalogue.indicators:
+        raise InputError(f"unknown indicator {indicator!r}", "indicator")
+    base = catalogue.indicators[indicator]
+    variant = variant_of(base, formula_text, catalogue)
+    units = store.units.reset_index(drop=True)
+    wide = store.wide()
+    kinds = units.set_index("code")["kind"]
+    a = compute_indicator(base, wide, kinds)
+    b = compute_indicator(variant, wide, kinds)
+    both = a[["unit", "year", "value"]].merge(b[["unit", "year", "value"]], on=["unit", "year"],
+                                              suffixes=("_catalogue", "_variant"))
+    both = both[both["year"] == year]
+    member = membership(groups, units)
+    in_group = member.loc[member["group"] == group, "unit"]
+    if in_group.empty:
+        raise InputError(f"unknown group {group!r}", "group")
+    nat = both.copy()
+    grp = both[both["unit"].isin(set(in_group))].copy()
+
+    def ranked(df: pd.DataFrame) -> pd.DataFrame:
+        out = df.copy()
+        for col in ("catalogue", "variant"):
+            frame = pd.DataFrame({"group": "g", "year": year, "indicator": indicator,
+                                  "value": df[f"value_{col}"], "direction": base.direction,
+                                  "target_low": base.target.low if base.target else float("nan"),
+                                  "target_high": base.target.high if base.target else float("nan")})
+            out[f"rank_{col}"] = rank(frame, min_size=2)
+        return out
+
+    def rho(df: pd.DataFrame) -> tuple[float, int]:
+        ok = df.dropna(subset=["value_catalogue", "value_variant"])
+        if len(ok) < 3:
+            return float("nan"), len(ok)
+        return float(spearmanr(ok["value_catalogue"], ok["value_variant"]).statistic), len(ok)
+
+    grp = ranked(grp)
+    grp.insert(1, "name", [store.units.loc[c, "name"] for c in grp["unit"]])
+    rg, ng = rho(grp)
+    rn, nn = rho(nat)
+    table = grp.rename(columns={"value_catalogue": "catalogue", "value_variant": "variant"}).drop(columns="year")
+    return VariantComparison(table.sort_values("rank_catalogue").reset_index(drop=True), rg, rn, ng, nn)

@@ -1,0 +1,113 @@
+"""Parameters: of a report series (`params/<series>.yml`) and of each notebook template.
+
+Notebook parameter cells hold literals only; the next cell validates them with one of the models
+below, so a wrong type fails at once with a message naming the parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InputError, InputErrors
+from .units import check_code
+
+SERIES_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @classmethod
+    def from_notebook(cls, **values: object) -> "_Params":
+        """Validate notebook parameters; raise InputError naming every bad parameter."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise InputErrors([
+                InputError(e["msg"].removeprefix("Value error, "), "notebook parameters",
+                           ".".join(str(p) for p in e["loc"]) or "(all)")
+                for e in exc.errors()
+            ]) from None
+
+
+class UnitReportParams(_Params):
+    """Parameters of `notebooks/jst_report.ipynb`: one authority, one year."""
+
+    unit: str
+    year: int = Field(ge=1990, le=2100)
+    series_dir: str = Field(min_length=1)
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _unit(cls, v: object) -> str:
+        return check_code(v)
+
+
+class GroupReportParams(_Params):
+    """Parameters of `notebooks/group_report.ipynb`: one group, one year."""
+
+    group: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    year: int = Field(ge=1990, le=2100)
+    series_dir: str = Field(min_length=1)
+
+
+class ExploreParams(_Params):
+    """Parameters of `notebooks/explore_indicator.ipynb`."""
+
+    data_dir: str = Field(min_length=1)
+    catalogue_dir: str = Field(min_length=1)
+    groups_file: str = Field(min_length=1)
+    indicator: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    variant_formula: str = Field(min_length=1, max_length=500)
+    group: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    year: int = Field(ge=1990, le=2100)
+
+
+class Templates(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: str | None = "notebooks/jst_report.ipynb"
+    group: str | None = "notebooks/group_report.ipynb"
+
+
+class SeriesSpec(BaseModel):
+    """A report series: which data, which year, which groups, which templates."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1)
+    year: int = Field(ge=1990, le=2100)
+    data: str = Field(min_length=1, description="folder with units.parquet and observations.parquet")
+    groups_file: str = "params/groups.yml"
+    groups: list[str] | Literal["all"] = "all"
+    units: list[str] = Field(default_factory=list, description="more authorities to report on")
+    templates: Templates = Templates()
+    synthetic: bool = False
+    workers: int = Field(default=2, ge=1, le=64)
+    timeout_s: int = Field(default=600, ge=10)
+
+    @field_validator("units", mode="before")
+    @classmethod
+    def _codes(cls, v: object) -> object:
+        if isinstance(v, list):
+            return [check_code(c) for c in v]
+        return v
+
+
+def load_series(path: Path) -> SeriesSpec:
+    from .groups import read_yaml_model
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("series file not found (a series is declared in params/<series>.yml)", path)
+    return read_yaml_model(path, SeriesSpec)
+
+
+def series_path(params_dir: Path, series: str) -> Path:
+    """`params/<series>.yml` for a series name; the name must be a plain slug (no paths)."""
+    if not SERIES_NAME.match(series):
+        raise InputError(f"series name {series!r} must be lowercase letters, digits, '-' or '_'")
+    return Path(params_dir) / f"{series}.yml"

@@ -1,0 +1,369 @@
+"""What the report notebooks show, computed here so that notebooks only present.
+
+`UnitView` (one authority, one year) and `GroupView` (one group, one year) read the series data
+folder written by `jstbench reports`; every number they put into sentences comes from the data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import DIRECTIONS, SECTORS
+from .errors import InputError
+from .text import banner, esc, num, pct, reason_text
+from .units import UNIT_KINDS
+
+QUARTILE_COLOURS = {1: "#a6d96a", 2: "#e6f5c9", 3: "#fee8c8", 4: "#fdae61"}
+QUARTILE_LABELS = {1: "Q1 najlepsza ćwiartka", 2: "Q2", 3: "Q3", 4: "Q4 najsłabsza ćwiartka"}
+SYNTHETIC_NOTE = ("DANE SYNTETYCZNE: wszystkie wartości w tym raporcie są wygenerowane do celów "
+                  "demonstracyjnych i nie opisują rzeczywistych jednostek.")
+COLOUR_NOTE = ("Kolory pokazują pozycję względem grupy porównawczej (ćwiartki), z uwzględnieniem kierunku "
+               "wskaźnika; to ocena względna, nie bezwzględna. Wskaźniki kontekstowe nie są oceniane.")
+
+
+def _read(folder: Path, name: str, filters: list | None = None) -> pd.DataFrame:
+    path = folder / name
+    if not path.exists():
+        raise InputError("series data file not found: run `jstbench reports <series>` first", path)
+    return pd.read_parquet(path, filters=filters)
+
+
+@dataclass
+class SeriesData:
+    """The shared, read-only part of a series: catalogue, units, groups."""
+
+    folder: Path
+    meta: dict = field(init=False)
+    indicators: dict[str, dict] = field(init=False)
+    variables: dict[str, dict] = field(init=False)
+    units: pd.DataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder)
+        for name in ("series.json", "catalogue.json"):
+            if not (self.folder / name).exists():
+                raise InputError("series data file not found: run `jstbench reports <series>` first",
+                                 self.folder / name)
+        self.meta = json.loads((self.folder / "series.json").read_text(encoding="utf-8"))
+        cat = json.loads((self.folder / "catalogue.json").read_text(encoding="utf-8"))
+        self.indicators = {i["id"]: i for i in cat["indicators"]}
+        self.variables = {v["name"]: v for v in cat["variables"]}
+        self.units = _read(self.folder, "units.parquet").set_index("code", drop=False)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.meta.get("synthetic"))
+
+    def banner_html(self) -> str:
+        return banner(SYNTHETIC_NOTE) if self.synthetic else ""
+
+    def variable_labels(self) -> dict[str, str]:
+        return {k: v["label"]["pl"] for k, v in self.variables.items()}
+
+    def exchange_group(self, group_id: str) -> dict:
+        for g in self.meta["exchange_groups"]:
+            if g["id"] == group_id:
+                return g
+        raise InputError(f"unknown group {group_id!r}; groups: {[g['id'] for g in self.meta['exchange_groups']]}",
+                         self.folder / "series.json")
+
+    def unit_name(self, code: str) -> str:
+        return str(self.units.loc[code, "name"]) if code in self.units.index else code
+
+    def fmt(self, indicator: str, x: float | None, signed: bool = False) -> str:
+        return num(x, int(self.indicators[indicator].get("decimals", 1)), signed)
+
+
+def _orientation(direction: str) -> str:
+    return {"higher-better": "↑", "lower-better": "↓", "target-range": "↔", "none": ""}[direction]
+
+
+class UnitView:
+    """One authority in one year: its values, positions and peers."""
+
+    def __init__(self, series_dir: str | Path, unit: str, year: int):
+        self.s = SeriesData(Path(series_dir))
+        if unit not in self.s.units.index:
+            raise InputError(f"unit {unit!r} is not in the series' units register", self.s.folder / "units.parquet")
+        self.code, self.year = unit, int(year)
+        self.unit = self.s.units.loc[unit]
+        self.groups = [g for g in self.s.meta["exchange_groups"] if unit in g["members"]]
+        f = self.s.folder
+        self.values = _read(f, "values.parquet", [("unit", "==", unit)])
+        own = [_read(f, f"comparison_{gt}.parquet", [("unit", "==", unit)]).assign(group_type=gt)
+               for gt in ("exchange", "typology", "national")]
+        self.own = pd.concat(own, ignore_index=True)
+        gids = [g["id"] for g in self.groups]
+        self.peers = _read(f, "comparison_exchange.parquet", [("group", "in", gids)]) if gids else self.own.iloc[:0]
+        typ = self.own.loc[self.own["group_type"] == "typology", "group"]
+        self.typology_group = str(typ.iloc[0]) if len(typ) else None
+        stat_groups = gids + [self.s.meta["national_id"]] + ([self.typology_group] if self.typology_group else [])
+        self.stats = _read(f, "group_stats.parquet", [("group", "in", stat_groups)])
+        if not (self.values["year"] == self.year).any():
+            raise InputError(f"no values for year {self.year} for unit {unit}", f / "values.parquet")
+
+    @property
+    def name(self) -> str:
+        return str(self.unit["name"])
+
+    @property
+    def kind_label(self) -> str:
+        return UNIT_KINDS[self.unit["kind"]]
+
+    @property
+    def primary_group(self) -> dict | None:
+        return self.groups[0] if self.groups else None
+
+    def title(self) -> str:
+        return f"{self.name} ({self.kind_label}, TERYT {self.code}) — raport porównawczy za {self.year} r."
+
+    def _position(self, group_type: str, group: str | None = None) -> pd.DataFrame:
+        rows = self.own[(self.own["group_type"] == group_type) & (self.own["year"] == self.year)]
+        if group is not None:
+            rows = rows[rows["group"] == group]
+        return rows.set_index("indicator")
+
+    def summary(self) -> pd.DataFrame:
+        """Position on every indicator that applies to the unit: one row per indicator."""
+        labels = self.s.variable_labels()
+        cur = self.values[self.values["year"] == self.year].set_index("indicator")
+        grp = self._position("exchange", self.primary_group["id"]) if self.primary_group else None
+        nat = self._position("national")
+        rows = []
+        for ind_id, meta in self.s.indicators.items():
+            if ind_id not in cur.index:
+                continue
+            value = cur.loc[ind_id, "value"]
+            g = grp.loc[ind_id] if grp is not None and ind_id in grp.index else None
+            n = nat.loc[ind_id] if ind_id in nat.index else None
+            rows.append({
+                "sector": meta["sector"],
+                "Obszar": SECTORS[meta["sector"]]["pl"],
+                "indicator": ind_id,
+                "Wskaźnik": meta["name"]["pl"],
+                "kind": meta["kind"],
+                "Kierunek": _orientation(meta["direction"]),
+                "Jednostka": meta["unit"],
+                "value": value,
+                "Wartość": self.s.fmt(ind_id, value),
+                "group_median": g["median"] if g is not None else np.nan,
+                "Mediana grupy": self.s.fmt(ind_id, g["median"]) if g is not None else "–",
+                "group_rank": g["rank"] if g is not None else np.nan,
+                "group_n": g["n"] if g is not None else np.nan,
+                "Pozycja w grupie": (f"{int(g['rank'])}/{int(g['n'])}" if g is not None and pd.notna(g["rank"]) else "–"),
+                "group_quartile": g["quartile"] if g is not None else np.nan,
+                "national_median": n["median"] if n is not None else np.nan,
+                "Mediana kraju": self.s.fmt(ind_id, n["median"]) if n is not None else "–",
+                "national_percentile": n["percentile"] if n is not None else np.nan,
+                "national_quartile": n["quartile"] if n is not None else np.nan,
+                "Uwagi": reason_text(cur.loc[ind_id, "reason"], labels) if pd.isna(value) else "",
+            })
+        return pd.DataFrame(rows)
+
+    def summary_html(self) -> str:
+        """The summary table as HTML, cells coloured by quartile (with the quartile written out too)."""
+        df = self.summary()
+        group_name = self.primary_group["name"] if self.primary_group else "brak grupy wymiany"
+        head = ["Obszar", "Wskaźnik", "", "Jednostka", "Wartość", "Mediana grupy", "Pozycja w grupie",
+                "Ćwiartka w grupie", "Mediana kraju", "Ćwiartka w kraju", "Uwagi"]
+        out = ['<table class="jst-summary" style="border-collapse:collapse;font-size:0.9em">',
+               "<caption style='text-align:left'>" + esc(f"Grupa: {group_name}; kraj: wszystkie JST, do których "
+                                                          f"wskaźnik się stosuje. ↑ więcej = lepiej, ↓ mniej = lepiej, "
+                                                          f"↔ najlepiej w przedziale docelowym.") + "</caption>",
+               "<thead><tr>" + "".join(f"<th style='text-align:left;border-bottom:1px solid #999;padding:2px 6px'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+
+        def qcell(q: float, context: bool) -> str:
+            if context:
+                return "<td style='padding:2px 6px;color:#777'>kontekst</td>"
+            if pd.isna(q):
+                return "<td style='padding:2px 6px'>–</td>"
+            q = int(q)
+            return (f"<td style='padding:2px 6px;background:{QUARTILE_COLOURS[q]}'>{esc(QUARTILE_LABELS[q])}</td>")
+
+        for _, r in df.iterrows():
+            ctx = r["kind"] == "context"
+            cells = [esc(r["Obszar"]), esc(r["Wskaźnik"]), esc(r["Kierunek"]), esc(r["Jednostka"]),
+                     esc(r["Wartość"]), esc(r["Mediana grupy"]), esc(r["Pozycja w grupie"])]
+            tds = "".join(f"<td style='padding:2px 6px'>{c}</td>" for c in cells)
+            tds += qcell(r["group_quartile"], ctx)
+            tds += f"<td style='padding:2px 6px'>{esc(r['Mediana kraju'])}</td>"
+            tds += qcell(r["national_quartile"], ctx)
+            tds += f"<td style='padding:2px 6px;color:#a00'>{esc(r['Uwagi'])}</td>"
+            out.append(f"<tr style='border-bottom:1px solid #eee'>{tds}</tr>")
+        out.append("</tbody></table>")
+        out.append(f"<p style='font-size:0.85em;color:#555'>{esc(COLOUR_NOTE)}</p>")
+        return "".join(out)
+
+    def sectors(self) -> list[str]:
+        present = set(self.values["indicator"])
+        order = list(SECTORS)
+        secs = {self.s.indicators[i]["sector"] for i in present}
+        return [s for s in order if s in secs]
+
+    def sector_indicators(self, sector: str, kind: str | None = None) -> list[str]:
+        present = set(self.values["indicator"])
+        return [i for i, m in self.s.indicators.items()
+                if m["sector"] == sector and i in present and (kind is None or m["kind"] == kind)]
+
+    def series(self, indicator: str) -> pd.DataFrame:
+        """Years × (unit value, group median, national q25, median, q75) for a time-series chart."""
+        own = self.values[self.values["indicator"] == indicator].set_index("year")["value"].rename("value")
+        st = self.stats[self.stats["indicator"] == indicator]
+        nat = st[st["group"] == self.s.meta["national_id"]].set_index("year")
+        out = pd.DataFrame({"value": own})
+        out["national_q25"] = nat["q25"]
+        out["national_median"] = nat["median"]
+        out["national_q75"] = nat["q75"]
+        if self.primary_group:
+            grp = st[st["group"] == self.primary_group["id"]].set_index("year")
+            out["group_median"] = grp["median"]
+        return out.sort_index()
+
+    def peer_values(self, indicator: str) -> pd.DataFrame:
+        """Members of the primary group in the report year: unit, name, value, highlighted."""
+        if not self.primary_group:
+            return pd.DataFrame(columns=["unit", "name", "value", "is_self"])
+        p = self.peers[(self.peers["group"] == self.primary_group["id"]) & (self.peers["indicator"] == indicator)
+                       & (self.peers["year"] == self.year)]
+        return pd.DataFrame({"unit": p["unit"], "name": [self.s.unit_name(c) for c in p["unit"]],
+                             "value": p["value"], "is_self": p["unit"] == self.code})
+
+    def sentences(self, indicator: str) -> list[str]:
+        """Short Polish sentences about one indicator; every number comes from the data."""
+        meta = self.s.indicators[indicator]
+        unit = meta["unit"]
+        name = meta["name"]["pl"]
+        cur = self.values[(self.values["indicator"] == indicator) & (self.values["year"] == self.year)]
+        if cur.empty:
+            return []
+        value, reason = cur["value"].iloc[0], cur["reason"].iloc[0]
+        if pd.isna(value):
+            return [f"{name}: brak wartości za {self.year} r. ({reason_text(reason, self.s.variable_labels())})."]
+        out = [f"{name} w {self.year} r.: {self.s.fmt(indicator, value)} ({unit})."]
+        grp = self._position("exchange", self.primary_group["id"]) if self.primary_group else None
+        if grp is not None and indicator in grp.index:
+            g = grp.loc[indicator]
+            text = f"Mediana grupy „{self.primary_group['name']}”: {self.s.fmt(indicator, g['median'])}"
+            if meta["kind"] == "monitoring" and pd.notna(g["rank"]):
+                text += f"; pozycja {int(g['rank'])}. na {int(g['n'])} JST z danymi"
+            elif meta["kind"] == "monitoring":
+                text += (f"; pozycji nie podajemy, bo dane ma tylko {int(g['n'])} JST "
+                         f"(minimum {self.s.meta['min_group_size']})")
+            out.append(text + ".")
+        nat = self._position("national")
+        if indicator in nat.index:
+            n = nat.loc[indicator]
+            text = f"Mediana krajowa: {self.s.fmt(indicator, n['median'])}"
+            if meta["kind"] == "monitoring" and pd.notna(n["percentile"]):
+                text += f"; wynik lepszy niż u {pct(n['percentile'])} porównywanych JST w kraju"
+            out.append(text + ".")
+        if meta["direction"] == "target-range":
+            t = meta["target"]
+            inside = t["low"] <= value <= t["high"]
+            out.append(f"Przedział docelowy: {num(t['low'])}–{num(t['high'])}; wartość "
+                       f"{'mieści się w nim' if inside else 'jest poza nim'}.")
+        prev = self.values[(self.values["indicator"] == indicator) & (self.values["year"] == self.year - 1)]
+        if not prev.empty and pd.notna(prev["value"].iloc[0]):
+            p = prev["value"].iloc[0]
+            change = value - p
+            rel = f" ({num(100 * change / p, 1, signed=True)}%)" if p else ""
+            out.append(f"Zmiana wobec {self.year - 1} r.: {self.s.fmt(indicator, change, signed=True)}{rel}.")
+        return out
+
+    def sentences_html(self, indicator: str) -> str:
+        return "<p>" + " ".join(esc(s) for s in self.sentences(indicator)) + "</p>"
+
+    def header_html(self) -> str:
+        groups = ", ".join(g["name"] for g in self.groups) or "brak"
+        typ = self.typology_group or "brak"
+        lines = [f"Rodzaj: {self.kind_label}; województwo {self.unit['voivodeship']}; powiat {self.unit['powiat']}.",
+                 f"Grupy wymiany doświadczeń: {groups}.",
+                 f"Grupa typologiczna: {typ}. Porównanie krajowe: wszystkie JST, do których wskaźnik się stosuje."]
+        return self.s.banner_html() + "".join(f"<p>{esc(x)}</p>" for x in lines)
+
+
+class GroupView:
+    """One experience-exchange group in one year."""
+
+    def __init__(self, series_dir: str | Path, group: str, year: int):
+        self.s = SeriesData(Path(series_dir))
+        self.group = self.s.exchange_group(group)
+        self.year = int(year)
+        f = self.s.folder
+        self.rows = _read(f, "comparison_exchange.parquet", [("group", "==", group)])
+        self.stats = _read(f, "group_stats.parquet", [("group", "in", [group, self.s.meta["national_id"]])])
+
+    @property
+    def name(self) -> str:
+        return self.group["name"]
+
+    def members(self) -> pd.DataFrame:
+        u = self.s.units.loc[self.group["members"]]
+        return pd.DataFrame({"TERYT": u["code"], "Nazwa": u["name"],
+                             "Rodzaj": [UNIT_KINDS[k] for k in u["kind"]]}).reset_index(drop=True)
+
+    def members_html(self) -> str:
+        m = self.members()
+        rows = "".join(f"<tr><td>{esc(r.TERYT)}</td><td>{esc(r.Nazwa)}</td><td>{esc(r.Rodzaj)}</td></tr>"
+                       for r in m.itertuples())
+        return ("<table class='jst-members'><thead><tr><th>TERYT</th><th>Nazwa</th><th>Rodzaj</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
+
+    def monitoring_indicators(self, sector: str | None = None) -> list[str]:
+        present = set(self.rows.loc[self.rows["year"] == self.year, "indicator"])
+        return [i for i, m in self.s.indicators.items()
+                if m["kind"] == "monitoring" and i in present and (sector is None or m["sector"] == sector)]
+
+    def percentile_matrix(self) -> pd.DataFrame:
+        """Members × monitoring indicators: percentile within the group (100 = best)."""
+        inds = self.monitoring_indicators()
+        cur = self.rows[(self.rows["year"] == self.year) & self.rows["indicator"].isin(inds)]
+        mat = cur.pivot(index="unit", columns="indicator", values="percentile")
+        mat = mat.reindex(index=self.group["members"], columns=inds)
+        mat.index = [self.s.unit_name(c) for c in mat.index]
+        mat.columns = [self.s.indicators[i]["name"]["pl"] for i in mat.columns]
+        return mat
+
+    def values_table(self, indicator: str) -> pd.DataFrame:
+        cur = self.rows[(self.rows["indicator"] == indicator) & (self.rows["year"] == self.year)]
+        return pd.DataFrame({"unit": cur["unit"], "name": [self.s.unit_name(c) for c in cur["unit"]],
+                             "value": cur["value"], "rank": cur["rank"]}).sort_values("rank")
+
+    def trend(self, indicator: str) -> pd.DataFrame:
+        """Years × members' values, with group and national medians."""
+        rows = self.rows[self.rows["indicator"] == indicator]
+        wide = rows.pivot(index="year", columns="unit", values="value")
+        wide.columns = [self.s.unit_name(c) for c in wide.columns]
+        st = self.stats[self.stats["indicator"] == indicator]
+        wide["mediana grupy"] = st[st["group"] == self.group["id"]].set_index("year")["median"]
+        wide["mediana kraju"] = st[st["group"] == self.s.meta["national_id"]].set_index("year")["median"]
+        return wide.sort_index()
+
+    def sentences(self, indicator: str) -> list[str]:
+        meta = self.s.indicators[indicator]
+        st = self.stats[(self.stats["indicator"] == indicator) & (self.stats["year"] == self.year)]
+        g = st[st["group"] == self.group["id"]]
+        n = st[st["group"] == self.s.meta["national_id"]]
+        if g.empty or g["n"].iloc[0] == 0:
+            return [f"{meta['name']['pl']}: brak danych w grupie za {self.year} r."]
+        best = self.values_table(indicator).dropna(subset=["value"])
+        out = [f"{meta['name']['pl']} ({meta['unit']}), {self.year} r.: mediana grupy "
+               f"{self.s.fmt(indicator, g['median'].iloc[0])}, średnia nieważona {self.s.fmt(indicator, g['mean'].iloc[0])}, "
+               f"mediana krajowa {self.s.fmt(indicator, n['median'].iloc[0]) if not n.empty else '–'}."]
+        if len(best) and pd.notna(best["rank"].iloc[0]):
+            out.append(f"Najlepszy wynik w grupie ({DIRECTIONS[meta['direction']]}): {best['name'].iloc[0]}, "
+                       f"{self.s.fmt(indicator, best['value'].iloc[0])}.")
+        return out
+
+    def sentences_html(self, indicator: str) -> str:
+        return "<p>" + " ".join(esc(s) for s in self.sentences(indicator)) + "</p>"
+
+    def header_html(self) -> str:
+        sector = SECTORS[self.group["sector"]]["pl"]
+        return self.s.banner_html() + (f"<p>{esc(f'Usługa: {sector}. Członkowie: {len(self.group['members'])}. Rok: {self.year}.')}</p>")

@@ -1,0 +1,119 @@
+"""A report series: check its inputs, compute indicators and comparisons once, write them for the notebooks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import write_text, write_with
+from .catalogue import Catalogue, load_catalogue
+from .compare import compare
+from .data.store import Store
+from .errors import InputError, InputErrors
+from .groups import GroupsFile, load_groups, membership
+from .indicators import compute_all
+from .params import SeriesSpec, load_series, series_path
+from .project import Project
+
+GROUP_TYPES = ("exchange", "typology", "national")
+
+
+@dataclass
+class Checked:
+    """Everything a series needs, validated."""
+
+    name: str
+    path: Path
+    spec: SeriesSpec
+    catalogue: Catalogue
+    store: Store
+    groups: GroupsFile
+    group_ids: list[str]
+    unit_codes: list[str]
+
+
+def check_series(project: Project, name: str) -> Checked:
+    """Validate the series file, the catalogue, the data and the groups; collect every problem."""
+    path = series_path(project.params_dir, name)
+    spec = load_series(path)
+    catalogue = load_catalogue(project.catalogue_dir)
+    store = Store.load(project.resolve(spec.data))
+    groups = load_groups(project.resolve(spec.groups_file), store.units)
+    errors: list[InputError] = []
+    if spec.year not in store.years:
+        errors.append(InputError(f"year {spec.year} is not in the data (years: {store.years[0]}-{store.years[-1]})",
+                                 path, "year"))
+    known = [g.id for g in groups.exchange_groups]
+    if spec.groups == "all":
+        group_ids = known
+    else:
+        group_ids = list(spec.groups)
+        for i, gid in enumerate(group_ids):
+            if gid not in known:
+                errors.append(InputError(f"unknown group {gid!r}; groups in {spec.groups_file}: {', '.join(known)}",
+                                         path, f"groups[{i}]"))
+    for i, code in enumerate(spec.units):
+        if code not in store.units.index:
+            errors.append(InputError(f"unknown unit code {code!r} (not in the units register of {spec.data})",
+                                     path, f"units[{i}]"))
+    for tpl_field in ("unit", "group"):
+        tpl = getattr(spec.templates, tpl_field)
+        if tpl and not project.resolve(tpl).exists():
+            errors.append(InputError(f"notebook template {tpl} not found", path, f"templates.{tpl_field}"))
+    if errors:
+        raise InputErrors(errors)
+    members = [c for gid in group_ids for c in groups.exchange(gid).members]
+    unit_codes = list(dict.fromkeys([*members, *spec.units]))
+    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes)
+
+
+def catalogue_meta(catalogue: Catalogue) -> pd.DataFrame:
+    rows = []
+    for ind in catalogue.indicators.values():
+        rows.append(dict(indicator=ind.id, direction=ind.direction,
+                         target_low=ind.target.low if ind.target else float("nan"),
+                         target_high=ind.target.high if ind.target else float("nan")))
+    return pd.DataFrame(rows)
+
+
+def compute(checked: Checked) -> dict[str, pd.DataFrame]:
+    """Indicators for all units and years, and every comparison measure in every group."""
+    units = checked.store.units.reset_index(drop=True)
+    values = compute_all(checked.catalogue, checked.store.wide(), units)
+    member = membership(checked.groups, units)
+    comp = compare(values, member, catalogue_meta(checked.catalogue), checked.groups.min_group_size)
+    stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]
+    stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
+    return {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units}
+
+
+def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """The series' data folder, read by the notebooks (parquet sorted for fast per-unit reads)."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def parquet(df: pd.DataFrame, name: str, sort: list[str] | None = None) -> None:
+        df = df.sort_values(sort) if sort else df
+        for col in df.columns:
+            if isinstance(df[col].dtype, pd.CategoricalDtype):
+                df = df.assign(**{col: df[col].astype(str)})
+        write_with(folder / name, lambda p: df.to_parquet(p, index=False, row_group_size=20_000))
+
+    parquet(tables["units"], "units.parquet")
+    parquet(tables["values"], "values.parquet", ["unit", "indicator", "year"])
+    parquet(tables["membership"], "membership.parquet")
+    parquet(tables["group_stats"], "group_stats.parquet", ["group", "indicator", "year"])
+    comp = tables["comparison"]
+    for gt in GROUP_TYPES:
+        part = comp[comp["group_type"] == gt].drop(columns=["group_type"])
+        parquet(part, f"comparison_{gt}.parquet", ["unit", "indicator", "year"] if gt != "exchange" else ["group", "unit"])
+    write_text(folder / "catalogue.json", checked.catalogue.to_json())
+    groups = [dict(id=g.id, name=g.name, sector=g.sector, members=g.members) for g in checked.groups.exchange_groups]
+    write_text(folder / "series.json", json.dumps({
+        "name": checked.name, "title": checked.spec.title, "year": checked.spec.year,
+        "synthetic": checked.spec.synthetic, "min_group_size": checked.groups.min_group_size,
+        "exchange_groups": groups, "national_id": checked.groups.national.id,
+        "national_name": checked.groups.national.name,
+    }, ensure_ascii=False, indent=2))

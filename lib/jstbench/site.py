@@ -1,0 +1,212 @@
+"""The methodology site: a Quarto project in `methodology/`, plus pages generated from the catalogue
+(one per indicator), the participants file and the report series. Rendered with `quarto` when it is
+installed, otherwise with the pure-Python `smalldocs` from the same `_quarto.yml`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .atomic import replace_dir
+from .catalogue import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable, load_catalogue
+from .errors import InputError
+from .groups import load_participants
+from .project import Project
+from .text import esc
+from .units import UNIT_KINDS
+
+
+def cell(text: object) -> str:
+    """Text for a Markdown table cell: HTML-escaped, pipes and newlines neutralised."""
+    return esc(text).replace("|", "\\|").replace("\n", " ")
+
+
+def source_text(v: Variable) -> str:
+    s = v.source
+    if s.type == "budget":
+        parts = [s.report or "", f"dział {s.dzial}" if s.dzial else "", f"rozdział {s.rozdzial}" if s.rozdzial else "",
+                 f"§ {s.paragraf}" if s.paragraf else "", s.note or ""]
+        return ", ".join(p for p in parts if p)
+    if s.type == "form":
+        return f"formularz „{s.form}”, pole: {s.field}"
+    if s.type == "bdl":
+        return (f"GUS BDL, zmienna {s.bdl_id}: " if s.bdl_id else "") + (s.note or "GUS BDL")
+    return s.note or s.type
+
+
+def indicator_page(ind: Indicator, cat: Catalogue) -> str:
+    kinds = ", ".join(UNIT_KINDS[k] for k in ind.applies_to)
+    target = f" ({ind.target.low:g}–{ind.target.high:g})" if ind.target else ""
+    lines = [
+        "---", f'title: "{cell(ind.name.pl)}"', f'subtitle: "{cell(ind.name.en)}"', "---", "",
+        f"`{ind.id}` · wersja {cell(ind.version)} · status: **{cell(ind.status)}**", "",
+        "| | |", "|---|---|",
+        f"| Obszar | {cell(SECTORS[ind.sector]['pl'])} |",
+        f"| Rodzaj | {'monitorujący' if ind.kind == 'monitoring' else 'kontekstowy'} |",
+        f"| Jednostka | {cell(ind.unit)} |",
+        f"| Kierunek | {cell(DIRECTIONS[ind.direction])}{cell(target)} |",
+        f"| Dotyczy | {cell(kinds)} |",
+        "", "## Formuła", "", "```", ind.formula, "```", "",
+        "## Zmienne i źródła", "", "| zmienna | opis | jednostka | źródło | status |", "|---|---|---|---|---|",
+    ]
+    for name in ind.variables:
+        v = cat.variables[name]
+        lines.append(f"| `{name}` | {cell(v.label.pl)} | {cell(v.unit)} | {cell(source_text(v))} | {cell(v.status)} |")
+    lines += ["", "## Opis", "", esc(ind.description), "", "## Interpretacja", "", esc(ind.interpretation), ""]
+    if ind.caveats:
+        lines += ["## Zastrzeżenia", ""] + [f"- {esc(c)}" for c in ind.caveats] + [""]
+    lines += ["## Historia zmian", "", "| data | wersja | zmiana | łamie porównywalność |", "|---|---|---|---|"]
+    for ch in ind.changelog:
+        lines.append(f"| {ch.date} | {cell(ch.version)} | {cell(ch.change)} | {'tak' if ch.breaks_comparability else 'nie'} |")
+    return "\n".join(lines) + "\n"
+
+
+def indicators_index(cat: Catalogue) -> str:
+    lines = ["---", 'title: "Katalog wskaźników"', "---", "",
+             f"Katalog liczy **{len(cat)}** wskaźników ({sum(i.kind == 'monitoring' for i in cat.indicators.values())} "
+             f"monitorujących, {sum(i.kind == 'context' for i in cat.indicators.values())} kontekstowych) "
+             f"i **{len(cat.variables)}** zmiennych wejściowych. Wersja katalogu: `{cat.digest}`.", ""]
+    for sector, inds in cat.by_sector().items():
+        lines += [f"## {cell(SECTORS[sector]['pl'])}", "", "| wskaźnik | jednostka | kierunek | rodzaj | status |",
+                  "|---|---|---|---|---|"]
+        for i in inds:
+            lines.append(f"| [{cell(i.name.pl)}]({i.id}.qmd) | {cell(i.unit)} | {cell(DIRECTIONS[i.direction])} | "
+                         f"{i.kind} | {i.status} |")
+        lines.append("")
+    todo = [i for i in cat.indicators.values() if i.status != "verified"]
+    lines += ["## Do weryfikacji", "", f"{len(todo)} wskaźników ma status `to-verify` lub `draft`: "
+              "ich źródła (kody zmiennych BDL, rozdziały) trzeba potwierdzić przed użyciem w decyzjach.", ""]
+    lines += [f"- [{cell(i.name.pl)}]({i.id}.qmd)" for i in todo]
+    return "\n".join(lines) + "\n"
+
+
+def participants_page(project: Project) -> str:
+    people = load_participants(project.params_dir / "participants.yml")
+    labels = {"exact": "jednoznaczna", "homonym-chosen": "wybór spośród jednostek o tej nazwie",
+              "garbled-probable": "nazwa zniekształcona — prawdopodobna jednostka", "unresolved": "nierozstrzygnięta"}
+    lines = ["---", 'title: "Uczestnicy i rozstrzygnięcie nazw"', "---", "",
+             "Nazwy uczestników z dokumentu źródłowego zamieniono na kody TERYT (rejestr TERC, stan na 2020-01-01). "
+             "Nazwy nie są unikalne, a część jest zniekształcona; żadna nie została wybrana po cichu. "
+             "Źródło: `params/participants.yml`.", "",
+             "| w źródle | lista | kod TERYT | jednostka | rodzaj | rozstrzygnięcie | uzasadnienie |", "|---|---|---|---|---|---|---|"]
+    for p in people:
+        lines.append(f"| {cell(p.as_given)} | {cell(p.list)} | {cell(p.code or '—')} | {cell(p.name or '—')} | "
+                     f"{cell(UNIT_KINDS.get(p.kind or '', '—'))} | {cell(labels[p.resolution])} | {cell(p.note)} |")
+    return "\n".join(lines) + "\n"
+
+
+def reports_page(project: Project, final_site: Path) -> str:
+    lines = ["---", 'title: "Raporty"', "---", ""]
+    found = []
+    if project.output_dir.exists():
+        for manifest in sorted(project.output_dir.glob("*/manifest.json")):
+            try:
+                m = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            found.append((manifest.parent.name, m))
+    if not found:
+        lines.append("Nie wygenerowano jeszcze żadnej serii raportów: uruchom `jstbench reports demo`.")
+    for name, m in found:
+        note = " — **dane syntetyczne**" if m.get("synthetic") else ""
+        lines += [f"## {cell(m.get('title', name))}", "",
+                  f"Rok {m.get('year')}, {m.get('ok', 0)} raportów gotowych, {m.get('failed', 0)} nieudanych{note}. "
+                  f"Wygenerowano {cell(m.get('created', ''))}.", "",
+                  f"[Spis raportów serii {cell(name)}](../{name}/index.html)", ""]
+    return "\n".join(lines) + "\n"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for key, val in attrs:
+            if key in ("href", "src") and val:
+                self.links.append(val)
+
+
+def broken_links(site: Path, final: Path) -> tuple[int, list[str]]:
+    """Internal links of every page that point to no file. Links leaving the site are resolved
+    against its final place (`final`), so links to report series beside it are checked too."""
+    checked, broken = 0, []
+    for page in site.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith(("#", "mailto:", "javascript:", "data:")):
+                continue
+            if not parts.path:
+                continue
+            checked += 1
+            target = (page.parent / unquote(parts.path)).resolve()
+            try:
+                rel = target.relative_to(site.resolve())
+                exists = (site / rel).exists()
+            except ValueError:
+                outside = (final / page.parent.relative_to(site) / unquote(parts.path)).resolve()
+                exists = outside.exists()
+            if exists and target.is_dir():
+                exists = (target / "index.html").exists()
+            if not exists:
+                broken.append(f"{page.relative_to(site)} → {link}")
+    return checked, broken
+
+
+@dataclass
+class SiteResult:
+    renderer: str
+    pages: int
+    links_checked: int
+    index: Path
+
+
+def build_site(project: Project, renderer: str = "auto") -> SiteResult:
+    if renderer not in ("auto", "quarto", "smalldocs"):
+        raise InputError(f"unknown renderer {renderer!r}: auto, quarto or smalldocs", where="--renderer")
+    cat = load_catalogue(project.catalogue_dir)
+    quarto = shutil.which("quarto")
+    if renderer == "quarto" and not quarto:
+        raise InputError("quarto is not installed (use --renderer smalldocs, or install Quarto)", where="--renderer")
+    use = "quarto" if (renderer == "quarto" or (renderer == "auto" and quarto)) else "smalldocs"
+    final = project.site_dir
+    result: dict = {}
+
+    def build(staging: Path) -> None:
+        with tempfile.TemporaryDirectory(prefix="jstbench-site-") as tmp:
+            src = Path(tmp) / "methodology"
+            shutil.copytree(project.methodology_dir, src, ignore=shutil.ignore_patterns("_site", ".quarto", "catalogue"))
+            (src / "indicators").mkdir(exist_ok=True)
+            for ind in cat.indicators.values():
+                (src / "indicators" / f"{ind.id}.qmd").write_text(indicator_page(ind, cat), encoding="utf-8")
+            (src / "indicators" / "index.qmd").write_text(indicators_index(cat), encoding="utf-8")
+            (src / "methods" / "participants.qmd").write_text(participants_page(project), encoding="utf-8")
+            (src / "reports.qmd").write_text(reports_page(project, final), encoding="utf-8")
+            if use == "quarto":
+                proc = subprocess.run([quarto, "render", str(src)], capture_output=True, text=True)
+                if proc.returncode != 0:
+                    raise InputError(f"quarto render failed:\n{proc.stderr[-2000:]}", src / "_quarto.yml")
+            else:
+                from smalldocs.site import build as smalldocs_build
+
+                site = smalldocs_build(src, quiet=True)
+                if site.warnings:
+                    raise InputError("smalldocs warnings: " + "; ".join(site.warnings[:10]), src / "_quarto.yml")
+            built = src / "_site"
+            for item in built.iterdir():
+                shutil.move(str(item), staging / item.name)
+        checked, broken = broken_links(staging, final)
+        if broken:
+            raise InputError(f"{len(broken)} broken internal link(s): " + "; ".join(broken[:10]), project.methodology_dir)
+        result.update(pages=len(list(staging.rglob("*.html"))), links=checked)
+
+    replace_dir(final, build)
+    return SiteResult(use, result["pages"], result["links"], final / "index.html")

@@ -1,0 +1,56 @@
+"""Polish formatting of numbers and reasons, and safe HTML building blocks."""
+
+from __future__ import annotations
+
+import html
+import math
+
+NBSP = "\u00a0"
+
+REASONS = {
+    "missing": "brak danych",
+    "not-finite": "wartość nieokreślona",
+}
+
+
+def num(x: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """A number the Polish way: `12 345,6` (non-breaking space for thousands, comma for decimals)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    text = f"{x:+,.{decimals}f}" if signed else f"{x:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", NBSP).replace("-", "−")
+
+
+def pct(x: float | None, decimals: int = 0) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{num(x, decimals)}%"
+
+
+def reason_text(reason: str | None, variable_labels: dict[str, str] | None = None) -> str:
+    """A reason code from the formula engine in plain Polish."""
+    if not reason:
+        return ""
+    kind, _, detail = str(reason).partition(":")
+    labels = variable_labels or {}
+    if kind == "missing" and detail:
+        return f"brak danych: {labels.get(detail, detail)}"
+    if kind == "zero-division":
+        return f"dzielenie przez zero ({labels.get(detail, detail)} = 0)"
+    if kind == "no-previous-year":
+        return "brak danych za rok poprzedni"
+    return REASONS.get(kind, kind)
+
+
+def esc(text: object) -> str:
+    """Escape any text (names, free text) before it reaches HTML."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def paragraph(text: str) -> str:
+    return f"<p>{esc(text)}</p>"
+
+
+def banner(text: str, kind: str = "warning") -> str:
+    colours = {"warning": ("#fff3cd", "#856404"), "info": ("#e7f1ff", "#0b3d91")}
+    bg, fg = colours.get(kind, colours["info"])
+    return (f'<div class="jst-banner" style="background:{bg};color:{fg};padding:0.6em 1em;'
+            f'border-radius:4px;margin:0.5em 0;font-weight:600">{esc(text)}</div>')
