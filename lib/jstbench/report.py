@@ -366,4 +366,5 @@ class GroupView:
 
     def header_html(self) -> str:
         sector = SECTORS[self.group["sector"]]["pl"]
-        return self.s.banner_html() + (f"<p>{esc(f'Usługa: {sector}. Członkowie: {len(self.group['members'])}. Rok: {self.year}.')}</p>")
+        text = f"Usługa: {sector}. Członkowie: {len(self.group['members'])}. Rok: {self.year}."
+        return self.s.banner_html() + f"<p>{esc(text)}</p>"

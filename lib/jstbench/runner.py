@@ -10,8 +10,8 @@ Engines:
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import multiprocessing as mp
+import queue
 import time
 import traceback
 from dataclasses import asdict, dataclass
@@ -21,6 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbconvert import HTMLExporter
+from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from .atomic import write_text
@@ -105,13 +106,10 @@ class WarmKernel:
 _WORKER: dict = {}
 
 
-def _init_worker(engine: str, cwd: str, timeout: int) -> None:
-    import atexit
-
+def _setup_worker(engine: str, cwd: str, timeout: int) -> None:
     _WORKER.update(engine=engine, cwd=cwd, timeout=timeout)
     if engine == "warm":
         _WORKER["kernel"] = WarmKernel(Path(cwd), timeout)
-        atexit.register(_WORKER["kernel"].shutdown)
 
 
 def run_job(job: Job, series_dir: Path) -> Result:
@@ -120,7 +118,7 @@ def run_job(job: Job, series_dir: Path) -> Result:
     nb_path, html_path = series_dir / job.notebook, series_dir / job.html
     nb = None
     try:
-        template = nbformat.read(job.template, as_version=4)
+        template = load_notebook_node(job.template)  # adds the cell tags papermill expects
         if _WORKER.get("engine", "warm") == "papermill":
             import papermill as pm
 
@@ -154,8 +152,19 @@ def run_job(job: Job, series_dir: Path) -> Result:
         return Result(job, "failed", detail, time.perf_counter() - t0)
 
 
-def _run_in_worker(job: Job, series_dir: str) -> Result:
-    return run_job(job, Path(series_dir))
+def _worker_loop(engine: str, cwd: str, timeout: int, series_dir: str, jobs: mp.Queue, results: mp.Queue) -> None:
+    """A worker process: take jobs until the sentinel, then shut its kernel down cleanly."""
+    _setup_worker(engine, cwd, timeout)
+    try:
+        while True:
+            item = jobs.get()
+            if item is None:
+                break
+            i, job = item
+            results.put((i, run_job(job, Path(series_dir))))
+    finally:
+        if "kernel" in _WORKER:
+            _WORKER["kernel"].shutdown()
 
 
 def execute(jobs: list[Job], series_dir: Path, workers: int, engine: str = "warm", timeout: int = 600,
@@ -165,27 +174,40 @@ def execute(jobs: list[Job], series_dir: Path, workers: int, engine: str = "warm
         raise ValueError(f"unknown engine {engine!r}: warm or papermill")
     cwd = str(series_dir / "notebooks")
     Path(cwd).mkdir(parents=True, exist_ok=True)
-    results: dict[int, Result] = {}
     ctx = mp.get_context("spawn")
+    job_q: mp.Queue = ctx.Queue()
+    res_q: mp.Queue = ctx.Queue()
+    n_workers = max(1, min(workers, len(jobs) or 1))
+    for item in enumerate(jobs):
+        job_q.put(item)
+    for _ in range(n_workers):
+        job_q.put(None)
+    procs = [ctx.Process(target=_worker_loop, args=(engine, cwd, timeout, str(series_dir), job_q, res_q), daemon=False)
+             for _ in range(n_workers)]
+    for p in procs:
+        p.start()
+    results: dict[int, Result] = {}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = [TextColumn("[bold]raporty"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}")]
     with Progress(*columns, disable=not progress, transient=False) as bar:
         task = bar.add_task("", total=len(jobs))
-        with cf.ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs) or 1)), mp_context=ctx,
-                                    initializer=_init_worker, initargs=(engine, cwd, timeout)) as pool:
-            futures = {pool.submit(_run_in_worker, job, str(series_dir)): i for i, job in enumerate(jobs)}
-            for fut in cf.as_completed(futures):
-                i = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker fails only its job
-                    res = Result(jobs[i], "failed", _error_text(exc), 0.0)
-                results[i] = res
-                mark = "✓" if res.status == "ok" else "✗"
-                bar.update(task, advance=1, description=f"{mark} {res.job.label[:50]}")
-    return [results[i] for i in range(len(jobs))]
+        while len(results) < len(jobs):
+            try:
+                i, res = res_q.get(timeout=5)
+            except queue.Empty:
+                if not any(p.is_alive() for p in procs):
+                    break  # every worker died: the rest is reported as failed below
+                continue
+            results[i] = res
+            mark = "✓" if res.status == "ok" else "✗"
+            bar.update(task, advance=1, description=f"{mark} {res.job.label[:50]}")
+    for p in procs:
+        p.join(timeout=60)
+        if p.is_alive():
+            p.terminate()
+    return [results.get(i) or Result(job, "failed", "worker process died", 0.0) for i, job in enumerate(jobs)]
 
 
 def result_record(res: Result) -> dict:
