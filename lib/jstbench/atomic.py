@@ -20,6 +20,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o644)  # mkstemp creates 0600; outputs are meant to be read and served
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
@@ -49,6 +50,7 @@ def replace_dir(target: Path, build: Callable[[Path], None]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         build(staging)
+        os.chmod(staging, 0o755)
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old")

@@ -40,6 +40,7 @@ class UnitReportParams(_Params):
     unit: str
     year: int = Field(ge=1990, le=2100)
     series_dir: str = Field(min_length=1)
+    charts: Literal["group", "all"] = "group"
 
     @field_validator("unit", mode="before")
     @classmethod

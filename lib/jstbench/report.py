@@ -206,6 +206,16 @@ class UnitView:
         secs = {self.s.indicators[i]["sector"] for i in present}
         return [s for s in order if s in secs]
 
+    def chart_sectors(self, mode: str = "group") -> list[str]:
+        """Sectors that get charts: `group` = the services of the unit's exchange groups plus
+        administrative decisions (all sectors when the unit is in no group); `all` = every sector."""
+        if mode not in ("group", "all"):
+            raise InputError(f"chart mode {mode!r}: use 'group' or 'all'", "notebook parameters", "charts")
+        if mode == "all" or not self.groups:
+            return self.sectors()
+        wanted = {g["sector"] for g in self.groups} | {"administration"}
+        return [s for s in self.sectors() if s in wanted]
+
     def sector_indicators(self, sector: str, kind: str | None = None) -> list[str]:
         present = set(self.values["indicator"])
         return [i for i, m in self.s.indicators.items()
