@@ -149,7 +149,7 @@ def _check(node: ast.AST, text: str, variables: set[str], functions: set[str]) -
     def reject(what: str) -> FormulaError:
         allowed = ", ".join(sorted(FUNCTIONS))
         return FormulaError(
-            f"formula {text!r}: {what} is not allowed (allowed: numbers, variable names, + - * /, "
+            f"formula {text!r}: {what} not allowed (allowed: numbers, variable names, + - * /, "
             f"parentheses and the functions {allowed})"
         )
 

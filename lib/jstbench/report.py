@@ -136,7 +136,10 @@ class UnitView:
         grp = self._position("exchange", self.primary_group["id"]) if self.primary_group else None
         nat = self._position("national")
         rows = []
-        for ind_id, meta in self.s.indicators.items():
+        order = {sec: n for n, sec in enumerate(SECTORS)}
+        ordered = sorted(self.s.indicators.items(),
+                         key=lambda kv: (order[kv[1]["sector"]], kv[1]["kind"] != "monitoring", kv[1]["name"]["pl"]))
+        for ind_id, meta in ordered:
             if ind_id not in cur.index:
                 continue
             value = cur.loc[ind_id, "value"]

@@ -1,0 +1,72 @@
+"""Shared fixtures: a small copy of the project with deterministic demo data (2% of the background)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+SMALL_SERIES = """\
+title: "Seria testowa"
+year: 2024
+data: output/data/demo
+groups_file: params/groups.yml
+groups: [miasta-oswiata, powiaty-zdrowie]
+units: ["3064011", "{empty_unit}"]
+synthetic: true
+workers: 2
+timeout_s: 300
+"""
+
+
+def make_project(dest: Path) -> Path:
+    """Copy the project's definitions (not its output) to `dest`."""
+    for name in ("methodology", "params", "notebooks"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("_site", ".ipynb_checkpoints"))
+    (dest / "output").mkdir()
+    return dest
+
+
+@pytest.fixture(scope="session")
+def small_project(tmp_path_factory) -> Path:
+    """A project with small demo data, one unit renamed to HTML and one unit without data.
+
+    `tests.yml` reports on two groups, Poznań, and a unit with no observations (its report must fail)."""
+    from jstbench.data.demo import generate
+    from jstbench.data.store import save
+    from jstbench.groups import load_participants
+
+    root = make_project(tmp_path_factory.mktemp("project"))
+    units, obs = generate(load_participants(root / "params" / "participants.yml"), background_scale=0.02)
+    # A hostile name must come out escaped in every HTML page.
+    units.loc[units["code"] == "1661011", "name"] = "Opole <script>alert(1)</script> & Co"
+    empty = units.loc[units["synthetic"] & (units["kind"] == "gmina_rural"), "code"].iloc[0]
+    obs = obs[obs["unit"] != empty]
+    save(units, obs, root / "output" / "data" / "demo")
+    (root / "params" / "tests.yml").write_text(SMALL_SERIES.format(empty_unit=empty), encoding="utf-8")
+    (root / "empty_unit.txt").write_text(empty)
+    return root
+
+
+@pytest.fixture(scope="session")
+def small_series(small_project: Path) -> dict:
+    """The `tests` series built once (reports + data), shared by the notebook and site tests."""
+    from jstbench import reports
+    from jstbench.project import Project
+
+    manifest = reports.run(Project(small_project), "tests", workers=2, progress=False)
+    return manifest
+
+
+@pytest.fixture
+def panel() -> pd.DataFrame:
+    """A tiny wide panel (unit, year) × variables for formula tests."""
+    idx = pd.MultiIndex.from_tuples(
+        [("a", 2020), ("a", 2021), ("b", 2020), ("b", 2021), ("c", 2021)], names=["unit", "year"])
+    return pd.DataFrame({"x": [10.0, 12.0, None, 4.0, 5.0], "pop": [1000.0, 0.0, 500.0, 400.0, 50.0],
+                         "y": [2.0, 3.0, 4.0, 5.0, 0.0]}, index=idx)
