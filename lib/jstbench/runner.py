@@ -123,7 +123,7 @@ def run_job(job: Job, series_dir: Path) -> Result:
             import papermill as pm
 
             nb_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = nb_path.with_name(f".{nb_path.name}.running")
+            tmp = nb_path.with_name(f".running-{nb_path.name}")
             try:
                 nb = pm.execute_notebook(job.template, str(tmp), parameters=job.parameters, kernel_name=KERNEL,
                                          progress_bar=False, cwd=_WORKER["cwd"],

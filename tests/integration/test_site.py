@@ -1,0 +1,34 @@
+"""The methodology site renders from the same _quarto.yml, one page per indicator, no broken links."""
+
+from bs4 import BeautifulSoup
+
+from jstbench.catalogue import load_catalogue
+from jstbench.project import Project
+from jstbench.site import broken_links, build_site
+
+
+def test_site_build(small_project, small_series):
+    project = Project(small_project)
+    res = build_site(project)
+    cat = load_catalogue(project.catalogue_dir)
+    site = project.site_dir
+    assert res.renderer in ("quarto", "smalldocs")
+    pages = list((site / "indicators").glob("*.html"))
+    assert len(pages) == len(cat) + 1  # one per indicator + the index
+    assert res.links_checked > len(cat)
+    page = BeautifulSoup((site / "indicators" / "waste_cost_per_tonne.html").read_text(encoding="utf-8"), "html.parser")
+    text = page.get_text(" ")
+    assert "ratio(exp_90002, waste_collected_t)" in text and "rozdział 90002" in text
+    reports = (site / "reports.html").read_text(encoding="utf-8")
+    assert "../tests/index.html" in reports
+    participants = (site / "methods" / "participants.html").read_text(encoding="utf-8")
+    assert "Mieścisko" in participants and "Kołomyje" in participants
+
+
+def test_broken_link_is_found(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.html").write_text('<a href="b.html">b</a><a href="missing.html">x</a><a href="https://x.pl">e</a>')
+    (site / "b.html").write_text('<a href="a.html#top">a</a>')
+    checked, broken = broken_links(site, site)
+    assert checked == 3 and broken == ["a.html → missing.html"]

@@ -1,0 +1,107 @@
+"""Both report templates executed end to end on the small fixture, through `jstbench reports`."""
+
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from jstbench.data.store import Store
+from jstbench.series import check_series, compute
+from jstbench.project import Project
+
+
+def html(root, rel):
+    return (root / "output" / "tests" / rel).read_text(encoding="utf-8")
+
+
+def test_manifest_lists_every_report_and_the_failure(small_project, small_series):
+    m = small_series
+    empty = (small_project / "empty_unit.txt").read_text()
+    assert m["ok"] == 2 + 6 + 4 + 1 and m["failed"] == 1
+    failed = [r for r in m["reports"] if r["status"] == "failed"]
+    assert failed[0]["key"] == empty and "no values for year 2024" in failed[0]["error"]
+    for field in ("git_commit", "catalogue_digest", "data_digest", "created", "duration_s"):
+        assert field in m
+    ok = [r for r in m["reports"] if r["status"] == "ok"]
+    assert all(r["parameters"]["series_dir"] == "../data" for r in ok)
+    saved = json.loads((small_project / "output" / "tests" / "manifest.json").read_text(encoding="utf-8"))
+    assert saved["reports"] == m["reports"]
+    assert (small_project / "output" / "tests" / "notebooks" / f"jst-{empty}.failed.ipynb").exists()
+    assert not (small_project / "output" / "tests" / "jst" / f"{empty}.html").exists()
+
+
+def test_unit_report_content(small_project, small_series):
+    page = html(small_project, "jst/3064011.html")
+    soup = BeautifulSoup(page, "html.parser")
+    text = soup.get_text(" ")
+    assert "Poznań (miasto na prawach powiatu, TERYT 3064011)" in text
+    assert "DANE SYNTETYCZNE" in text
+    assert soup.find("table", class_="jst-summary") is not None
+    assert "import " not in text and "UnitView(" not in text  # no code cells in the HTML
+    assert len(soup.find_all("img")) >= 2  # sector figures
+    # the number in the sentence is the computed value
+    c = check_series(Project(small_project), "tests")
+    vals = compute(c)["values"]
+    v = vals[(vals["unit"] == "3064011") & (vals["year"] == 2024) & (vals["indicator"] == "edu_cost_primary_per_pupil")]["value"].iloc[0]
+    expected = f"{v:,.0f}".replace(",", "\u00a0")
+    assert f"Wydatki bieżące na szkoły podstawowe na ucznia w 2024 r.: {expected}" in text
+
+
+def test_hostile_names_are_escaped_everywhere(small_project, small_series):
+    for rel in ("jst/1661011.html", "grupy/miasta-oswiata.html", "index.html", "jst/3064011.html"):
+        page = html(small_project, rel)
+        assert "<script>alert(1)</script>" not in page, rel
+    assert "Opole &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html(small_project, "jst/1661011.html")
+    assert "Opole &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html(small_project, "index.html")
+
+
+def test_group_report_content(small_project, small_series):
+    soup = BeautifulSoup(html(small_project, "grupy/miasta-oswiata.html"), "html.parser")
+    text = soup.get_text(" ")
+    assert "Miasta: oświata — 2024 r." in text
+    assert "Mapa pozycji" in text and "Decyzje administracyjne" in text
+    assert "mediana grupy" in text and "Najlepszy wynik w grupie" in text
+    assert len(soup.find_all("img")) >= 2  # heatmap and indicator charts
+    members = soup.find("table", class_="jst-members").get_text(" ")
+    assert "2465011" in members and "Dąbrowa Górnicza" in members
+
+
+def test_index_links_every_report(small_project, small_series):
+    soup = BeautifulSoup(html(small_project, "index.html"), "html.parser")
+    links = {a["href"] for a in soup.find_all("a")}
+    assert "grupy/miasta-oswiata.html" in links and "jst/0216.html" in links
+    for href in links:
+        if href.endswith(".html") and not href.startswith(".."):
+            assert (small_project / "output" / "tests" / href).exists()
+    assert "Nieudane raporty" in soup.get_text()
+
+
+def test_executed_notebooks_carry_parameters(small_project, small_series):
+    nb = json.loads(html(small_project, "notebooks/jst-3064011.ipynb"))
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected and 'unit = "3064011"' in "".join(injected[0]["source"])
+
+
+def test_series_data_is_readable_by_a_user(small_project, small_series):
+    store = Store.load(small_project / "output" / "data" / "demo")
+    data = small_project / "output" / "tests" / "data"
+    assert {p.name for p in data.iterdir()} >= {"values.parquet", "comparison_exchange.parquet", "group_stats.parquet",
+                                                 "catalogue.json", "series.json", "units.parquet"}
+    assert len(store.units) > 100
+
+
+@pytest.mark.parametrize("engine", ["papermill"])
+def test_cold_papermill_engine_gives_the_same_report(small_project, small_series, tmp_path, engine):
+    from jstbench.runner import Job, execute
+
+    root = small_project / "output" / "tests"
+    job = Job("unit", "3064011", "Poznań", str(small_project / "notebooks" / "jst_report.ipynb"),
+              {"unit": "3064011", "year": 2024, "series_dir": str(root / "data")},
+              "jst/3064011.html", "notebooks/jst-3064011.ipynb")
+    [res] = execute([job], tmp_path, workers=1, engine=engine, progress=False)
+    assert res.status == "ok", res.error
+    cold = (tmp_path / "jst" / "3064011.html").read_text(encoding="utf-8")
+    warm = html(small_project, "jst/3064011.html")
+    strip = lambda s: re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", BeautifulSoup(s, "html.parser").body.get_text(" "))
+    assert strip(cold) == strip(warm)
