@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, InputErrors
 from .formula import Formula, FormulaError
@@ -40,6 +39,15 @@ DIRECTIONS = {
 }
 
 SLUG = r"^[a-z][a-z0-9_]{1,63}$"
+
+
+def check_sector(v: str) -> str:
+    if v not in SECTORS:
+        raise ValueError(f"unknown sector {v!r}; known: {', '.join(SECTORS)}")
+    return v
+
+
+Sector = Annotated[str, AfterValidator(check_sector)]
 
 
 class Strict(BaseModel):
@@ -105,7 +113,7 @@ class Target(Strict):
 class Indicator(Strict):
     id: str = Field(pattern=SLUG)
     name: Text
-    sector: str
+    sector: Sector
     kind: Literal["monitoring", "context"]
     unit: str
     direction: Literal["higher-better", "lower-better", "target-range", "none"]
@@ -121,13 +129,6 @@ class Indicator(Strict):
     status: Literal["verified", "to-verify", "draft"] = "to-verify"
     version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
     changelog: list[Change] = Field(min_length=1)
-
-    @field_validator("sector")
-    @classmethod
-    def _sector(cls, v: str) -> str:
-        if v not in SECTORS:
-            raise ValueError(f"unknown sector {v!r}; known: {', '.join(SECTORS)}")
-        return v
 
     @field_validator("applies_to")
     @classmethod

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .catalogue import SECTORS
+from .catalogue import Sector
 from .errors import InputError, InputErrors
-from .units import POPULATION_CLASS_LABELS, UNIT_KINDS, check_code
+from .units import POPULATION_CLASS_LABELS, UNIT_KINDS, UnitCode
 
 GROUP_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"
 
@@ -25,17 +24,12 @@ class Participant(_Model):
 
     as_given: str
     list: str
-    code: str | None
+    code: UnitCode | None
     name: str | None
     kind: str | None
     resolution: Literal["exact", "homonym-chosen", "garbled-probable", "unresolved"]
     demo_population: int | None = Field(default=None, gt=0)
     note: str = ""
-
-    @field_validator("code", mode="before")
-    @classmethod
-    def _code(cls, v: object) -> object:
-        return v if v is None else check_code(v)
 
     @model_validator(mode="after")
     def _resolved(self) -> "Participant":
@@ -51,22 +45,8 @@ class Participant(_Model):
 class ExchangeGroup(_Model):
     id: str = Field(pattern=GROUP_ID)
     name: str = Field(min_length=1)
-    sector: str
-    members: list[str] = Field(min_length=2)
-
-    @field_validator("members", mode="before")
-    @classmethod
-    def _codes(cls, v: object) -> object:
-        if isinstance(v, list):
-            return [check_code(c) for c in v]
-        return v
-
-    @field_validator("sector")
-    @classmethod
-    def _sector(cls, v: str) -> str:
-        if v not in SECTORS:
-            raise ValueError(f"unknown sector {v!r}; known: {', '.join(SECTORS)}")
-        return v
+    sector: Sector
+    members: list[UnitCode] = Field(min_length=2)
 
 
 class Typology(_Model):
@@ -150,8 +130,8 @@ def membership(groups: GroupsFile, units: pd.DataFrame) -> pd.DataFrame:
         for g in groups.exchange_groups
     ]
     typ = units[["code", "kind", "population_class"]].copy()
-    typ["group"] = [typology_id(groups, k, p) for k, p in zip(typ["kind"], typ["population_class"])]
-    typ["group_name"] = [typology_name(k, p) for k, p in zip(typ["kind"], typ["population_class"])]
+    typ["group"] = [typology_id(groups, k, p) for k, p in zip(typ["kind"], typ["population_class"], strict=True)]
+    typ["group_name"] = [typology_name(k, p) for k, p in zip(typ["kind"], typ["population_class"], strict=True)]
     rows.append(pd.DataFrame({"group": typ["group"], "group_type": "typology",
                               "group_name": typ["group_name"], "unit": typ["code"]}))
     rows.append(pd.DataFrame({"group": groups.national.id, "group_type": "national",

@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, InputErrors
-from .units import check_code
+from .units import UnitCode
 
 SERIES_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -37,15 +37,10 @@ class _Params(BaseModel):
 class UnitReportParams(_Params):
     """Parameters of `notebooks/jst_report.ipynb`: one authority, one year."""
 
-    unit: str
+    unit: UnitCode
     year: int = Field(ge=1990, le=2100)
     series_dir: str = Field(min_length=1)
     charts: Literal["group", "all"] = "group"
-
-    @field_validator("unit", mode="before")
-    @classmethod
-    def _unit(cls, v: object) -> str:
-        return check_code(v)
 
 
 class GroupReportParams(_Params):
@@ -84,18 +79,11 @@ class SeriesSpec(BaseModel):
     data: str = Field(min_length=1, description="folder with units.parquet and observations.parquet")
     groups_file: str = "params/groups.yml"
     groups: list[str] | Literal["all"] = "all"
-    units: list[str] = Field(default_factory=list, description="more authorities to report on")
+    units: list[UnitCode] = Field(default_factory=list, description="more authorities to report on")
     templates: Templates = Templates()
     synthetic: bool = False
     workers: int = Field(default=2, ge=1, le=64)
     timeout_s: int = Field(default=600, ge=10)
-
-    @field_validator("units", mode="before")
-    @classmethod
-    def _codes(cls, v: object) -> object:
-        if isinstance(v, list):
-            return [check_code(c) for c in v]
-        return v
 
 
 def load_series(path: Path) -> SeriesSpec:

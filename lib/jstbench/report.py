@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +61,12 @@ class SeriesData:
 
     def banner_html(self) -> str:
         return banner(SYNTHETIC_NOTE) if self.synthetic else ""
+
+    def ordered(self) -> list[tuple[str, dict]]:
+        """Indicators in reading order: by sector, monitoring before context, then by name."""
+        order = {sec: n for n, sec in enumerate(SECTORS)}
+        return sorted(self.indicators.items(),
+                      key=lambda kv: (order[kv[1]["sector"]], kv[1]["kind"] != "monitoring", kv[1]["name"]["pl"]))
 
     def variable_labels(self) -> dict[str, str]:
         return {k: v["label"]["pl"] for k, v in self.variables.items()}
@@ -136,10 +141,7 @@ class UnitView:
         grp = self._position("exchange", self.primary_group["id"]) if self.primary_group else None
         nat = self._position("national")
         rows = []
-        order = {sec: n for n, sec in enumerate(SECTORS)}
-        ordered = sorted(self.s.indicators.items(),
-                         key=lambda kv: (order[kv[1]["sector"]], kv[1]["kind"] != "monitoring", kv[1]["name"]["pl"]))
-        for ind_id, meta in ordered:
+        for ind_id, meta in self.s.ordered():
             if ind_id not in cur.index:
                 continue
             value = cur.loc[ind_id, "value"]
@@ -221,7 +223,7 @@ class UnitView:
 
     def sector_indicators(self, sector: str, kind: str | None = None) -> list[str]:
         present = set(self.values["indicator"])
-        return [i for i, m in self.s.indicators.items()
+        return [i for i, m in self.s.ordered()
                 if m["sector"] == sector and i in present and (kind is None or m["kind"] == kind)]
 
     def series(self, indicator: str) -> pd.DataFrame:
@@ -330,7 +332,7 @@ class GroupView:
 
     def monitoring_indicators(self, sector: str | None = None) -> list[str]:
         present = set(self.rows.loc[self.rows["year"] == self.year, "indicator"])
-        return [i for i, m in self.s.indicators.items()
+        return [i for i, m in self.s.ordered()
                 if m["kind"] == "monitoring" and i in present and (sector is None or m["sector"] == sector)]
 
     def percentile_matrix(self) -> pd.DataFrame:

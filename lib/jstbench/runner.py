@@ -27,6 +27,9 @@ from papermill.parameterize import parameterize_notebook
 from .atomic import write_text
 
 KERNEL = "python3"
+# Kernel-side log noise (e.g. ipykernel's TCP transport notice) is not the report's business;
+# errors in cells still reach the runner through the execution messages.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 RESET_SOURCE = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 
 
@@ -70,7 +73,7 @@ class WarmKernel:
         self.kc = None
 
     def _client(self, nb: nbformat.NotebookNode) -> NotebookClient:
-        client = NotebookClient(nb, timeout=self.timeout, kernel_name=KERNEL,
+        client = NotebookClient(nb, timeout=self.timeout, kernel_name=KERNEL, extra_arguments=KERNEL_ARGS,
                                 resources={"metadata": {"path": self.cwd}}, km=self.km)
         if self.km is not None:
             client.kc = self.kc
@@ -126,7 +129,7 @@ def run_job(job: Job, series_dir: Path) -> Result:
             tmp = nb_path.with_name(f".running-{nb_path.name}")
             try:
                 nb = pm.execute_notebook(job.template, str(tmp), parameters=job.parameters, kernel_name=KERNEL,
-                                         progress_bar=False, cwd=_WORKER["cwd"],
+                                         progress_bar=False, cwd=_WORKER["cwd"], extra_arguments=KERNEL_ARGS,
                                          execution_timeout=_WORKER.get("timeout", 600))
             finally:
                 tmp.unlink(missing_ok=True)

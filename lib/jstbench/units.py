@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 UNIT_KINDS: dict[str, str] = {
     "gmina_urban": "gmina miejska",
@@ -68,3 +71,7 @@ def population_class(population: float) -> str:
         if population < upper:
             return slug
     return POPULATION_CLASSES[-1][0]
+
+
+UnitCode = Annotated[str, BeforeValidator(check_code)]
+"""A TERYT code field for pydantic models: numbers and malformed strings are refused."""

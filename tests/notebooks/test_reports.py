@@ -7,8 +7,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from jstbench.data.store import Store
-from jstbench.series import check_series, compute
 from jstbench.project import Project
+from jstbench.series import check_series, compute
 
 
 def html(root, rel):
