@@ -38,6 +38,7 @@ case "${1:-}" in
     ;;
   test)
     setup
+    "$VENV/bin/ruff" check lib tests benchmarks
     "$VENV/bin/python" -m pytest "${@:2}"
     ;;
   *)

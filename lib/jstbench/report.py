@@ -18,6 +18,7 @@ from .errors import InputError
 from .text import banner, esc, num, pct, reason_text
 from .units import UNIT_KINDS
 
+TH = "text-align:left;border-bottom:1px solid #999;padding:2px 6px"
 QUARTILE_COLOURS = {1: "#a6d96a", 2: "#e6f5c9", 3: "#fee8c8", 4: "#fdae61"}
 QUARTILE_LABELS = {1: "Q1 najlepsza ćwiartka", 2: "Q2", 3: "Q3", 4: "Q4 najsłabsza ćwiartka"}
 SYNTHETIC_NOTE = ("DANE SYNTETYCZNE: wszystkie wartości w tym raporcie są wygenerowane do celów "
@@ -181,7 +182,7 @@ class UnitView:
                "<caption style='text-align:left'>" + esc(f"Grupa: {group_name}; kraj: wszystkie JST, do których "
                                                           f"wskaźnik się stosuje. ↑ więcej = lepiej, ↓ mniej = lepiej, "
                                                           f"↔ najlepiej w przedziale docelowym.") + "</caption>",
-               "<thead><tr>" + "".join(f"<th style='text-align:left;border-bottom:1px solid #999;padding:2px 6px'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+               "<thead><tr>" + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"]
 
         def qcell(q: float, context: bool) -> str:
             if context:

@@ -69,7 +69,8 @@ Metodologia: <a href="../site/index.html">strona metodologii</a>. Manifest: <a h
 {% for g in groups %}<h2>{{ g.name }}</h2>
 <p>{% if g.report %}<a href="{{ g.report.html }}">Raport grupy</a>{% else %}<span class="failed">raport grupy nieudany</span>{% endif %}</p>
 <table><tr><th>TERYT</th><th>JST</th><th>Raport</th></tr>
-{% for m in g.members %}<tr><td>{{ m.code }}</td><td>{{ m.name }}</td><td>{% if m.status == 'ok' %}<a href="{{ m.html }}">otwórz</a>{% else %}<span class="failed">błąd: {{ m.error }}</span>{% endif %}</td></tr>
+{% for m in g.members %}<tr><td>{{ m.code }}</td><td>{{ m.name }}</td><td>
+{% if m.status == 'ok' %}<a href="{{ m.html }}">otwórz</a>{% else %}<span class="failed">błąd: {{ m.error }}</span>{% endif %}</td></tr>
 {% endfor %}</table>{% endfor %}
 {% if failures %}<h2 class="failed">Nieudane raporty</h2><ul>{% for f in failures %}<li>{{ f.label }}: {{ f.error }}</li>{% endfor %}</ul>{% endif %}
 <p><small>Wygenerowano {{ created }} · katalog {{ catalogue }} · dane {{ data }} · commit {{ commit }}</small></p>
