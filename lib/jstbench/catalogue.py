@@ -29,6 +29,14 @@ SECTORS: dict[str, dict[str, str]] = {
     "energy": {"pl": "Efektywność energetyczna", "en": "Energy efficiency"},
     "health": {"pl": "Ochrona zdrowia", "en": "Health care"},
     "administration": {"pl": "Administracja i decyzje", "en": "Administration and decisions"},
+    "taxes_fees": {"pl": "Podatki i opłaty lokalne", "en": "Local taxes and fees"},
+    "property": {"pl": "Gospodarka nieruchomościami", "en": "Property management"},
+    "environment": {"pl": "Ochrona środowiska", "en": "Environmental protection"},
+    "construction": {"pl": "Inwestycje i budownictwo", "en": "Investment and construction"},
+    "geodesy": {"pl": "Geodezja i kartografia", "en": "Geodesy and cartography"},
+    "municipal_services": {"pl": "Gospodarka komunalna", "en": "Municipal services"},
+    "participation": {"pl": "Budżet obywatelski", "en": "Participatory budget"},
+    "civil_services": {"pl": "Sprawy obywatelskie", "en": "Civil services"},
     "context": {"pl": "Kontekst", "en": "Context"},
 }
 DIRECTIONS = {
@@ -68,16 +76,15 @@ class Source(Strict):
     rozdzial: str | None = Field(default=None, pattern=r"^\d{5}$")
     paragraf: str | None = Field(default=None, pattern=r"^\d{3,4}$")
     bdl_id: str | None = None
-    form: str | None = None
-    field: str | None = None
+    form: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,40}$")
     note: str | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> "Source":
         if self.type == "budget" and not (self.report and (self.dzial or self.rozdzial or self.note)):
             raise ValueError("a budget source needs the report (Rb-27S/Rb-28S) and dzial, rozdzial or a note")
-        if self.type == "form" and not (self.form and self.field):
-            raise ValueError("a form source needs form and field")
+        if (self.type == "form") != bool(self.form):
+            raise ValueError("a form source names its form (an id from forms.yml), and only a form source does")
         if self.rozdzial and self.dzial and not self.rozdzial.startswith(self.dzial):
             raise ValueError(f"rozdział {self.rozdzial} does not belong to dział {self.dzial}")
         return self
@@ -90,6 +97,24 @@ class Variable(Strict):
     source: Source
     description: str = ""
     status: Literal["verified", "to-verify"] = "to-verify"
+
+
+class FormField(Strict):
+    variable: str = Field(pattern=SLUG)
+    instruction: str = Field(min_length=5)
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+
+
+class Form(Strict):
+    """A data-collection form: one Excel sheet, one row per authority, one column per field."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    name: str = Field(min_length=1)
+    sheet: str = Field(pattern=r"^[^\[\]:*?/\\]{1,31}$")
+    description: str = ""
+    fields: list[FormField] = Field(min_length=1)
 
 
 class Change(Strict):
@@ -169,9 +194,11 @@ class Indicator(Strict):
 class Catalogue:
     """Validated indicators and variables, with a content hash for manifests."""
 
-    def __init__(self, indicators: list[Indicator], variables: list[Variable], digest: str):
+    def __init__(self, indicators: list[Indicator], variables: list[Variable], digest: str,
+                 forms: list[Form] | None = None):
         self.indicators = {i.id: i for i in indicators}
         self.variables = {v.name: v for v in variables}
+        self.forms = {f.id: f for f in forms or []}
         self.digest = digest
 
     def __len__(self) -> int:
@@ -189,16 +216,21 @@ class Catalogue:
                 "digest": self.digest,
                 "indicators": [i.model_dump(mode="json") for i in self.indicators.values()],
                 "variables": [v.model_dump(mode="json") for v in self.variables.values()],
+                "forms": [f.model_dump(mode="json") for f in self.forms.values()],
             },
             ensure_ascii=False,
             indent=2,
         )
 
     def problems(self) -> list[str]:
-        """Warnings that do not stop a build: unused variables, unverified entries."""
+        """Warnings that do not stop a build: variables no indicator uses."""
         used = {v for i in self.indicators.values() for v in i.variables}
-        out = [f"variable {n!r} is not used by any indicator" for n in self.variables if n not in used]
-        return out
+        return [f"variable {n!r} is not used by any indicator" for n in self.variables if n not in used]
+
+    def changes(self) -> list[tuple[Indicator, Change]]:
+        """Every change-log entry of every indicator, newest first."""
+        rows = [(i, c) for i in self.indicators.values() for c in i.changelog]
+        return sorted(rows, key=lambda r: (r[1].date, r[0].id), reverse=True)
 
 
 def _read_yaml(path: Path) -> object:
@@ -251,6 +283,8 @@ def load_catalogue(folder: Path) -> Catalogue:
         seen_vars.add(var.name)
         variables.append(var)
 
+    forms = _load_forms(folder / "forms.yml", {v.name: v for v in variables}, errors, digest)
+
     indicators: list[Indicator] = []
     files = sorted((folder / "indicators").glob("*.yml"))
     if not files:
@@ -284,4 +318,47 @@ def load_catalogue(folder: Path) -> Catalogue:
         indicators.append(ind)
     if errors:
         raise InputErrors(errors)
-    return Catalogue(indicators, variables, digest.hexdigest()[:16])
+    return Catalogue(indicators, variables, digest.hexdigest()[:16], forms)
+
+
+def _load_forms(path: Path, variables: dict[str, Variable], errors: list[InputError], digest) -> list[Form]:
+    """forms.yml, checked against the variables: each form variable in exactly its form, and back."""
+    if not path.exists():
+        errors.append(InputError("file not found (the data-collection forms)", path))
+        return []
+    digest.update(path.read_bytes())
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict) or not isinstance(raw.get("forms"), list):
+        errors.append(InputError("expected a mapping with a list under 'forms'", path))
+        return []
+    forms: list[Form] = []
+    placed: dict[str, str] = {}
+    for n, item in enumerate(raw["forms"]):
+        try:
+            form = Form.model_validate(item)
+        except ValidationError as exc:
+            errors.extend(_validation_errors(exc, path, f"forms[{n}]."))
+            continue
+        for m, fld in enumerate(form.fields):
+            where = f"forms[{n}].fields[{m}].variable"
+            var = variables.get(fld.variable)
+            if var is None:
+                errors.append(InputError(f"unknown variable {fld.variable!r}", path, where))
+            elif var.source.form != form.id:
+                errors.append(InputError(f"variable {fld.variable!r} is not sourced from form {form.id!r} in variables.yml",
+                                         path, where))
+            elif fld.variable in placed:
+                errors.append(InputError(f"variable {fld.variable!r} is already in form {placed[fld.variable]!r}", path, where))
+            placed[fld.variable] = form.id
+        forms.append(form)
+    ids = [f.id for f in forms]
+    for fid in {i for i in ids if ids.count(i) > 1}:
+        errors.append(InputError(f"duplicate form id {fid!r}", path))
+    sheets = [f.sheet for f in forms]
+    for sheet in {s for s in sheets if sheets.count(s) > 1}:
+        errors.append(InputError(f"duplicate sheet name {sheet!r}", path))
+    for name, var in variables.items():
+        if var.source.type == "form" and name not in placed:
+            errors.append(InputError(f"variable {name!r} is collected on form {var.source.form!r} but no form lists it",
+                                     path.with_name("variables.yml"), f"variables.{name}.source.form"))
+    return forms

@@ -34,7 +34,7 @@ def source_text(v: Variable) -> str:
                  f"§ {s.paragraf}" if s.paragraf else "", s.note or ""]
         return ", ".join(p for p in parts if p)
     if s.type == "form":
-        return f"formularz „{s.form}”, pole: {s.field}"
+        return f"formularz „{s.form}”, pole: {v.name}"
     if s.type == "bdl":
         return (f"GUS BDL, zmienna {s.bdl_id}: " if s.bdl_id else "") + (s.note or "GUS BDL")
     return s.note or s.type

@@ -45,6 +45,9 @@ class Spec:
 
     rate: value = driver × rate[kind] × (density/100)^density_el × (pop/10k)^size_el × price × effects
     part: value = driver × logistic(logit(share[kind]) + trend·(year − base) + effects)
+    level: value = level[kind] × price (if money) × effects (a price, a number of days)
+    signed: value = driver × (level[kind] + effects), effects additive (net migration can be negative)
+    extra: growth (yearly factor for rate/level), break_year and after (a factor from that year on)
     """
 
     var: str
@@ -138,6 +141,89 @@ SPECS: list[Spec] = [
     Spec("decisions_late", "part", "decisions_issued", _k(all=0.06), unit_sd=0.6, year_sd=0.2, trend=-0.03, form=True),
     Spec("decisions_appealed", "part", "decisions_issued", _k(all=0.035), unit_sd=0.4, year_sd=0.15, form=True),
     Spec("decisions_overturned", "part", "decisions_appealed", _k(all=0.3), unit_sd=0.4, year_sd=0.2, form=True),
+    # finance and local taxes
+    Spec("rev_total", "rate", "population", _k(gmina_urban=4_400, city_powiat=6_300, gmina_urban_rural=4_250, gmina_rural=4_350, powiat=1_380), money=True, unit_sd=0.12, year_sd=0.05, size_el=-0.03),
+    Spec("rev_current", "part", "rev_total", _k(all=0.88), unit_sd=0.3, year_sd=0.1),
+    Spec("exp_current", "part", "exp_total", _k(all=0.82), unit_sd=0.3, year_sd=0.15),
+    Spec("debt", "part", "rev_total", _k(all=0.35), unit_sd=0.7, year_sd=0.1),
+    Spec("rev_property_tax", "rate", "population", _k(gmina_urban=650, city_powiat=800, gmina_urban_rural=520, gmina_rural=420), kinds=G, money=True, unit_sd=0.35, year_sd=0.03, density_el=0.05),
+    Spec("rev_agricultural_tax", "rate", "population", _k(gmina_rural=110, gmina_urban_rural=70, gmina_urban=8, city_powiat=3), kinds=G, money=True, unit_sd=0.5, year_sd=0.05),
+    Spec("rev_forest_tax", "rate", "population", _k(gmina_rural=14, gmina_urban_rural=10, gmina_urban=1, city_powiat=0.5), kinds=G, money=True, unit_sd=0.8, year_sd=0.05),
+    Spec("rev_transport_tax", "rate", "population", _k(g=25), kinds=G, money=True, unit_sd=0.6, year_sd=0.08),
+    Spec("arrears_property_tax", "rate", "rev_property_tax", _k(g=0.12), kinds=G, unit_sd=0.7, year_sd=0.2),
+    Spec("tax_rate_reduction_effect", "rate", "rev_property_tax", _k(g=0.08, gmina_rural=0.12), kinds=G, unit_sd=0.8, year_sd=0.1),
+    Spec("tax_relief_effect", "rate", "rev_property_tax", _k(g=0.02), kinds=G, unit_sd=0.9, year_sd=0.4),
+    Spec("rev_pit_share", "rate", "population", _k(gmina_urban=1_300, city_powiat=1_700, gmina_urban_rural=1_000, gmina_rural=950, powiat=250), money=True, unit_sd=0.25, year_sd=0.04, density_el=0.05),
+    # property
+    Spec("exp_70005", "rate", "population", _k(g=70), kinds=G, money=True, unit_sd=0.6, year_sd=0.3),
+    Spec("rev_property_sale", "rate", "population", _k(g=60), kinds=G, money=True, unit_sd=0.8, year_sd=0.7),
+    Spec("rev_property_lease", "rate", "population", _k(g=35), kinds=G, money=True, unit_sd=0.6, year_sd=0.1),
+    Spec("rev_perpetual_usufruct", "rate", "population", _k(g=12), kinds=G, money=True, unit_sd=0.7, year_sd=0.1, extra={"growth": -0.12}),
+    # environment, construction, geodesy
+    Spec("exp_900", "rate", "population", _k(g=720, powiat=40), money=True, unit_sd=0.2, year_sd=0.1),
+    Spec("exp_90005", "rate", "population", _k(g=40), kinds=G, money=True, unit_sd=0.8, year_sd=0.4, extra={"growth": 0.1}),
+    Spec("heating_replaced", "rate", "population", _k(g=0.0025), kinds=G, unit_sd=0.7, year_sd=0.3, form=True, extra={"growth": 0.1}),
+    Spec("dwellings_completed", "rate", "population", _k(all=0.0055, gmina_rural=0.007), unit_sd=0.5, year_sd=0.2, extra={"growth": 0.02}),
+    Spec("exp_71015", "rate", "population", _k(p=9), kinds=P, money=True, unit_sd=0.3, year_sd=0.05),
+    Spec("exp_71012", "rate", "population", _k(p=25), kinds=P, money=True, unit_sd=0.4, year_sd=0.2),
+    Spec("geodesy_requests", "rate", "population", _k(p=0.012), kinds=P, unit_sd=0.3, year_sd=0.08, form=True),
+    Spec("geodesy_requests_late", "part", "geodesy_requests", _k(p=0.05), kinds=P, unit_sd=0.8, year_sd=0.3, form=True),
+    # municipal services
+    Spec("exp_90003", "rate", "population", _k(gmina_urban=55, city_powiat=75, gmina_urban_rural=25, gmina_rural=10), kinds=G, money=True, unit_sd=0.5, year_sd=0.1),
+    Spec("exp_90004", "rate", "population", _k(gmina_urban=60, city_powiat=90, gmina_urban_rural=25, gmina_rural=12), kinds=G, money=True, unit_sd=0.5, year_sd=0.1),
+    Spec("exp_90013", "rate", "population", _k(g=7), kinds=G, money=True, unit_sd=0.6, year_sd=0.1),
+    Spec("green_area_ha", "rate", "population", _k(gmina_urban=0.0012, city_powiat=0.0015, gmina_urban_rural=0.0007, gmina_rural=0.0003), kinds=G, unit_sd=0.5, year_sd=0.01, integer=False),
+    Spec("snow_removal_cost", "rate", "road_length_km", _k(all=2_500), money=True, unit_sd=0.4, year_sd=0.5, form=True),
+    Spec("shelter_animals_taken", "rate", "population", _k(g=0.0012), kinds=G, unit_sd=0.5, year_sd=0.15, form=True),
+    Spec("shelter_animals_adopted", "part", "shelter_animals_taken", _k(g=0.55), kinds=G, unit_sd=0.5, year_sd=0.2, form=True),
+    # participatory budget
+    Spec("pb_amount", "rate", "exp_total", _k(city_powiat=0.006, gmina_urban=0.004, gmina_urban_rural=0.002, gmina_rural=0.0015), kinds=G, unit_sd=0.6, year_sd=0.1, form=True),
+    Spec("pb_voters", "part", "population", _k(g=0.08), kinds=G, unit_sd=0.5, year_sd=0.2, form=True),
+    Spec("pb_projects_submitted", "rate", "population", _k(g=0.0012), kinds=G, unit_sd=0.5, year_sd=0.2, form=True),
+    Spec("pb_projects_selected", "part", "pb_projects_submitted", _k(g=0.3), kinds=G, unit_sd=0.4, year_sd=0.2, form=True),
+    # civil services, staff
+    Spec("civil_acts", "rate", "population", _k(g=0.02), kinds=G, unit_sd=0.35, year_sd=0.05, form=True),
+    Spec("civil_staff_fte", "rate", "population", _k(g=0.00012), kinds=G, unit_sd=0.3, year_sd=0.03, size_el=-0.25, form=True, integer=False),
+    Spec("vehicle_registrations", "rate", "population", _k(p=0.05), kinds=P, unit_sd=0.3, year_sd=0.06, form=True),
+    Spec("vehicle_staff_fte", "rate", "vehicle_registrations", _k(p=1 / 2_500), kinds=P, unit_sd=0.25, year_sd=0.05, form=True, integer=False),
+    Spec("staff_fte", "rate", "population", _k(g=0.0045, city_powiat=0.0035, powiat=0.0012), unit_sd=0.2, year_sd=0.03, size_el=-0.2, form=True, integer=False),
+    Spec("staff_leavers", "part", "staff_fte", _k(all=0.08), unit_sd=0.5, year_sd=0.25, form=True),
+    # more services
+    Spec("schools_primary", "rate", "pupils_primary", _k(gmina_urban=1 / 450, city_powiat=1 / 500, gmina_urban_rural=1 / 200, gmina_rural=1 / 130), kinds=G, unit_sd=0.25, year_sd=0.01, form=True),
+    Spec("exp_854", "rate", "pupils_primary", _k(g=450), kinds=G, money=True, unit_sd=0.4, year_sd=0.1),
+    Spec("exp_85501", "rate", "population", _k(g=1_100), kinds=G, money=True, unit_sd=0.15, year_sd=0.03, extra={"break_year": 2022, "after": 0.02}),
+    Spec("exp_85502", "rate", "population", _k(g=260), kinds=G, money=True, unit_sd=0.2, year_sd=0.04),
+    Spec("exp_85215", "rate", "population", _k(gmina_urban=25, city_powiat=35, gmina_urban_rural=12, gmina_rural=8), kinds=G, money=True, unit_sd=0.5, year_sd=0.1),
+    Spec("soc_long_term_beneficiaries", "part", "soc_beneficiaries", _k(g=0.45), kinds=G, unit_sd=0.3, year_sd=0.05),
+    Spec("exp_92118", "rate", "population", _k(city_powiat=40, gmina_urban=12, gmina_urban_rural=4, gmina_rural=1), kinds=G, money=True, unit_sd=0.9, year_sd=0.15),
+    Spec("museum_visitors", "rate", "population", _k(city_powiat=0.6, gmina_urban=0.3, gmina_urban_rural=0.15, gmina_rural=0.05), kinds=G, unit_sd=0.9, year_sd=0.15),
+    Spec("library_points", "rate", "population", _k(g=0.0004), kinds=G, unit_sd=0.3, year_sd=0.01, size_el=-0.35),
+    Spec("water_supplied_dam3", "rate", "pop_water_connected", _k(g=0.045), kinds=G, unit_sd=0.15, year_sd=0.03, form=True),
+    Spec("water_sold_dam3", "part", "water_supplied_dam3", _k(g=0.85), kinds=G, unit_sd=0.4, year_sd=0.1, form=True),
+    Spec("water_price_m3", "level", "population", _k(g=18.0), kinds=G, money=True, unit_sd=0.2, year_sd=0.02, form=True, integer=False, extra={"growth": 0.02}),
+    Spec("sewer_network_km", "rate", "area_km2", _k(gmina_urban=2.5, city_powiat=2.2, gmina_urban_rural=0.5, gmina_rural=0.35), kinds=G, unit_sd=0.5, year_sd=0.01, integer=False),
+    Spec("waste_mixed_t", "part", "waste_collected_t", _k(g=0.58), kinds=G, unit_sd=0.3, year_sd=0.05, trend=-0.1),
+    Spec("waste_recycled_t", "part", "waste_collected_t", _k(g=0.33), kinds=G, unit_sd=0.35, year_sd=0.08, trend=0.08, form=True),
+    Spec("transport_ticket_revenue", "rate", "exp_60004", _k(city_powiat=0.35, gmina_urban=0.3, gmina_urban_rural=0.2), kinds=URBANISH, unit_sd=0.5, year_sd=0.05, form=True),
+    Spec("lighting_kwh", "rate", "street_lights", _k(g=480), kinds=G, unit_sd=0.2, year_sd=0.03, form=True, extra={"growth": -0.05}),
+    Spec("led_lights", "part", "street_lights", _k(g=0.35), kinds=G, unit_sd=0.8, year_sd=0.1, trend=0.25, form=True),
+    Spec("exp_85149", "rate", "population", _k(all=4), money=True, unit_sd=0.9, year_sd=0.3),
+    Spec("hospital_beds", "rate", "population", _k(p=0.004), kinds=P, unit_sd=0.6, year_sd=0.03),
+    Spec("births", "part", "population", _k(all=0.0095), unit_sd=0.15, year_sd=0.04, trend=-0.02),
+    Spec("net_migration", "signed", "population", _k(city_powiat=-0.002, gmina_urban=-0.004, gmina_urban_rural=0.001, gmina_rural=0.002, powiat=0.0), unit_sd=0.004, year_sd=0.002),
+    Spec("pop_post_working", "part", "population", _k(all=0.23), unit_sd=0.1, year_sd=0.01, trend=0.03),
+    Spec("enterprises", "rate", "population", _k(city_powiat=0.16, gmina_urban=0.12, gmina_urban_rural=0.1, gmina_rural=0.08, powiat=0.09), unit_sd=0.25, year_sd=0.02, extra={"growth": 0.02}),
+    *[s for area, issued, appealed, days, kinds in [
+        ("social", 0.02, 0.02, 18, G), ("taxes", 0.3, 0.005, 25, G), ("construction", 0.006, 0.06, 45, P),
+        ("environment", 0.001, 0.1, 60, ALL), ("property", 0.002, 0.05, 40, ALL), ("waste", 0.003, 0.03, 20, G),
+        ("roads", 0.004, 0.02, 14, ALL), ("housing", 0.004, 0.03, 15, G), ("vehicles", 0.05, 0.002, 7, P)]
+      for s in (
+        Spec(f"dec_{area}_issued", "rate", "population", _k(all=issued), kinds=kinds, unit_sd=0.3, year_sd=0.06, form=True),
+        Spec(f"dec_{area}_late", "part", f"dec_{area}_issued", _k(all=0.05), kinds=kinds, unit_sd=0.8, year_sd=0.2, form=True),
+        Spec(f"dec_{area}_appealed", "part", f"dec_{area}_issued", _k(all=appealed), kinds=kinds, unit_sd=0.5, year_sd=0.15, form=True),
+        Spec(f"dec_{area}_overturned", "part", f"dec_{area}_appealed", _k(all=0.3), kinds=kinds, unit_sd=0.5, year_sd=0.2, form=True),
+        Spec(f"dec_{area}_days_median", "level", "population", _k(all=days), kinds=kinds, unit_sd=0.25, year_sd=0.1, form=True),
+      )],
 ]
 
 
@@ -202,15 +288,21 @@ def generate(participants: list[Participant], years: range = range(2015, 2025), 
         unit_eff = rng.normal(0, spec.unit_sd, n)[:, None]
         year_eff = rng.normal(0, spec.year_sd, (n, len(t)))
         drv = values[spec.driver]
+        trend = (1 + spec.extra.get("growth", 0.0)) ** t
         if spec.how == "rate":
             structure = (density / 100) ** spec.density_el * (base_pop / 10_000) ** spec.size_el
-            trend = (1 + spec.extra.get("growth", 0.0)) ** t
             out = drv * (level * structure)[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
-            if spec.money:
-                out = out * price[None, :]
+        elif spec.how == "level":
+            out = level[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
+        elif spec.how == "signed":
+            out = drv * (level[:, None] + unit_eff + year_eff)
         else:
             logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
             out = drv / (1 + np.exp(-logit))
+        if spec.money and spec.how in ("rate", "level"):
+            out = out * price[None, :]
+        if "break_year" in spec.extra:
+            out[:, years_arr >= spec.extra["break_year"]] *= spec.extra["after"]
         out[~np.isin(kind, spec.kinds)] = np.nan
         values[spec.var] = np.round(out) if spec.integer else np.round(out, 2)
         if spec.form:
