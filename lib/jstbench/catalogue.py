@@ -310,15 +310,44 @@ def load_catalogue(folder: Path) -> Catalogue:
         if path.stem != ind.id:
             errors.append(InputError(f"file name must be the indicator id: {ind.id}.yml", path, "id"))
         seen[ind.id] = path
-        unknown = sorted(set(ind.variables) - seen_vars)
-        if unknown:
-            errors.append(
-                InputError(f"unknown variable(s) {unknown}: add them to {var_path.name} first", path, "formula")
-            )
         indicators.append(ind)
+    ids = {i.id for i in indicators}
+    for ind in indicators:
+        unknown = sorted(set(ind.variables) - seen_vars - ids)
+        if unknown:
+            errors.append(InputError(f"unknown variable(s) {unknown}: add them to {var_path.name} first "
+                                     f"(or name an indicator id)", seen[ind.id], "formula"))
+        clash = sorted(set(ind.variables) & seen_vars & ids)
+        if ind.id in seen_vars:
+            errors.append(InputError(f"indicator id {ind.id!r} is also a variable name", seen[ind.id], "id"))
+        if clash:
+            errors.append(InputError(f"names {clash} are both variables and indicators", seen[ind.id], "formula"))
+    cycle = _cycle({i.id: set(i.variables) & ids for i in indicators})
+    if cycle:
+        errors.append(InputError(f"circular formulas: {' -> '.join(cycle)}", seen[cycle[0]], "formula"))
     if errors:
         raise InputErrors(errors)
     return Catalogue(indicators, variables, digest.hexdigest()[:16], forms)
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle among indicators that use other indicators, as a list of ids (first = last), or None."""
+    from graphlib import CycleError, TopologicalSorter
+
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        return list(exc.args[1])
+    return None
+
+
+def evaluation_order(catalogue: "Catalogue") -> list[Indicator]:
+    """Indicators ordered so that each comes after the indicators its formula uses."""
+    from graphlib import TopologicalSorter
+
+    ids = set(catalogue.indicators)
+    graph = {i.id: set(i.variables) & ids for i in catalogue.indicators.values()}
+    return [catalogue.indicators[i] for i in TopologicalSorter(graph).static_order()]
 
 
 def _load_forms(path: Path, variables: dict[str, Variable], errors: list[InputError], digest) -> list[Form]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, Indicator
+from .catalogue import Catalogue, Indicator, evaluation_order
 
 
 def compute_indicator(ind: Indicator, wide: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
@@ -26,7 +26,15 @@ def compute_indicator(ind: Indicator, wide: pd.DataFrame, kinds: pd.Series) -> p
 def compute_all(catalogue: Catalogue, wide: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """All indicators, long format. Rows exist only where an indicator applies to the unit's kind."""
     kinds = units.set_index("code")["kind"] if "code" in units.columns else units["kind"]
-    frames = [compute_indicator(ind, wide, kinds) for ind in catalogue.indicators.values()]
+    frames = []
+    uses_indicators = {v for i in catalogue.indicators.values() for v in i.variables} & set(catalogue.indicators)
+    wide = wide.copy() if uses_indicators else wide
+    for ind in evaluation_order(catalogue):
+        frame = compute_indicator(ind, wide, kinds)
+        frames.append(frame)
+        if ind.id in uses_indicators:  # later formulas may use this indicator by its id
+            wide[ind.id] = pd.Series(frame["value"].to_numpy(), index=pd.MultiIndex.from_arrays(
+                [frame["unit"], frame["year"]])).reindex(wide.index)
     out = pd.concat(frames, ignore_index=True)
     out["reason"] = out["reason"].where(out["reason"].notna(), None)
     out.loc[np.isnan(out["value"]) & out["reason"].isna(), "reason"] = "missing"

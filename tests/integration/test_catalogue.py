@@ -41,8 +41,8 @@ def broken(tmp_path: Path):
     dest = tmp_path / "catalogue"
     shutil.copytree(CATALOGUE, dest)
 
-    def write(name: str, **changes) -> Path:
-        path = dest / "indicators" / f"{name}.yml"
+    def write(indicator: str, **changes) -> Path:
+        path = dest / "indicators" / f"{indicator}.yml"
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         data.update(changes)
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -114,3 +114,46 @@ def test_all_problems_reported_together(broken):
     write("ctx_ageing", sector="nope")
     msg = _error(folder)
     assert "ctx_density.yml" in msg and "ctx_ageing.yml" in msg
+
+
+def test_indicators_may_use_other_indicators(broken):
+    folder, write = broken
+    write("ctx_ageing", formula="ctx_density * 2", variables=["ctx_density"])
+    cat = load_catalogue(folder)
+    from jstbench.catalogue import evaluation_order
+
+    order = [i.id for i in evaluation_order(cat)]
+    assert order.index("ctx_density") < order.index("ctx_ageing")
+
+
+def test_circular_formulas_are_reported(broken):
+    folder, write = broken
+    write("ctx_ageing", formula="ctx_density * 2", variables=["ctx_density"])
+    write("ctx_density", formula="ctx_ageing / 2", variables=["ctx_ageing"])
+    msg = _error(folder)
+    assert "circular formulas:" in msg and "ctx_ageing" in msg and "ctx_density" in msg
+
+
+def test_missing_translation_and_no_unit_kind(broken):
+    folder, write = broken
+    write("ctx_density", name={"pl": "Gęstość"}, applies_to=[])
+    msg = _error(folder)
+    assert "ctx_density.yml: name.en: Field required" in msg
+    assert "ctx_density.yml: applies_to: List should have at least 1 item" in msg
+
+
+def test_form_variables_must_be_on_their_form(broken):
+    folder, _ = broken
+    path = folder / "forms.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["forms"][0]["fields"] = data["forms"][0]["fields"][1:]  # drop the first field of the first form
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert "but no form lists it" in _error(folder)
+
+
+def test_every_form_variable_belongs_to_one_form():
+    cat = load_catalogue(CATALOGUE)
+    on_forms = [f.variable for form in cat.forms.values() for f in form.fields]
+    assert len(on_forms) == len(set(on_forms))
+    assert set(on_forms) == {n for n, v in cat.variables.items() if v.source.type == "form"}
+    assert len(cat) >= 150

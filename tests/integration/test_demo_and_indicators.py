@@ -111,3 +111,24 @@ def test_participant_codes_match_the_teryt_register():
     homonyms = {p.name for p in PARTICIPANTS if p.resolution == "homonym-chosen"}
     for name in homonyms:  # every homonym really has several authorities of that name
         assert sum(1 for n in by_code.values() if n == name) >= 2, name
+
+
+def test_indicator_using_another_indicator_is_computed_after_it(tmp_path):
+    import shutil
+
+    import yaml
+
+    from jstbench.catalogue import load_catalogue
+
+    folder = tmp_path / "catalogue"
+    shutil.copytree(ROOT / "methodology" / "catalogue", folder)
+    path = folder / "indicators" / "ctx_ageing.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(formula="ctx_density * 2", variables=["ctx_density"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    cat = load_catalogue(folder)
+    idx = pd.MultiIndex.from_tuples([("0201011", 2024)], names=["unit", "year"])
+    wide = pd.DataFrame({v: [1.0] for v in cat.variables}, index=idx).assign(population=1000.0, area_km2=50.0)
+    units = pd.DataFrame({"code": ["0201011"], "kind": ["gmina_urban"]})
+    vals = compute_all(cat, wide, units).set_index("indicator")
+    assert vals.loc["ctx_density", "value"] == 20.0 and vals.loc["ctx_ageing", "value"] == 40.0
