@@ -19,6 +19,9 @@ from .params import SeriesSpec, load_series, series_path
 from .project import Project
 
 GROUP_TYPES = ("exchange", "typology", "national")
+# Per-unit columns kept in the series' comparison files (group statistics live in group_stats.parquet).
+UNIT_COLUMNS = ["unit", "year", "indicator", "value", "n", "rank", "percentile", "quartile", "zscore", "median",
+                "distance_to_best", "yoy_change"]
 
 
 @dataclass
@@ -95,19 +98,18 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
     folder.mkdir(parents=True, exist_ok=True)
 
     def parquet(df: pd.DataFrame, name: str, sort: list[str] | None = None) -> None:
-        df = df.sort_values(sort) if sort else df
-        for col in df.columns:
-            if isinstance(df[col].dtype, pd.CategoricalDtype):
-                df = df.assign(**{col: df[col].astype(str)})
-        write_with(folder / name, lambda p: df.to_parquet(p, index=False, row_group_size=20_000))
+        df = df.sort_values(sort, ignore_index=True) if sort else df
+        write_with(folder / name, lambda p: df.to_parquet(p, index=False, row_group_size=50_000))
 
     parquet(tables["units"], "units.parquet")
     parquet(tables["values"], "values.parquet", ["unit", "indicator", "year"])
     parquet(tables["membership"], "membership.parquet")
     parquet(tables["group_stats"], "group_stats.parquet", ["group", "indicator", "year"])
-    comp = tables["comparison"]
+    comp = tables["comparison"][["group", "group_type", *UNIT_COLUMNS]]
+    comp = comp.astype({c: "float32" for c in UNIT_COLUMNS[3:]})
     for gt in GROUP_TYPES:
         part = comp[comp["group_type"] == gt].drop(columns=["group_type"])
+        part = part.assign(group=part["group"].astype(str).astype("category"))
         parquet(part, f"comparison_{gt}.parquet", ["unit", "indicator", "year"] if gt != "exchange" else ["group", "unit"])
     write_text(folder / "catalogue.json", checked.catalogue.to_json())
     groups = [dict(id=g.id, name=g.name, sector=g.sector, members=g.members) for g in checked.groups.exchange_groups]

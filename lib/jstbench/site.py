@@ -56,6 +56,11 @@ def indicator_page(ind: Indicator, cat: Catalogue) -> str:
         "## Zmienne i źródła", "", "| zmienna | opis | jednostka | źródło | status |", "|---|---|---|---|---|",
     ]
     for name in ind.variables:
+        if name in cat.indicators:
+            other = cat.indicators[name]
+            lines.append(f"| [`{name}`]({name}.qmd) | wskaźnik: {cell(other.name.pl)} | {cell(other.unit)} | "
+                         f"formuła wskaźnika | {cell(other.status)} |")
+            continue
         v = cat.variables[name]
         lines.append(f"| `{name}` | {cell(v.label.pl)} | {cell(v.unit)} | {cell(source_text(v))} | {cell(v.status)} |")
     lines += ["", "## Opis", "", esc(ind.description), "", "## Interpretacja", "", esc(ind.interpretation), ""]
@@ -67,22 +72,112 @@ def indicator_page(ind: Indicator, cat: Catalogue) -> str:
     return "\n".join(lines) + "\n"
 
 
+FILTER = """<input id="jst-filter" type="search" placeholder="Szukaj: nazwa, obszar, jednostka, status…"
+ style="width:100%;padding:.4em;margin:.5em 0 1em" aria-label="Szukaj w tabeli wskaźników">
+<script>
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.getElementById("jst-filter");
+  box.addEventListener("input", function () {
+    var q = box.value.toLowerCase();
+    document.querySelectorAll("table tbody tr").forEach(function (tr) {
+      tr.style.display = tr.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
+    });
+  });
+});
+</script>
+"""
+
+
+SHORT_KINDS = {"gmina_urban": "gm. miejskie", "gmina_rural": "gm. wiejskie", "gmina_urban_rural": "gm. miejsko-wiejskie",
+               "city_powiat": "miasta npp", "powiat": "powiaty"}
+
+
+def _kinds_short(ind: Indicator) -> str:
+    kinds = set(ind.applies_to)
+    if kinds == set(UNIT_KINDS):
+        return "wszystkie JST"
+    if kinds == {"gmina_urban", "gmina_rural", "gmina_urban_rural", "city_powiat"}:
+        return "gminy i miasta npp"
+    if kinds == {"powiat", "city_powiat"}:
+        return "powiaty i miasta npp"
+    return ", ".join(SHORT_KINDS[k] for k in ind.applies_to)
+
+
+def _indicator_table(inds: list[Indicator], prefix: str, with_sector: bool) -> list[str]:
+    head = "| wskaźnik | " + ("obszar | " if with_sector else "") + "jednostka | kierunek | rodzaj | dotyczy | status |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for i in inds:
+        sector = f"{cell(SECTORS[i.sector]['pl'])} | " if with_sector else ""
+        lines.append(f"| [{cell(i.name.pl)}]({prefix}{i.id}.qmd) | {sector}{cell(i.unit)} | {cell(DIRECTIONS[i.direction])} | "
+                     f"{'monitorujący' if i.kind == 'monitoring' else 'kontekstowy'} | {cell(_kinds_short(i))} | {i.status} |")
+    return lines
+
+
 def indicators_index(cat: Catalogue) -> str:
+    n_mon = sum(i.kind == "monitoring" for i in cat.indicators.values())
     lines = ["---", 'title: "Katalog wskaźników"', "---", "",
-             f"Katalog liczy **{len(cat)}** wskaźników ({sum(i.kind == 'monitoring' for i in cat.indicators.values())} "
-             f"monitorujących, {sum(i.kind == 'context' for i in cat.indicators.values())} kontekstowych) "
-             f"i **{len(cat.variables)}** zmiennych wejściowych. Wersja katalogu: `{cat.digest}`.", ""]
+             f"Katalog liczy **{len(cat)}** wskaźników ({n_mon} monitorujących, {len(cat) - n_mon} kontekstowych) "
+             f"i **{len(cat.variables)}** zmiennych wejściowych. Wersja katalogu: `{cat.digest}`. "
+             "Wskaźniki kontekstowe opisują warunki (wielkość, zamożność, demografię) i nie są oceniane.", "",
+             "## Obszary", ""]
     for sector, inds in cat.by_sector().items():
-        lines += [f"## {cell(SECTORS[sector]['pl'])}", "", "| wskaźnik | jednostka | kierunek | rodzaj | status |",
-                  "|---|---|---|---|---|"]
-        for i in inds:
-            lines.append(f"| [{cell(i.name.pl)}]({i.id}.qmd) | {cell(i.unit)} | {cell(DIRECTIONS[i.direction])} | "
-                         f"{i.kind} | {i.status} |")
+        mon = sum(i.kind == "monitoring" for i in inds)
+        lines.append(f"- [{cell(SECTORS[sector]['pl'])}](../sectors/{sector}.qmd): {len(inds)} wskaźników ({mon} monitorujących)")
+    lines += ["", "## Wszystkie wskaźniki", "", FILTER, ""]
+    lines += _indicator_table(sorted(cat.indicators.values(), key=lambda i: (list(SECTORS).index(i.sector), i.name.pl)),
+                              "", with_sector=True)
+    return "\n".join(lines) + "\n"
+
+
+def sector_page(sector: str, inds: list[Indicator]) -> str:
+    lines = ["---", f'title: "{cell(SECTORS[sector]["pl"])}"', f'subtitle: "{cell(SECTORS[sector]["en"])}"', "---", "",
+             f"{len(inds)} wskaźników. [Cały katalog](../indicators/index.qmd).", "", FILTER, ""]
+    lines += _indicator_table(sorted(inds, key=lambda i: (i.kind != "monitoring", i.name.pl)), "../indicators/", False)
+    return "\n".join(lines) + "\n"
+
+
+def to_verify_page(cat: Catalogue) -> str:
+    inds = [i for i in cat.indicators.values() if i.status != "verified"]
+    varz = [v for v in cat.variables.values() if v.status != "verified"]
+    lines = ["---", 'title: "Do weryfikacji"', "---", "",
+             f"**{len(inds)}** z {len(cat)} wskaźników i **{len(varz)}** z {len(cat.variables)} zmiennych ma status "
+             "`to-verify` lub `draft`: ich źródło (kod zmiennej BDL, rozdział lub paragraf klasyfikacji budżetowej, "
+             "pole formularza) trzeba potwierdzić w źródle urzędowym przed użyciem w decyzjach. Identyfikator zmiennej BDL "
+             "podajemy tylko wtedy, gdy sprawdzono go w rzeczywistej odpowiedzi API lub eksporcie.", "",
+             "## Wskaźniki", ""]
+    lines += [f"- [{cell(i.name.pl)}](../indicators/{i.id}.qmd) — `{i.status}`" for i in inds]
+    lines += ["", "## Zmienne", "", "| zmienna | opis | źródło |", "|---|---|---|"]
+    lines += [f"| `{v.name}` | {cell(v.label.pl)} | {cell(source_text(v))} |" for v in varz]
+    return "\n".join(lines) + "\n"
+
+
+def changelog_page(cat: Catalogue) -> str:
+    changes = cat.changes()
+    breaking = [(i, c) for i, c in changes if c.breaks_comparability]
+    lines = ["---", 'title: "Historia zmian katalogu"', "---", "",
+             "Każda definicja ma wersję i datowaną historię zmian. Zmiany, które łamią porównywalność między latami "
+             "(inna formuła, inne źródło), są wymienione osobno: wartości sprzed i po zmianie nie należy porównywać.", "",
+             "## Zmiany łamiące porównywalność", ""]
+    lines += ([f"- {c.date} — [{cell(i.name.pl)}](../indicators/{i.id}.qmd) {cell(c.version)}: {cell(c.change)}"
+               for i, c in breaking] or ["Brak."])
+    lines += ["", "## Wszystkie zmiany", "", "| data | wskaźnik | wersja | zmiana | łamie porównywalność |", "|---|---|---|---|---|"]
+    lines += [f"| {c.date} | [{cell(i.name.pl)}](../indicators/{i.id}.qmd) | {cell(c.version)} | {cell(c.change)} | "
+              f"{'tak' if c.breaks_comparability else 'nie'} |" for i, c in changes]
+    return "\n".join(lines) + "\n"
+
+
+def forms_page(cat: Catalogue) -> str:
+    lines = ["---", 'title: "Formularze zbierania danych"', "---", "",
+             "Dane, których nie ma w żadnym rejestrze, uczestnicy wpisują do formularzy (arkusz Excel na formularz, "
+             "wiersz na JST, kolumna na pole). Definicje: `methodology/catalogue/forms.yml`.", ""]
+    for form in cat.forms.values():
+        lines += [f"## {cell(form.name)}", "", f"Arkusz `{cell(form.sheet)}`. {esc(form.description)}", "",
+                  "| pole | opis | jednostka | instrukcja | wymagane |", "|---|---|---|---|---|"]
+        for f in form.fields:
+            v = cat.variables[f.variable]
+            lines.append(f"| `{f.variable}` | {cell(v.label.pl)} | {cell(v.unit)} | {cell(f.instruction)} | "
+                         f"{'tak' if f.required else 'nie'} |")
         lines.append("")
-    todo = [i for i in cat.indicators.values() if i.status != "verified"]
-    lines += ["## Do weryfikacji", "", f"{len(todo)} wskaźników ma status `to-verify` lub `draft`: "
-              "ich źródła (kody zmiennych BDL, rozdziały) trzeba potwierdzić przed użyciem w decyzjach.", ""]
-    lines += [f"- [{cell(i.name.pl)}]({i.id}.qmd)" for i in todo]
     return "\n".join(lines) + "\n"
 
 
@@ -188,6 +283,13 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
             for ind in cat.indicators.values():
                 (src / "indicators" / f"{ind.id}.qmd").write_text(indicator_page(ind, cat), encoding="utf-8")
             (src / "indicators" / "index.qmd").write_text(indicators_index(cat), encoding="utf-8")
+            (src / "sectors").mkdir(exist_ok=True)
+            for sector, inds in cat.by_sector().items():
+                (src / "sectors" / f"{sector}.qmd").write_text(sector_page(sector, inds), encoding="utf-8")
+            (src / "catalogue").mkdir(exist_ok=True)
+            (src / "catalogue" / "to-verify.qmd").write_text(to_verify_page(cat), encoding="utf-8")
+            (src / "catalogue" / "changelog.qmd").write_text(changelog_page(cat), encoding="utf-8")
+            (src / "catalogue" / "forms.qmd").write_text(forms_page(cat), encoding="utf-8")
             (src / "methods" / "participants.qmd").write_text(participants_page(project), encoding="utf-8")
             (src / "reports.qmd").write_text(reports_page(project, final), encoding="utf-8")
             if use == "quarto":

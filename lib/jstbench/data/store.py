@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -14,6 +15,7 @@ from ..atomic import write_with
 from ..errors import InputError
 from ..units import POPULATION_CLASS_LABELS, UNIT_KINDS
 
+CODE_RE = r"\d{6}[123]|\d{4}"
 UNITS_FILE = "units.parquet"
 OBSERVATIONS_FILE = "observations.parquet"
 
@@ -37,14 +39,20 @@ UNITS_SCHEMA = pa.DataFrameSchema(
     coerce=False,
 )
 
+def _codes_match(series: pd.Series) -> bool:
+    """TERYT shape of every distinct code (checked on distinct values: millions of rows, few codes)."""
+    return bool(pd.Series(series.unique()).astype(str).str.fullmatch(CODE_RE).all())
+
+
 OBSERVATIONS_SCHEMA = pa.DataFrameSchema(
     {
-        "unit": pa.Column(str, pa.Check.str_matches(r"^(\d{6}[123]|\d{4})$")),
+        # categorical: millions of rows, few distinct codes; checks run on the distinct values
+        "unit": pa.Column("category", pa.Check(_codes_match, error="unit codes must be TERYT codes (7 or 4 digits)")),
         "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
-        "variable": pa.Column(str),
+        "variable": pa.Column("category"),
         "value": pa.Column(float, nullable=True),
-        "flag": pa.Column(str, nullable=True),
-        "source": pa.Column(str),
+        "flag": pa.Column("category", nullable=True),
+        "source": pa.Column("category"),
     },
     unique=["unit", "year", "variable"],
     strict=True,
@@ -92,12 +100,8 @@ class Store:
             except Exception as exc:  # pyarrow raises several types for damaged files
                 raise InputError(f"cannot read parquet: {exc}", path) from None
         units = _validate(UNITS_SCHEMA, frames[UNITS_FILE], folder / UNITS_FILE)
-        obs = frames[OBSERVATIONS_FILE]
-        for col in ("unit", "variable", "flag", "source"):
-            if col in obs and isinstance(obs[col].dtype, pd.CategoricalDtype):
-                obs[col] = obs[col].astype(object)
-        obs = _validate(OBSERVATIONS_SCHEMA, obs, folder / OBSERVATIONS_FILE)
-        unknown = set(obs["unit"].unique()) - set(units["code"])
+        obs = _validate(OBSERVATIONS_SCHEMA, frames[OBSERVATIONS_FILE], folder / OBSERVATIONS_FILE)
+        unknown = set(map(str, obs["unit"].unique())) - set(units["code"])
         if unknown:
             raise InputError(f"observations for unit codes not in {UNITS_FILE}: {sorted(unknown)[:10]}",
                              folder / OBSERVATIONS_FILE)
@@ -108,9 +112,17 @@ class Store:
 
     def wide(self) -> pd.DataFrame:
         """Observations as a frame indexed by (unit, year) with one column per variable."""
-        wide = self.observations.pivot(index=["unit", "year"], columns="variable", values="value")
-        wide.columns.name = None
-        return wide.sort_index()
+        obs = self.observations
+        units, variables = obs["unit"].cat, obs["variable"].cat
+        years = np.sort(obs["year"].unique())
+        row = units.codes.to_numpy().astype(np.int64) * len(years) + np.searchsorted(years, obs["year"].to_numpy())
+        values = np.full((len(units.categories) * len(years), len(variables.categories)), np.nan)
+        values[row, variables.codes.to_numpy()] = obs["value"].to_numpy()
+        index = pd.MultiIndex.from_product([units.categories.astype(str), years.astype(int)], names=["unit", "year"])
+        wide = pd.DataFrame(values, index=index, columns=list(variables.categories.astype(str)))
+        present = np.zeros(len(index), dtype=bool)
+        present[row] = True  # only (unit, year) pairs that have observations
+        return wide[present].sort_index()
 
     @property
     def years(self) -> list[int]:
@@ -124,8 +136,7 @@ def save(units: pd.DataFrame, observations: pd.DataFrame, folder: Path) -> None:
     """Validate and write both tables atomically (each file appears whole or not at all)."""
     folder = Path(folder)
     units = _validate(UNITS_SCHEMA, units.reset_index(drop=True), folder / UNITS_FILE)
-    observations = _validate(OBSERVATIONS_SCHEMA, observations.reset_index(drop=True), folder / OBSERVATIONS_FILE)
-    obs = observations.astype({"unit": "category", "variable": "category", "source": "category"})
+    obs = _validate(OBSERVATIONS_SCHEMA, observations.reset_index(drop=True), folder / OBSERVATIONS_FILE)
     write_with(folder / UNITS_FILE, lambda p: units.to_parquet(p, index=False))
     write_with(folder / OBSERVATIONS_FILE, lambda p: obs.to_parquet(p, index=False))
 
