@@ -92,9 +92,11 @@ def sector_figure(view: UnitView, sector: str):
     return fig
 
 
-def group_heatmap(view: GroupView):
-    """Members × monitoring indicators, coloured by percentile in the group (100 = best)."""
-    mat = view.percentile_matrix().T
+def group_heatmap(view: GroupView, sector: str | None = None, by_sector: bool = False):
+    """Members × monitoring indicators (or × sectors: mean percentile), coloured by percentile (100 = best)."""
+    mat = (view.sector_matrix() if by_sector else view.percentile_matrix(sector)).T
+    if mat.empty:
+        return None
     mat.index = [textwrap.shorten(i, 55) for i in mat.index]
     fig, ax = plt.subplots(figsize=(2.2 + 1.1 * mat.shape[1], 0.9 + 0.28 * mat.shape[0]))
     sns.heatmap(mat, ax=ax, cmap="RdYlGn", vmin=0, vmax=100, annot=True, fmt=".0f", cbar_kws={"label": "percentyl (100 = najlepiej)"},

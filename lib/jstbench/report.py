@@ -336,14 +336,26 @@ class GroupView:
         return [i for i, m in self.s.ordered()
                 if m["kind"] == "monitoring" and i in present and (sector is None or m["sector"] == sector)]
 
-    def percentile_matrix(self) -> pd.DataFrame:
-        """Members × monitoring indicators: percentile within the group (100 = best)."""
-        inds = self.monitoring_indicators()
+    def percentile_matrix(self, sector: str | None = None) -> pd.DataFrame:
+        """Members × monitoring indicators (of one sector, or all): percentile in the group (100 = best)."""
+        inds = self.monitoring_indicators(sector)
         cur = self.rows[(self.rows["year"] == self.year) & self.rows["indicator"].isin(inds)]
         mat = cur.pivot(index="unit", columns="indicator", values="percentile")
         mat = mat.reindex(index=self.group["members"], columns=inds)
         mat.index = [self.s.unit_name(c) for c in mat.index]
         mat.columns = [self.s.indicators[i]["name"]["pl"] for i in mat.columns]
+        return mat
+
+    def sector_matrix(self) -> pd.DataFrame:
+        """Members × sectors: mean percentile over the sector's monitoring indicators with a position."""
+        cur = self.rows[(self.rows["year"] == self.year) & self.rows["percentile"].notna()]
+        cur = cur.assign(sector=[self.s.indicators[i]["sector"] for i in cur["indicator"]])
+        cur = cur[[self.s.indicators[i]["kind"] == "monitoring" for i in cur["indicator"]]]
+        mat = cur.pivot_table(index="unit", columns="sector", values="percentile", aggfunc="mean", observed=True)
+        order = [s for s in SECTORS if s in mat.columns]
+        mat = mat.reindex(index=self.group["members"], columns=order)
+        mat.index = [self.s.unit_name(c) for c in mat.index]
+        mat.columns = [SECTORS[c]["pl"] for c in mat.columns]
         return mat
 
     def values_table(self, indicator: str) -> pd.DataFrame:
