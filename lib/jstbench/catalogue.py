@@ -149,7 +149,7 @@ class Indicator(Strict):
     sources: list[str] = Field(default_factory=list)
     description: str
     interpretation: str
-    caveats: list[str] = Field(default_factory=list)
+    caveats: list[str] = Field(min_length=1)
     decimals: int = Field(default=1, ge=0, le=4)
     status: Literal["verified", "to-verify", "draft"] = "to-verify"
     version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")

@@ -23,6 +23,15 @@ def test_site_build(small_project, small_series):
     assert "../tests/index.html" in reports
     participants = (site / "methods" / "participants.html").read_text(encoding="utf-8")
     assert "Mieścisko" in participants and "Kołomyje" in participants
+    sectors = {i.sector for i in cat.indicators.values()}
+    assert {p.stem for p in (site / "sectors").glob("*.html")} == sectors
+    index = (site / "indicators" / "index.html").read_text(encoding="utf-8")
+    assert 'id="jst-filter"' in index and index.count("<tr") >= len(cat)
+    to_verify = BeautifulSoup((site / "catalogue" / "to-verify.html").read_text(encoding="utf-8"), "html.parser")
+    assert f"{sum(i.status != 'verified' for i in cat.indicators.values())} z {len(cat)} wskaźników" in " ".join(to_verify.get_text(" ").split())
+    forms = (site / "catalogue" / "forms.html").read_text(encoding="utf-8")
+    assert all(f.name in forms for f in cat.forms.values())
+    assert "Zmiany łamiące porównywalność" in (site / "catalogue" / "changelog.html").read_text(encoding="utf-8")
 
 
 def test_broken_link_is_found(tmp_path):
