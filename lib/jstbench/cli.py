@@ -161,5 +161,36 @@ def clean(root: RootOpt = None, yes: Annotated[bool, typer.Option("--yes", help=
     out.print(f"deleted {len(targets)} item(s) under {project.output_dir}")
 
 
+data_app = typer.Typer(help="Real data into the store: GUS BDL exports, the TERYT register.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("load")
+@friendly
+def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (BDL CTAB/CREL CSV, BDL XLSX, TERC CSV).")],
+              fmt: Annotated[Optional[str], typer.Option("--format", help="ctab, crel, xlsx or terc (detected when not given).")] = None,
+              store: Annotated[Path, typer.Option(help="Store folder (units.parquet, observations.parquet).")] = Path("output/data/real"),
+              mapping: Annotated[Path, typer.Option(help="BDL variable → catalogue variable rules.")] = Path("params/bdl_mapping.yml"),
+              skip_unknown_units: Annotated[bool, typer.Option(help="Reject rows of units not in the register instead of failing.")] = False,
+              root: RootOpt = None) -> None:
+    """Load files into the store (an append with provenance; a file with a problem loads nothing) and summarise."""
+    from .catalogue import load_catalogue
+    from .data.load import load_files
+
+    project = _project(root)
+    cat = load_catalogue(project.catalogue_dir)
+    t0 = time.perf_counter()
+    summaries = load_files(project.resolve(store), [Path(f) for f in files], fmt, project.resolve(mapping),
+                           set(cat.variables), skip_unknown_units)
+    for s in summaries:
+        years = f"{s.years[0]}–{s.years[-1]}" if s.years else "–"
+        out.print(f"[bold]{Path(s.file).name}[/] ({s.layout}): {s.rows:,} rows read; {s.units:,} units, years {years}, "
+                  f"variables: {', '.join(s.variables) or '–'}; {s.values:,} values, {s.flags} flagged; "
+                  f"{s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged")
+        for why, n in s.rejected.items():
+            out.print(f"  rejected {n:,} rows: {why}")
+    out.print(f"loaded into {project.resolve(store)} in {time.perf_counter() - t0:.1f} s")
+
+
 def main() -> None:  # pragma: no cover
     app()

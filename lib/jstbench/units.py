@@ -35,7 +35,7 @@ POPULATION_CLASSES: list[tuple[str, str, float]] = [
     ("100-300k", "100–300 tys.", 300_000),
     ("300k+", "300 tys. i więcej", float("inf")),
 ]
-POPULATION_CLASS_LABELS = {slug: label for slug, label, _ in POPULATION_CLASSES}
+POPULATION_CLASS_LABELS = {slug: label for slug, label, _ in POPULATION_CLASSES} | {"unknown": "wielkość nieznana"}
 
 
 def expand_kinds(kinds: list[str]) -> list[str]:

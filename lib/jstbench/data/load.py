@@ -1,0 +1,188 @@
+"""Loading files into the store as an append with provenance: every load is recorded (file, hash, time, reader
+version), a revised value never silently replaces an earlier one (the earlier one is kept in revisions.parquet
+and reported), and a file with a problem loads nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import write_with
+from ..errors import InputError
+from .bdl import apply_mapping, check_leading_zeros, load_mapping, read_export, unit_code
+from .store import OBSERVATIONS_FILE, UNITS_FILE, Store, save
+from .teryt import read_terc_csv, units_from_terc
+
+READER_VERSION = "1.0"
+LOADS_FILE = "loads.parquet"
+REVISIONS_FILE = "revisions.parquet"
+FORMATS = ("ctab", "crel", "xlsx", "terc")
+
+
+@dataclass
+class Summary:
+    file: str
+    layout: str
+    rows: int = 0
+    units: int = 0
+    years: list[int] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+    values: int = 0
+    flags: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def detect_format(path: Path) -> str:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return "xlsx"
+    from .bdl import read_text
+
+    header = read_text(path).splitlines()[0]
+    if header.replace('"', "").startswith("WOJ;POW;GMI;RODZ"):
+        return "terc"
+    return "crel" if "Wartosc" in header else "ctab"
+
+
+def _bdl_observations(path: Path, layout: str, mapping, units: pd.DataFrame, skip_unknown: bool,
+                      source: str) -> tuple[pd.DataFrame, Summary]:
+    table = read_export(path, layout)
+    data = table.data
+    check_leading_zeros(data, path)
+    summary = Summary(str(path), table.layout, rows=len(data))
+    mapped = data["code"].map(unit_code)
+    data = data.assign(unit=[m[0] for m in mapped], why=[m[1] for m in mapped])
+    for why, n in data.loc[data["unit"].isna(), "why"].value_counts().items():
+        summary.rejected[why] = int(n)
+    data = data[data["unit"].notna()]
+    matched, unmatched = apply_mapping(data, mapping)
+    if unmatched.any():
+        summary.rejected["no mapping rule for this BDL variable/breakdown"] = int(unmatched.sum())
+    unknown = matched[~matched["unit"].isin(set(units["code"]))]
+    if not unknown.empty:
+        if not skip_unknown:
+            r = unknown.iloc[0]
+            raise InputError(f"unit code {r['code']!r} ({r['name']}) is not in the units register ({len(unknown)} rows); "
+                             f"load the TERYT register first, or pass --skip-unknown-units", path, f"row {r['row']}, column Kod")
+        summary.rejected["unit not in the register"] = len(unknown)
+        matched = matched[matched["unit"].isin(set(units["code"]))]
+    # a city with powiat rights appears twice in gmina-level exports ("Powiat m. X" WWPP000 and "X (1)" WWPP011):
+    # identical values are one observation; different values are an error below
+    twins = matched.duplicated(["unit", "year", "variable", "value"], keep="last")
+    if twins.any():
+        summary.rejected["same value given for the city and its powiat row"] = int(twins.sum())
+        matched = matched[~twins]
+    dup = matched.duplicated(["unit", "year", "variable"], keep=False)
+    if dup.any():
+        rows = ", ".join(map(str, matched.loc[dup, "row"].head(4)))
+        raise InputError(f"two rows give the same unit, year and catalogue variable (rows {rows}): check the mapping", path)
+    obs = pd.DataFrame({"unit": matched["unit"], "year": matched["year"].astype(int), "variable": matched["variable"],
+                        "value": matched["value"].astype(float), "flag": matched["flag"], "source": source})
+    summary.units, summary.values = obs["unit"].nunique(), int(obs["value"].notna().sum())
+    summary.years = sorted(int(y) for y in obs["year"].unique())
+    summary.variables = sorted(obs["variable"].unique())
+    summary.flags = int(obs["flag"].notna().sum())
+    return obs, summary
+
+
+def _merge(old: pd.DataFrame, new: pd.DataFrame, load_id: str) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """New observations over old ones; returns (observations, revisions, n_new, n_unchanged)."""
+    keys = ["unit", "year", "variable"]
+    old = old.astype({"unit": str, "variable": str, "source": str}).assign(flag=old["flag"].astype(object))
+    both = new.merge(old, on=keys, how="left", suffixes=("", "_old"), indicator=True)
+    existed = both["_merge"] == "both"
+    same = existed & ((both["value"] == both["value_old"]) | (both["value"].isna() & both["value_old"].isna()))
+    changed = existed & ~same
+    revisions = pd.DataFrame({
+        "unit": both.loc[changed, "unit"], "year": both.loc[changed, "year"], "variable": both.loc[changed, "variable"],
+        "old_value": both.loc[changed, "value_old"], "old_source": both.loc[changed, "source_old"],
+        "new_value": both.loc[changed, "value"], "new_source": both.loc[changed, "source"], "load_id": load_id,
+    })
+    replace = both[~same][keys + ["value", "flag", "source"]]
+    kept = old.merge(replace[keys], on=keys, how="left", indicator=True)
+    kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
+    out = pd.concat([kept, replace], ignore_index=True)
+    return out, revisions, int((~existed).sum()), int(same.sum())
+
+
+def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mapping_path: Path | None = None,
+               known_variables: set[str] | None = None, skip_unknown_units: bool = False) -> list[Summary]:
+    """Read every file first (any problem stops everything before a byte is written), then append."""
+    store_dir = Path(store_dir)
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}: {', '.join(FORMATS)}", where="--format")
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    exists = (store_dir / UNITS_FILE).exists()
+    store = Store.load(store_dir) if exists else None
+    units = store.units.reset_index(drop=True) if store is not None else None
+    observations = store.observations if store is not None else _empty_observations()
+    new_obs, summaries, loads = [], [], []
+    mapping = None
+    for path in map(Path, files):
+        if not path.exists():
+            raise InputError("file not found", path)
+        layout = fmt or detect_format(path)
+        digest = sha256(path)
+        load_id = f"{now}#{digest[:12]}"
+        source = f"{layout}:{path.name}@{digest[:12]}"
+        if layout == "terc":
+            terc_units = units_from_terc(read_terc_csv(path))
+            units = terc_units if units is None else _merge_units(units, terc_units)
+            s = Summary(str(path), "terc", rows=len(terc_units), units=len(terc_units))
+        else:
+            if units is None:
+                raise InputError("the store has no units register yet: load a TERYT TERC file first", store_dir)
+            if mapping is None:
+                if mapping_path is None:
+                    raise InputError("BDL files need a mapping file (--mapping) from BDL variables to catalogue variables")
+                mapping = load_mapping(mapping_path, known_variables)
+            obs, s = _bdl_observations(path, layout, mapping, units, skip_unknown_units, source)
+            new_obs.append((obs, load_id, s))
+        summaries.append(s)
+        loads.append(dict(load_id=load_id, file=path.name, sha256=digest, format=layout, reader_version=READER_VERSION,
+                          time=now, rows=s.rows, values=s.values, rejected=int(sum(s.rejected.values()))))
+    revisions = []
+    for obs, load_id, s in new_obs:
+        observations, rev, s.new, s.unchanged = _merge(observations, obs, load_id)
+        s.revised = len(rev)
+        revisions.append(rev)
+    save(units, observations.reset_index(drop=True), store_dir)
+    _append(store_dir / LOADS_FILE, pd.DataFrame(loads))
+    if revisions and any(len(r) for r in revisions):
+        _append(store_dir / REVISIONS_FILE, pd.concat(revisions, ignore_index=True))
+    return summaries
+
+
+def _merge_units(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    keep = old[~old["code"].isin(set(new["code"]))]
+    return pd.concat([keep, new], ignore_index=True)
+
+
+def _empty_observations() -> pd.DataFrame:
+    return pd.DataFrame({"unit": pd.Series([], dtype=str), "year": pd.Series([], dtype=np.int64),
+                         "variable": pd.Series([], dtype=str), "value": pd.Series([], dtype=float),
+                         "flag": pd.Series([], dtype=object), "source": pd.Series([], dtype=str)})
+
+
+def _append(path: Path, rows: pd.DataFrame) -> None:
+    old = pd.read_parquet(path) if path.exists() else None
+    table = rows if old is None else pd.concat([old, rows], ignore_index=True)
+    write_with(path, lambda p: table.to_parquet(p, index=False))
+
+
+__all__ = ["load_files", "Summary", "FORMATS", "OBSERVATIONS_FILE"]

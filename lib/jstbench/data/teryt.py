@@ -1,0 +1,97 @@
+"""The TERYT TERC register as the units register, and a name resolver that never picks silently."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..units import RODZ_TO_KIND
+from .bdl import read_text
+
+TERC_COLUMNS = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "STAN_NA"]
+
+
+def read_terc_csv(path: str | Path) -> pd.DataFrame:
+    """Every row of a TERC CSV export (`;`-separated), codes as text, with its level."""
+    path = Path(path)
+    text = read_text(path)
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header = [h.strip() for h in rows[0]]
+    if header[: len(TERC_COLUMNS)] != TERC_COLUMNS:
+        raise InputError(f"TERC header must be {';'.join(TERC_COLUMNS)}, got {';'.join(header)}", path, "row 1")
+    out = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) < len(TERC_COLUMNS):
+            raise InputError(f"{len(row)} fields, expected {len(TERC_COLUMNS)} (truncated file?)", path, f"row {n}")
+        woj, pow_, gmi, rodz, name, extra, date = (c.strip() for c in row[:7])
+        for value, width, col in ((woj, 2, "WOJ"), (pow_, 2, "POW"), (gmi, 2, "GMI")):
+            if value and not re.fullmatch(rf"\d{{{width}}}", value):
+                raise InputError(f"{col} {value!r} is not {width} digits (lost leading zero?)", path, f"row {n}, column {col}")
+        out.append(dict(woj=woj, pow=pow_, gmi=gmi, rodz=rodz, name=name, extra=extra, valid_on=date, row=n))
+    return pd.DataFrame(out)
+
+
+def units_from_terc(terc: pd.DataFrame) -> pd.DataFrame:
+    """Authorities in the project's register form: gminas (kinds 1-3), land powiats, cities with powiat rights."""
+    rows = []
+    for r in terc.itertuples():
+        if r.pow and not r.gmi and int(r.pow) < 61:
+            rows.append((f"{r.woj}{r.pow}", r.name, "powiat"))
+        elif r.gmi and r.rodz in RODZ_TO_KIND:
+            kind = "city_powiat" if int(r.pow) >= 61 else RODZ_TO_KIND[r.rodz]
+            rows.append((f"{r.woj}{r.pow}{r.gmi}{r.rodz}", r.name, kind))
+    units = pd.DataFrame(rows, columns=["code", "name", "kind"])
+    units["voivodeship"] = units["code"].str[:2]
+    units["powiat"] = units["code"].str[:4]
+    units["population_class"] = "unknown"
+    units["synthetic"] = False
+    return units
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics (ł → l), for matching garbled names."""
+    text = text.lower().replace("ł", "l")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).strip()
+
+
+@dataclass
+class Resolution:
+    name: str
+    status: str  # exact | ambiguous | unknown | folded (matched only without diacritics)
+    codes: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+
+
+def resolve(name: str, units: pd.DataFrame, kind: str | None = None, voivodeship: str | None = None) -> Resolution:
+    """Codes for a name as a source document gives it. Several matches are reported as ambiguous, no match as
+    unknown (with the closest names as candidates): the caller decides, nothing is picked silently."""
+    pool = units
+    if kind:
+        pool = pool[pool["kind"] == kind]
+    if voivodeship:
+        pool = pool[pool["voivodeship"] == voivodeship]
+    clean = re.sub(r"\s*\(\d\)\s*$", "", name).strip()
+    exact = pool[pool["name"].str.lower() == clean.lower()]
+    if len(exact) == 1:
+        return Resolution(name, "exact", list(exact["code"]))
+    if len(exact) > 1:
+        return Resolution(name, "ambiguous", [], [f"{c} {n} ({k})" for c, n, k in exact[["code", "name", "kind"]].values])
+    folded = pool[pool["name"].map(_fold) == _fold(clean)]
+    if len(folded) == 1:
+        return Resolution(name, "folded", list(folded["code"]))
+    if len(folded) > 1:
+        return Resolution(name, "ambiguous", [], [f"{c} {n} ({k})" for c, n, k in folded[["code", "name", "kind"]].values])
+    import difflib
+
+    close = difflib.get_close_matches(_fold(clean), list(dict.fromkeys(pool["name"].map(_fold))), n=5, cutoff=0.6)
+    names = pool[pool["name"].map(_fold).isin(close)]
+    return Resolution(name, "unknown", [], [f"{c} {n} ({k})" for c, n, k in names[["code", "name", "kind"]].values])
