@@ -1,0 +1,213 @@
+"""Readers of real data: hand-made files written here, the real samples in ../shared/realdata (skipped when
+absent), and every bad input with the message it must produce. Nothing is loaded from a bad file."""
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from jstbench.data.bdl import read_export, unit_code
+from jstbench.data.load import load_files
+from jstbench.data.store import Store
+from jstbench.data.teryt import read_terc_csv, resolve, units_from_terc
+from jstbench.errors import InputError
+
+from ..conftest import REALDATA, ROOT
+
+MAPPING = ROOT / "params" / "bdl_mapping.yml"
+TERC = ('WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD;STAN_NA\n02;;;;DOLNOŚLĄSKIE;województwo;2020-01-01\n'
+        '02;01;;;bolesławiecki;powiat;2020-01-01\n02;01;01;1;Bolesławiec;gmina miejska;2020-01-01\n'
+        '02;01;02;2;Bolesławiec;gmina wiejska;2020-01-01\n02;01;03;3;Nowogrodziec;gmina miejsko-wiejska;2020-01-01\n'
+        '02;01;03;4;Nowogrodziec;miasto;2020-01-01\n02;61;;;Jelenia Góra;miasto na prawach powiatu;2020-01-01\n'
+        '02;61;01;1;Jelenia Góra;gmina miejska;2020-01-01\n')
+CREL = ('"Kod";"Nazwa";"Wiek";"Płeć";"Rok";"Wartosc";"Jednostka miary";"Atrybut";\r\n'
+        '0201011;"Bolesławiec (1)";"ogółem";"ogółem";"2020";38486;"osoba";"";\r\n'
+        '0201011;"Bolesławiec (1)";"ogółem";"kobiety";"2020";20358;"osoba";"";\r\n'
+        '0201022;"Bolesławiec (2)";"ogółem";"ogółem";"2020";14863;"osoba";"";\r\n'
+        '0201033;"Nowogrodziec (3)";"ogółem";"ogółem";"2020";14996,5;"osoba";"x";\r\n'
+        '0201034;"Nowogrodziec - miasto (4)";"ogółem";"ogółem";"2020";4100;"osoba";"";\r\n'
+        '0261000;"Powiat m. Jelenia Góra";"ogółem";"ogółem";"2020";79480;"osoba";"";\r\n'
+        '0261011;"Jelenia Góra (1)";"ogółem";"ogółem";"2020";79480;"osoba";"";\r\n')
+CTAB = ('"Kod";"Nazwa";"saldo migracji;ogółem;2015;[osoba]";"saldo migracji;ogółem;2016;[osoba]";\r\n'
+        '0201011;"Bolesławiec (1)";-120;-98;\r\n0201022;"Bolesławiec (2)";45;;\r\n0201000;"Powiat bolesławiecki";-75;-60;\r\n')
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def store(tmp_path) -> Path:
+    folder = tmp_path / "store"
+    load_files(folder, [write(tmp_path / "TERC.csv", TERC)])
+    return folder
+
+
+def test_terc_register_and_kinds(tmp_path):
+    units = units_from_terc(read_terc_csv(write(tmp_path / "t.csv", "\ufeff" + TERC)))
+    assert dict(zip(units["code"], units["kind"], strict=True)) == {
+        "0201": "powiat", "0201011": "gmina_urban", "0201022": "gmina_rural", "0201033": "gmina_urban_rural",
+        "0261011": "city_powiat"}
+
+
+def test_name_resolver_never_picks_silently(tmp_path):
+    units = units_from_terc(read_terc_csv(write(tmp_path / "t.csv", TERC)))
+    assert resolve("Bolesławiec", units).status == "ambiguous"
+    assert resolve("Bolesławiec", units, kind="gmina_rural").codes == ["0201022"]
+    assert resolve("Boleslawiec (1)", units, kind="gmina_urban").status == "folded"
+    unknown = resolve("Nowogrodzic", units)
+    assert unknown.status == "unknown" and unknown.candidates == ["0201033 Nowogrodziec (gmina_urban_rural)"]
+
+
+@pytest.mark.parametrize("code,expected", [
+    ("0201011", ("0201011", None)), ("0201000", ("0201", None)), ("0261000", ("0261011", None)),
+    ("0201034", (None, "town or rural area of an urban-rural gmina (a statistical part, not an authority)")),
+    ("0200000", (None, "voivodeship or country level")), ("1465108", (None, "unit kind 8 (district or delegation), not an authority")),
+])
+def test_unit_codes(code, expected):
+    assert unit_code(code) == expected
+
+
+def test_crel_values_flags_and_rejections(tmp_path, store):
+    [s] = load_files(store, [write(tmp_path / "LUDN_2137_CREL_x.csv", CREL)], mapping_path=MAPPING)
+    assert (s.layout, s.rows, s.units, s.values, s.flags, s.new) == ("crel", 7, 4, 4, 1, 4)
+    assert s.rejected == {"town or rural area of an urban-rural gmina (a statistical part, not an authority)": 1,
+                          "no mapping rule for this BDL variable/breakdown": 1,
+                          "same value given for the city and its powiat row": 1}
+    obs = Store.load(store).observations.set_index(["unit", "variable"])
+    assert obs.loc[("0201033", "population"), "value"] == 14996.5  # decimal comma
+    assert obs.loc[("0201033", "population"), "flag"] == "x"
+    assert obs.loc[("0261011", "population"), "value"] == 79480
+    assert obs.loc[("0201011", "population"), "source"].startswith("crel:LUDN_2137_CREL_x.csv@")
+
+
+def test_ctab_windows_1250_and_empty_cells(tmp_path, store):
+    path = write(tmp_path / "LUDN_1355_CTAB_x.csv", CTAB, "cp1250")
+    [s] = load_files(store, [path], mapping_path=MAPPING)
+    assert s.years == [2015, 2016] and s.values == 5  # one empty cell is a missing value, not a zero
+    wide = Store.load(store).wide()
+    assert wide.loc[("0201011", 2016), "net_migration"] == -98
+    assert pd.isna(wide.loc[("0201022", 2016), "net_migration"])
+    assert Store.load(store).units.loc["0201", "name"] == "bolesławiecki"
+
+
+def test_revisions_are_kept_and_reported(tmp_path, store):
+    load_files(store, [write(tmp_path / "LUDN_2137_CREL_a.csv", CREL)], mapping_path=MAPPING)
+    revised = CREL.replace("38486", "38500")
+    [s] = load_files(store, [write(tmp_path / "LUDN_2137_CREL_b.csv", revised)], mapping_path=MAPPING)
+    assert (s.new, s.revised, s.unchanged) == (0, 1, 3)
+    rev = pd.read_parquet(store / "revisions.parquet")
+    assert rev[["unit", "old_value", "new_value"]].values.tolist() == [["0201011", 38486.0, 38500.0]]
+    assert rev["old_source"].iloc[0].startswith("crel:LUDN_2137_CREL_a.csv")
+    loads = pd.read_parquet(store / "loads.parquet")
+    assert list(loads["format"]) == ["terc", "crel", "crel"] and loads["sha256"].str.len().eq(64).all()
+
+
+def test_xlsx_dane_sheet(tmp_path, store):
+    wb = openpyxl.Workbook()
+    wb.active.title = "OPIS"
+    ws = wb.create_sheet("DANE")
+    ws.append(["Kod", "Nazwa", "Wiek", "Płeć", "Rok", "Wartosc", "Jednostka miary", "Atrybut"])
+    ws.append(["0201011", "Bolesławiec (1)", "ogółem", "ogółem", "2021", 38000, "osoba", " "])
+    wb.save(tmp_path / "LUDN_2137_XPIV_x.xlsx")
+    [s] = load_files(store, [tmp_path / "LUDN_2137_XPIV_x.xlsx"], mapping_path=MAPPING)
+    assert (s.layout, s.values, s.years) == ("xlsx", 1, [2021])
+
+
+def bad(tmp_path, store, name, content, encoding="utf-8", **kw):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        write(path, content, encoding)
+    before = (store / "observations.parquet").read_bytes()
+    with pytest.raises(InputError) as err:
+        load_files(store, [path], mapping_path=MAPPING, **kw)
+    assert (store / "observations.parquet").read_bytes() == before  # nothing partially loaded
+    return err.value.message
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("LUDN_2137_CREL_e.csv", "", "the file is empty"),
+    ("LUDN_2137_CREL_u.csv", CREL.encode("utf-16"), "UTF-16 or binary content"),
+    ("LUDN_2137_CREL_c.csv", CREL.replace(";", ","), "fields must be separated by ';' (it uses ',')"),
+    ("LUDN_2137_CREL_t.csv", CREL[: CREL.rindex('"osoba"')], "row 8: 6 fields, the header has 8 (truncated or damaged file?)"),
+    ("LUDN_2137_CREL_n.csv", CREL.replace("14863", "około 15 tys."), "row 4, column Wartosc: not a number: 'około15tys.'"),
+    ("LUDN_2137_CREL_d.csv", CREL + CREL.splitlines(keepends=True)[1], "the same unit, year and breakdown appears twice (rows 2, 9)"),
+    ("LUDN_2137_CREL_z.csv", CREL.replace("0201022;", "201022;"), "row 4, column Kod: code '201022' has lost its leading zero"),
+    ("LUDN_2137_CREL_k.csv", CREL.replace("0201022;", "0299022;"),
+     "row 4, column Kod: unit code '0299022' (Bolesławiec (2)) is not in the units register"),
+])
+def test_bad_inputs(tmp_path, store, name, content, message):
+    assert message in bad(tmp_path, store, name, content)
+
+
+def test_bad_workbooks(tmp_path, store):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Arkusz1"
+    wb.save(tmp_path / "LUDN_2137_XPIV_s.xlsx")
+    with pytest.raises(InputError, match="no sheet 'DANE' \\(sheets: Arkusz1\\)"):
+        load_files(store, [tmp_path / "LUDN_2137_XPIV_s.xlsx"], mapping_path=MAPPING)
+    (tmp_path / "LUDN_2137_XPIV_b.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match="not a readable XLSX workbook"):
+        load_files(store, [tmp_path / "LUDN_2137_XPIV_b.xlsx"], mapping_path=MAPPING)
+
+
+def test_unknown_units_can_be_skipped_and_counted(tmp_path, store):
+    [s] = load_files(store, [write(tmp_path / "LUDN_2137_CREL_k.csv", CREL.replace("0201022;", "0299022;"))],
+                     mapping_path=MAPPING, skip_unknown_units=True)
+    assert s.rejected["unit not in the register"] == 1
+
+
+def test_mapping_to_unknown_catalogue_variable(tmp_path, store):
+    mapping = write(tmp_path / "m.yml", "rules:\n  - {table: LUDN_2137, match: {}, variable: nonsense}\n")
+    with pytest.raises(InputError, match=r"m.yml: rules\[0\].variable: unknown catalogue variable 'nonsense'"):
+        load_files(store, [write(tmp_path / "LUDN_2137_CREL_x.csv", CREL)], mapping_path=mapping,
+                   known_variables={"population"})
+
+
+needs_real = pytest.mark.skipif(not REALDATA.exists(), reason="../shared/realdata is not present (a fresh clone has no shared data)")
+
+
+@needs_real
+@pytest.mark.parametrize("name,layout,rows,units,years,first", [
+    ("bdl_csv/KULT_3881_CTAB_20220211231432.csv", "ctab", 1900, 380, [2018], ("0201000", 23.0)),
+    ("bdl_csv/LUDN_1355_CTAB_20250616155247_2015.csv", "ctab", 35199, 3911, [2015], ("0000000", 0.0)),
+    ("bdl_csv/LUDN_2137_CREL_20220407210714.csv", "crel", 7431, 2477, [2020], ("0201011", 38486.0)),
+    ("bdl_csv/LUDN_2425_CTAB_20220211224427.csv", "ctab", 380, 380, [2020], ("0201000", 69.0)),
+    ("bdl_csv/RYNE_2392_CREL_20230312150319.csv", "crel", 1387, 73, list(range(2004, 2023)), ("011212000000", 14.8)),
+    ("bdl_xlsx/LUDN_2137_XPIV_20260112162304.xlsx", "xlsx", 1520, 380, [2024], ("0201000", 4502.0)),
+])
+def test_real_samples(name, layout, rows, units, years, first):
+    t = read_export(REALDATA / name)
+    assert (t.layout, len(t.data), t.data["code"].nunique()) == (layout, rows, units)
+    assert sorted(t.data["year"].unique().tolist())[: len(years)] == years[: len(years)]
+    assert (t.data["code"].iloc[0], t.data["value"].iloc[0]) == first
+
+
+@needs_real
+def test_real_ctab_selected_value():
+    t = read_export(REALDATA / "bdl_csv" / "LUDN_1355_CTAB_20250616155247_2015.csv").data
+    row = t[(t["code"] == "3064011") & (t["dims"] == "label=zameldowania z miast|breakdown=ogółem")]
+    assert row["value"].tolist() == [3211.0] and row["name"].iloc[0] == "Poznań (1)" and row["row"].iloc[0] == 3694
+
+
+@needs_real
+def test_real_register_and_population(tmp_path):
+    store = tmp_path / "real"
+    load_files(store, [REALDATA / "teryt" / "TERC_2020-01-01.csv"])
+    [s] = load_files(store, [REALDATA / "bdl_csv" / "LUDN_2137_CREL_20220407210714.csv"], mapping_path=MAPPING)
+    assert (s.units, s.values, s.new) == (2477, 2477, 2477)
+    wide = Store.load(store).wide()
+    assert wide.loc[("3064011", 2020), "population"] == 532048  # Poznań, as in the file
+    assert Store.load(store).units["kind"].value_counts().to_dict() == {
+        "gmina_rural": 1533, "gmina_urban_rural": 642, "powiat": 314, "gmina_urban": 236, "city_powiat": 66}
+
+
+@needs_real
+def test_real_flags_preserved():
+    t = read_export(REALDATA / "bdl_csv" / "RYNE_2392_CREL_20230312150319.csv")
+    assert set(t.data["flag"].dropna()) == {"x"}
+    assert unit_code(t.data["code"].iloc[0])[1] == "12-digit BDL unit id: no crosswalk to TERYT given"
