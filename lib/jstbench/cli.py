@@ -168,10 +168,12 @@ app.add_typer(data_app, name="data")
 @data_app.command("load")
 @friendly
 def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (BDL CTAB/CREL CSV, BDL XLSX, TERC CSV).")],
-              fmt: Annotated[Optional[str], typer.Option("--format", help="ctab, crel, xlsx or terc (detected when not given).")] = None,
+              fmt: Annotated[Optional[str], typer.Option("--format", help="ctab, crel, xlsx, terc, rb27s or rb28s (BDL and TERC detected when not given).")] = None,
               store: Annotated[Path, typer.Option(help="Store folder (units.parquet, observations.parquet).")] = Path("output/data/real"),
               mapping: Annotated[Path, typer.Option(help="BDL variable → catalogue variable rules.")] = Path("params/bdl_mapping.yml"),
               skip_unknown_units: Annotated[bool, typer.Option(help="Reject rows of units not in the register instead of failing.")] = False,
+              year: Annotated[Optional[int], typer.Option(help="Year of a budget report file without a year column.")] = None,
+              layout: Annotated[Optional[str], typer.Option(help="Column layout of a budget report (params/budget_columns.yml).")] = None,
               root: RootOpt = None) -> None:
     """Load files into the store (an append with provenance; a file with a problem loads nothing) and summarise."""
     from .catalogue import load_catalogue
@@ -181,14 +183,15 @@ def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (B
     cat = load_catalogue(project.catalogue_dir)
     t0 = time.perf_counter()
     summaries = load_files(project.resolve(store), [Path(f) for f in files], fmt, project.resolve(mapping),
-                           set(cat.variables), skip_unknown_units)
+                           set(cat.variables), skip_unknown_units, budget_columns=project.params_dir / "budget_columns.yml",
+                           catalogue=cat, year=year, layout=layout)
     for s in summaries:
         years = f"{s.years[0]}–{s.years[-1]}" if s.years else "–"
         out.print(f"[bold]{Path(s.file).name}[/] ({s.layout}): {s.rows:,} rows read; {s.units:,} units, years {years}, "
                   f"variables: {', '.join(s.variables) or '–'}; {s.values:,} values, {s.flags} flagged; "
                   f"{s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged")
         for why, n in s.rejected.items():
-            out.print(f"  rejected {n:,} rows: {why}")
+            out.print(f"  rejected {n:,} rows: {why}" if n else f"  note: {why}")
     out.print(f"loaded into {project.resolve(store)} in {time.perf_counter() - t0:.1f} s")
 
 

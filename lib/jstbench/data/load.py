@@ -21,7 +21,7 @@ from .teryt import read_terc_csv, units_from_terc
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
 REVISIONS_FILE = "revisions.parquet"
-FORMATS = ("ctab", "crel", "xlsx", "terc")
+FORMATS = ("ctab", "crel", "xlsx", "terc", "rb27s", "rb28s")
 
 
 @dataclass
@@ -120,8 +120,40 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame, load_id: str) -> tuple[pd.DataF
     return out, revisions, int((~existed).sum()), int(same.sum())
 
 
+def _budget_observations(path: Path, layout_name: str, budget_columns: Path | None, catalogue, year: int | None,
+                         units: pd.DataFrame, skip_unknown: bool, source: str) -> tuple[pd.DataFrame, Summary]:
+    from .budget import load_budget_mapping, read_budget, to_observations
+
+    if budget_columns is None or catalogue is None:
+        raise InputError("budget reports need the column layouts (params/budget_columns.yml) and the catalogue")
+    layouts = load_budget_mapping(budget_columns).layouts
+    if layout_name not in layouts:
+        raise InputError(f"no layout {layout_name!r} in {budget_columns.name} (layouts: {', '.join(layouts)})", budget_columns)
+    cols = layouts[layout_name]
+    items = read_budget(path, cols, year)
+    summary = Summary(str(path), layout_name, rows=len(items))
+    unknown = items[~items["unit"].isin(set(units["code"]))]
+    if not unknown.empty:
+        if not skip_unknown:
+            r = unknown.iloc[0]
+            raise InputError(f"unit code {r['unit']!r} is not in the units register ({len(unknown)} rows); load the "
+                             f"TERYT register first, or pass --skip-unknown-units", path, f"row {r['row']}")
+        summary.rejected["unit not in the register"] = len(unknown)
+        items = items[items["unit"].isin(set(units["code"]))]
+    obs, not_derivable = to_observations(items, catalogue, cols.report, source)
+    if not_derivable:
+        summary.rejected[f"(not rows) variables not derivable from line items: {', '.join(not_derivable)}"] = 0
+    execution = obs[~obs["variable"].str.startswith("plan:")]
+    summary.units, summary.values = obs["unit"].nunique(), int(execution["value"].notna().sum())
+    summary.years = sorted(int(y) for y in obs["year"].unique())
+    summary.variables = sorted(execution["variable"].unique())
+    return obs, summary
+
+
 def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mapping_path: Path | None = None,
-               known_variables: set[str] | None = None, skip_unknown_units: bool = False) -> list[Summary]:
+               known_variables: set[str] | None = None, skip_unknown_units: bool = False,
+               budget_columns: Path | None = None, catalogue=None, year: int | None = None,
+               layout: str | None = None) -> list[Summary]:
     """Read every file first (any problem stops everything before a byte is written), then append."""
     store_dir = Path(store_dir)
     if fmt is not None and fmt not in FORMATS:
@@ -133,6 +165,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
     observations = store.observations if store is not None else _empty_observations()
     new_obs, summaries, loads = [], [], []
     mapping = None
+    layout_arg = layout
     for path in map(Path, files):
         if not path.exists():
             raise InputError("file not found", path)
@@ -144,6 +177,13 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
             terc_units = units_from_terc(read_terc_csv(path))
             units = terc_units if units is None else _merge_units(units, terc_units)
             s = Summary(str(path), "terc", rows=len(terc_units), units=len(terc_units))
+        elif layout in ("rb27s", "rb28s"):
+            if units is None:
+                raise InputError("the store has no units register yet: load a TERYT TERC file first", store_dir)
+            obs, s = _budget_observations(path, layout_name=layout_arg or layout,
+                                          budget_columns=budget_columns, catalogue=catalogue, year=year, units=units,
+                                          skip_unknown=skip_unknown_units, source=source)
+            new_obs.append((obs, load_id, s))
         else:
             if units is None:
                 raise InputError("the store has no units register yet: load a TERYT TERC file first", store_dir)
