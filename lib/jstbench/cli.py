@@ -171,7 +171,8 @@ def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (B
               fmt: Annotated[Optional[str], typer.Option("--format", help="ctab, crel, xlsx, terc, rb27s or rb28s (BDL and TERC detected when not given).")] = None,
               store: Annotated[Path, typer.Option(help="Store folder (units.parquet, observations.parquet).")] = Path("output/data/real"),
               mapping: Annotated[Path, typer.Option(help="BDL variable → catalogue variable rules.")] = Path("params/bdl_mapping.yml"),
-              skip_unknown_units: Annotated[bool, typer.Option(help="Reject rows of units not in the register instead of failing.")] = False,
+              skip_unknown_units: Annotated[bool, typer.Option(
+                  help="Reject rows of units not in the register instead of failing.")] = False,
               year: Annotated[Optional[int], typer.Option(help="Year of a budget report file without a year column.")] = None,
               layout: Annotated[Optional[str], typer.Option(help="Column layout of a budget report (params/budget_columns.yml).")] = None,
               root: RootOpt = None) -> None:

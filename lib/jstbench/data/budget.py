@@ -73,7 +73,7 @@ def read_budget(path: Path, cols: BudgetColumns, year: int | None = None) -> pd.
         if len(row) < len(header):
             raise InputError(f"{len(row)} fields, the header has {len(header)} (truncated file?)", path, f"row {n}")
 
-        def cell(name: str) -> str:
+        def cell(name: str, row: list[str] = row) -> str:
             return row[at[name]].strip()
 
         if cols.code:
