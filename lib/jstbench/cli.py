@@ -167,8 +167,9 @@ app.add_typer(data_app, name="data")
 
 @data_app.command("load")
 @friendly
-def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (BDL CTAB/CREL CSV, BDL XLSX, TERC CSV).")],
-              fmt: Annotated[Optional[str], typer.Option("--format", help="ctab, crel, xlsx, terc, rb27s or rb28s (BDL and TERC detected when not given).")] = None,
+def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (BDL CSV/XLSX, TERC CSV, Rb-27S/Rb-28S).")],
+              fmt: Annotated[Optional[str], typer.Option(
+                  "--format", help="ctab, crel, xlsx, terc, rb27s or rb28s (BDL and TERC detected when not given).")] = None,
               store: Annotated[Path, typer.Option(help="Store folder (units.parquet, observations.parquet).")] = Path("output/data/real"),
               mapping: Annotated[Path, typer.Option(help="BDL variable → catalogue variable rules.")] = Path("params/bdl_mapping.yml"),
               skip_unknown_units: Annotated[bool, typer.Option(
