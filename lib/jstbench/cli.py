@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 import time
@@ -195,6 +196,62 @@ def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (B
         for why, n in s.rejected.items():
             out.print(f"  rejected {n:,} rows: {why}" if n else f"  note: {why}")
     out.print(f"loaded into {project.resolve(store)} in {time.perf_counter() - t0:.1f} s")
+
+
+forms_app = typer.Typer(help="Data-collection forms as Excel workbooks: make them, read them back.", no_args_is_help=True)
+app.add_typer(forms_app, name="forms")
+
+
+@forms_app.command("make")
+@friendly
+def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange group id from params/groups.yml.")],
+               year: Annotated[int, typer.Option(help="The year the data are for.")] = dt.date.today().year - 1,
+               data: Annotated[Path, typer.Option(help="Store whose units register gives the names.")] = Path("output/data/demo"),
+               out_dir: Annotated[Path, typer.Option("--out", help="Folder for the workbook.")] = Path("output/forms"),
+               root: RootOpt = None) -> None:
+    """Write the group's workbook: a sheet per form, a row per member, a column per field."""
+    from .catalogue import load_catalogue
+    from .data.forms import forms_for_sector, make_workbook
+    from .groups import load_groups
+
+    project = _project(root)
+    cat = load_catalogue(project.catalogue_dir)
+    groups = load_groups(project.params_dir / "groups.yml")
+    try:
+        g = groups.exchange(group)
+    except KeyError:
+        raise InputError(f"unknown group {group!r}; groups: {', '.join(x.id for x in groups.exchange_groups)}",
+                         project.params_dir / "groups.yml") from None
+    names = {}
+    units_file = project.resolve(data) / "units.parquet"
+    if units_file.exists():
+        import pandas as pd
+
+        names = pd.read_parquet(units_file).set_index("code")["name"].to_dict()
+    path = project.resolve(out_dir) / f"{g.id}-{year}.xlsx"
+    form_ids = forms_for_sector(cat, g.sector)
+    make_workbook(path, cat, [(c, names.get(c, "")) for c in g.members], g.id, year, form_ids)
+    out.print(f"{len(form_ids)} forms ({', '.join(form_ids)}), {len(g.members)} authorities → {path}")
+
+
+@forms_app.command("read")
+@friendly
+def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
+               store: Annotated[Optional[Path], typer.Option(help="Also load the values into this store.")] = None,
+               root: RootOpt = None) -> None:
+    """Validate a filled workbook (every problem with its sheet and cell); with --store, load it."""
+    from .catalogue import load_catalogue
+    from .data.forms import read_workbook
+    from .data.load import load_files
+
+    project = _project(root)
+    cat = load_catalogue(project.catalogue_dir)
+    obs, year, group = read_workbook(file, cat)
+    out.print(f"{file}: group {group}, year {year}: {obs['unit'].nunique()} authorities, "
+              f"{int(obs['value'].notna().sum())} values, {int(obs['value'].isna().sum())} empty optional cells — valid")
+    if store is not None:
+        [s] = load_files(project.resolve(store), [file], "form", catalogue=cat)
+        out.print(f"loaded into {project.resolve(store)}: {s.new} new, {s.revised} revised, {s.unchanged} unchanged")
 
 
 def main() -> None:  # pragma: no cover

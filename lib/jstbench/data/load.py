@@ -21,7 +21,7 @@ from .teryt import read_terc_csv, units_from_terc
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
 REVISIONS_FILE = "revisions.parquet"
-FORMATS = ("ctab", "crel", "xlsx", "terc", "rb27s", "rb28s")
+FORMATS = ("ctab", "crel", "xlsx", "terc", "rb27s", "rb28s", "form")
 
 
 @dataclass
@@ -177,6 +177,19 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
             terc_units = units_from_terc(read_terc_csv(path))
             units = terc_units if units is None else _merge_units(units, terc_units)
             s = Summary(str(path), "terc", rows=len(terc_units), units=len(terc_units))
+        elif layout == "form":
+            from .forms import read_workbook
+
+            if units is None or catalogue is None:
+                raise InputError("forms need a store with a units register and the catalogue", store_dir)
+            obs, year_, group = read_workbook(path, catalogue)
+            unknown = sorted(set(obs["unit"]) - set(units["code"]))
+            if unknown:
+                raise InputError(f"unit codes {unknown} are not in the units register", path)
+            obs = obs.assign(flag=None, source=source)
+            s = Summary(str(path), f"form:{group}", rows=len(obs), units=obs["unit"].nunique(), years=[year_],
+                        variables=sorted(obs["variable"].unique()), values=int(obs["value"].notna().sum()))
+            new_obs.append((obs, load_id, s))
         elif layout in ("rb27s", "rb28s"):
             if units is None:
                 raise InputError("the store has no units register yet: load a TERYT TERC file first", store_dir)
