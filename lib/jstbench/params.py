@@ -51,6 +51,14 @@ class GroupReportParams(_Params):
     series_dir: str = Field(min_length=1)
 
 
+class QualityParams(_Params):
+    """Parameters of `notebooks/data_quality.ipynb`: one series."""
+
+    series_dir: str = Field(min_length=1)
+    data_dir: str = Field(min_length=1)
+    year: int = Field(ge=1990, le=2100)
+
+
 class ExploreParams(_Params):
     """Parameters of `notebooks/explore_indicator.ipynb`."""
 
@@ -67,6 +75,7 @@ class Templates(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: str | None = "notebooks/jst_report.ipynb"
     group: str | None = "notebooks/group_report.ipynb"
+    quality: str | None = "notebooks/data_quality.ipynb"
 
 
 class SeriesSpec(BaseModel):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .catalogue import DIRECTIONS, SECTORS
 from .errors import InputError
+from .quality import quality_text
 from .text import banner, esc, num, pct, reason_text
 from .units import UNIT_KINDS
 
@@ -168,7 +169,8 @@ class UnitView:
                 "Mediana kraju": self.s.fmt(ind_id, n["median"]) if n is not None else "–",
                 "national_percentile": n["percentile"] if n is not None else np.nan,
                 "national_quartile": n["quartile"] if n is not None else np.nan,
-                "Uwagi": reason_text(cur.loc[ind_id, "reason"], labels) if pd.isna(value) else "",
+                "Uwagi": (reason_text(cur.loc[ind_id, "reason"], labels) if pd.isna(value)
+                          else quality_text(cur.loc[ind_id, "quality"] if "quality" in cur.columns else None)),
             })
         return pd.DataFrame(rows)
 
@@ -262,6 +264,9 @@ class UnitView:
         if pd.isna(value):
             return [f"{name}: brak wartości za {self.year} r. ({reason_text(reason, self.s.variable_labels())})."]
         out = [f"{name} w {self.year} r.: {self.s.fmt(indicator, value)} ({unit})."]
+        warning = quality_text(cur["quality"].iloc[0] if "quality" in cur.columns else None)
+        if warning:
+            out.append(f"Uwaga: {warning} — sprawdź dane źródłowe.")
         grp = self._position("exchange", self.primary_group["id"]) if self.primary_group else None
         if grp is not None and indicator in grp.index:
             g = grp.loc[indicator]

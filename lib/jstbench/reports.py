@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -46,6 +47,12 @@ def plan(checked: Checked, project: Project) -> list[Job]:
             jobs.append(Job("group", gid, f"Grupa: {g.name}", tpl,
                             {"group": gid, "year": spec.year, "series_dir": data},
                             f"grupy/{gid}.html", f"notebooks/grupa-{gid}.ipynb"))
+    if spec.templates.quality:
+        final_notebooks = project.output_dir / checked.name / "notebooks"
+        store = os.path.relpath(project.resolve(spec.data), final_notebooks)
+        jobs.append(Job("quality", checked.name, f"Jakość danych: {spec.title}", str(project.resolve(spec.templates.quality)),
+                        {"series_dir": data, "data_dir": store, "year": spec.year},
+                        "jakosc-danych.html", "notebooks/jakosc-danych.ipynb"))
     if spec.templates.unit:
         tpl = str(project.resolve(spec.templates.unit))
         units = checked.store.units
@@ -65,7 +72,8 @@ td,th{padding:2px 8px;text-align:left}small{color:#666}</style></head><body>
 <h1>{{ title }}</h1>
 {% if synthetic %}<p class="banner">DANE SYNTETYCZNE: raporty tej serii pokazują wartości demonstracyjne, nie dane rzeczywistych JST.</p>{% endif %}
 <p>Rok: {{ year }}. Raportów: {{ ok }} gotowych{% if failed %}, <span class="failed">{{ failed }} nieudanych</span>{% endif %}.
-Metodologia: <a href="../site/index.html">strona metodologii</a>. Manifest: <a href="manifest.json">manifest.json</a>.</p>
+Metodologia: <a href="../site/index.html">strona metodologii</a>. Manifest: <a href="manifest.json">manifest.json</a>.
+{% if quality %}<a href="{{ quality }}">Raport jakości danych</a>.{% endif %}</p>
 {% for g in groups %}<h2>{{ g.name }}</h2>
 <p>{% if g.report %}<a href="{{ g.report.html }}">Raport grupy</a>{% else %}<span class="failed">raport grupy nieudany</span>{% endif %}</p>
 <table><tr><th>TERYT</th><th>JST</th><th>Raport</th></tr>
@@ -93,11 +101,12 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
         groups.append({"name": g.name, "members": members,
                        "report": {"html": gr.job.html} if gr and gr.status == "ok" else None})
     failures = [{"label": r.job.label, "error": r.error} for r in results if r.status != "ok"]
+    quality = next((r.job.html for r in results if r.job.kind == "quality" and r.status == "ok"), None)
     return env.from_string(INDEX).render(
         title=checked.spec.title, synthetic=checked.spec.synthetic, year=checked.spec.year, groups=groups,
         ok=sum(r.status == "ok" for r in results), failed=len(failures), failures=failures,
         created=manifest["created"], catalogue=manifest["catalogue_digest"], data=manifest["data_digest"],
-        commit=manifest["git_commit"] or "–")
+        commit=manifest["git_commit"] or "–", quality=quality)
 
 
 def run(project: Project, series: str, workers: int | None = None, engine: str = "warm",

@@ -18,7 +18,7 @@ def html(root, rel):
 def test_manifest_lists_every_report_and_the_failure(small_project, small_series):
     m = small_series
     empty = (small_project / "empty_unit.txt").read_text()
-    assert m["ok"] == 2 + 6 + 4 + 1 and m["failed"] == 1
+    assert m["ok"] == 1 + 2 + 6 + 4 + 1 and m["failed"] == 1  # quality + groups + members + Poznań
     failed = [r for r in m["reports"] if r["status"] == "failed"]
     assert failed[0]["key"] == empty and "no values for year 2024" in failed[0]["error"]
     for field in ("git_commit", "catalogue_digest", "data_digest", "created", "duration_s"):
@@ -65,6 +65,12 @@ def test_group_report_content(small_project, small_series):
     assert len(soup.find_all("img")) >= 2  # heatmap and indicator charts
     members = soup.find("table", class_="jst-members").get_text(" ")
     assert "2465011" in members and "Dąbrowa Górnicza" in members
+
+
+def test_quality_report(small_project, small_series):
+    text = BeautifulSoup(html(small_project, "jakosc-danych.html"), "html.parser").body.get_text(" ")
+    assert "Raport jakości danych" in text and "Pokrycie" in text and "Wartości poprawione" in text
+    assert "Obserwacji:" in text and "DANE SYNTETYCZNE" in text
 
 
 def test_index_links_every_report(small_project, small_series):

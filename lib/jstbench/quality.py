@@ -1,0 +1,76 @@
+"""Data quality: coverage, missing and flagged values, outliers (robust z-scores), implausible year-on-year
+jumps and values revised between loads. Vectorised over the whole store; used by the data-quality notebook
+and, as flags, next to the numbers they affect in the authority reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
+JUMP = 0.5  # |change| above 50% of the previous value
+QUALITY_TEXT = {"outlier": "wartość nietypowa na tle kraju (odporny z-score > 3,5)",
+                "jump": "skok o ponad 50% wobec poprzedniego roku"}
+
+
+def coverage(obs: pd.DataFrame, units: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Share of units with a value, by `variable` or `year` (denominator: units × years × variables asked)."""
+    present = obs[obs["value"].notna()]
+    if by == "variable":
+        n_years = obs["year"].nunique()
+        asked = obs.groupby("variable", observed=True)["unit"].nunique() * n_years
+        got = present.groupby("variable", observed=True).size()
+    elif by == "year":
+        asked = obs.groupby("year").size()
+        got = present.groupby("year").size()
+    else:
+        raise ValueError("by must be 'variable' or 'year'")
+    out = pd.DataFrame({"values": got, "expected": asked}).fillna(0)
+    out["coverage_pct"] = 100 * out["values"] / out["expected"]
+    return out.sort_values("coverage_pct")
+
+
+def flagged(obs: pd.DataFrame) -> pd.DataFrame:
+    """Counts of missing values and of each attribute flag, by variable."""
+    tab = obs.assign(flag=obs["flag"].astype(object).fillna("(bez flagi)"), missing=obs["value"].isna())
+    return tab.groupby(["variable", "flag"], observed=True).agg(rows=("value", "size"), missing=("missing", "sum")).reset_index()
+
+
+def robust_z(values: pd.DataFrame) -> pd.Series:
+    """Modified z-score 0.6745·(x − median)/MAD within each indicator and year (NaN where MAD is 0)."""
+    g = values.groupby(["indicator", "year"], observed=True)["value"]
+    med = g.transform("median")
+    mad = (values["value"] - med).abs().groupby([values["indicator"], values["year"]], observed=True).transform("median")
+    return 0.6745 * (values["value"] - med) / mad.where(mad > 0)
+
+
+def yoy_relative(values: pd.DataFrame) -> pd.Series:
+    """(x(t) − x(t−1)) / |x(t−1)| for the same unit and indicator; NaN without the previous year."""
+    key = pd.MultiIndex.from_arrays([values["unit"], values["indicator"], values["year"]])
+    prev = pd.Series(values["value"].to_numpy(), index=key).reindex(
+        pd.MultiIndex.from_arrays([values["unit"], values["indicator"], values["year"] - 1])).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = (values["value"].to_numpy() - prev) / np.abs(prev)
+    return pd.Series(np.where(np.isfinite(rel), rel, np.nan), index=values.index)
+
+
+def quality_flags(values: pd.DataFrame) -> pd.Series:
+    """'outlier', 'jump', 'outlier,jump' or None for each indicator value."""
+    z = robust_z(values).abs() > ROBUST_Z
+    j = yoy_relative(values).abs() > JUMP
+    out = np.where(z & j, "outlier,jump", np.where(z, "outlier", np.where(j, "jump", None)))
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def revisions(store_dir: Path) -> pd.DataFrame:
+    path = Path(store_dir) / "revisions.parquet"
+    cols = ["unit", "year", "variable", "old_value", "new_value", "old_source", "new_source", "load_id"]
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=cols)
+
+
+def quality_text(flags: str | None) -> str:
+    if not flags:
+        return ""
+    return "; ".join(QUALITY_TEXT[f] for f in str(flags).split(",") if f in QUALITY_TEXT)
