@@ -59,6 +59,19 @@ def detect_format(path: Path) -> str:
     return "crel" if "Wartosc" in header else "ctab"
 
 
+def _known_units(rows: pd.DataFrame, units: pd.DataFrame, skip: bool, summary: Summary, path: Path, describe) -> pd.DataFrame:
+    """Rows of units in the register; others fail the file, or with `skip` are counted as rejected."""
+    known = rows["unit"].isin(set(units["code"]))
+    if known.all():
+        return rows
+    if not skip:
+        what, where = describe(rows[~known].iloc[0])
+        raise InputError(f"unit code {what} is not in the units register ({int((~known).sum())} rows); load the "
+                         f"TERYT register first, or pass --skip-unknown-units", path, where)
+    summary.rejected["unit not in the register"] = int((~known).sum())
+    return rows[known]
+
+
 def _bdl_observations(path: Path, layout: str, mapping, units: pd.DataFrame, skip_unknown: bool,
                       source: str) -> tuple[pd.DataFrame, Summary]:
     table = read_export(path, layout)
@@ -73,14 +86,8 @@ def _bdl_observations(path: Path, layout: str, mapping, units: pd.DataFrame, ski
     matched, unmatched = apply_mapping(data, mapping)
     if unmatched.any():
         summary.rejected["no mapping rule for this BDL variable/breakdown"] = int(unmatched.sum())
-    unknown = matched[~matched["unit"].isin(set(units["code"]))]
-    if not unknown.empty:
-        if not skip_unknown:
-            r = unknown.iloc[0]
-            raise InputError(f"unit code {r['code']!r} ({r['name']}) is not in the units register ({len(unknown)} rows); "
-                             f"load the TERYT register first, or pass --skip-unknown-units", path, f"row {r['row']}, column Kod")
-        summary.rejected["unit not in the register"] = len(unknown)
-        matched = matched[matched["unit"].isin(set(units["code"]))]
+    matched = _known_units(matched, units, skip_unknown, summary, path,
+                           lambda r: (f"{r['code']!r} ({r['name']})", f"row {r['row']}, column Kod"))
     # a city with powiat rights appears twice in gmina-level exports ("Powiat m. X" WWPP000 and "X (1)" WWPP011):
     # identical values are one observation; different values are an error below
     twins = matched.duplicated(["unit", "year", "variable", "value"], keep="last")
@@ -132,14 +139,7 @@ def _budget_observations(path: Path, layout_name: str, budget_columns: Path | No
     cols = layouts[layout_name]
     items = read_budget(path, cols, year)
     summary = Summary(str(path), layout_name, rows=len(items))
-    unknown = items[~items["unit"].isin(set(units["code"]))]
-    if not unknown.empty:
-        if not skip_unknown:
-            r = unknown.iloc[0]
-            raise InputError(f"unit code {r['unit']!r} is not in the units register ({len(unknown)} rows); load the "
-                             f"TERYT register first, or pass --skip-unknown-units", path, f"row {r['row']}")
-        summary.rejected["unit not in the register"] = len(unknown)
-        items = items[items["unit"].isin(set(units["code"]))]
+    items = _known_units(items, units, skip_unknown, summary, path, lambda r: (f"{r['unit']!r}", f"row {r['row']}"))
     obs, not_derivable = to_observations(items, catalogue, cols.report, source)
     if not_derivable:
         summary.rejected[f"(not rows) variables not derivable from line items: {', '.join(not_derivable)}"] = 0
