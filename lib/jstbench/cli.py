@@ -195,6 +195,10 @@ def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (B
                   f"{s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged")
         for why, n in s.rejected.items():
             out.print(f"  rejected {n:,} rows: {why}" if n else f"  note: {why}")
+        if s.recoded:
+            pairs = ", ".join(f"{a}→{b}" for a, b in list(s.recoded.items())[:6])
+            more = f" and {len(s.recoded) - 6} more" if len(s.recoded) > 6 else ""
+            out.print(f"  recoded {len(s.recoded)} gmina codes whose type changed since (same territory): {pairs}{more}")
     out.print(f"loaded into {project.resolve(store)} in {time.perf_counter() - t0:.1f} s")
 
 

@@ -211,3 +211,24 @@ def test_real_flags_preserved():
     t = read_export(REALDATA / "bdl_csv" / "RYNE_2392_CREL_20230312150319.csv")
     assert set(t.data["flag"].dropna()) == {"x"}
     assert unit_code(t.data["code"].iloc[0])[1] == "12-digit BDL unit id: no crosswalk to TERYT given"
+
+
+def test_kind_change_crosswalk(tmp_path, store):
+    """Nowogrodziec as a rural gmina (…032) in an old export joins the current urban-rural code (…033)."""
+    old = CREL.replace("0201033;", "0201032;")
+    [s] = load_files(store, [write(tmp_path / "LUDN_2137_CREL_old.csv", old)], mapping_path=MAPPING)
+    assert s.recoded == {"0201032": "0201033"}
+    assert Store.load(store).wide().loc[("0201033", 2020), "population"] == 14996.5
+
+
+@needs_real
+def test_real_codes_changed_since_2015(tmp_path):
+    """30 gminas changed type between 2015 and 2020 and are recoded; Ostrowice (abolished 2019) is refused."""
+    store = tmp_path / "real"
+    load_files(store, [REALDATA / "teryt" / "TERC_2020-01-01.csv"])
+    sample = REALDATA / "bdl_csv" / "LUDN_1355_CTAB_20250616155247_2015.csv"
+    with pytest.raises(InputError, match=r"row 3727, column Kod: unit code '3203042' \(Ostrowice \(2\)\)"):
+        load_files(store, [sample], mapping_path=MAPPING)
+    [s] = load_files(store, [sample], mapping_path=MAPPING, skip_unknown_units=True)
+    assert len(s.recoded) == 30 and s.recoded["0202031"] == "0202033"  # Pieszyce: urban -> urban-rural
+    assert s.rejected["unit not in the register"] == 1

@@ -16,7 +16,7 @@ from ..atomic import write_with
 from ..errors import InputError
 from .bdl import apply_mapping, check_leading_zeros, load_mapping, read_export, unit_code
 from .store import OBSERVATIONS_FILE, UNITS_FILE, Store, save
-from .teryt import read_terc_csv, units_from_terc
+from .teryt import kind_change_crosswalk, read_terc_csv, units_from_terc
 
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
@@ -38,6 +38,7 @@ class Summary:
     new: int = 0
     revised: int = 0
     unchanged: int = 0
+    recoded: dict[str, str] = field(default_factory=dict)  # old code -> current code (type change of a gmina)
 
 
 def sha256(path: Path) -> str:
@@ -83,6 +84,10 @@ def _bdl_observations(path: Path, layout: str, mapping, units: pd.DataFrame, ski
     for why, n in data.loc[data["unit"].isna(), "why"].value_counts().items():
         summary.rejected[why] = int(n)
     data = data[data["unit"].notna()]
+    crosswalk = kind_change_crosswalk(set(data["unit"]), units)
+    if crosswalk:
+        data = data.assign(unit=data["unit"].replace(crosswalk))
+        summary.recoded = {old: new for old, new in sorted(crosswalk.items())}
     matched, unmatched = apply_mapping(data, mapping)
     if unmatched.any():
         summary.rejected["no mapping rule for this BDL variable/breakdown"] = int(unmatched.sum())

@@ -95,3 +95,22 @@ def resolve(name: str, units: pd.DataFrame, kind: str | None = None, voivodeship
     close = difflib.get_close_matches(_fold(clean), list(dict.fromkeys(pool["name"].map(_fold))), n=5, cutoff=0.6)
     names = pool[pool["name"].map(_fold).isin(close)]
     return Resolution(name, "unknown", [], [f"{c} {n} ({k})" for c, n, k in names[["code", "name", "kind"]].values])
+
+
+def kind_change_crosswalk(codes: set[str], units: pd.DataFrame) -> dict[str, str]:
+    """Old 7-digit gmina codes that are not in the register, mapped to the one current unit with the same
+    WOJ+POW+GMI and another kind digit: a gmina whose type changed (e.g. a rural gmina whose village received
+    town rights becomes urban-rural, 2 -> 3) keeps its territory, so its series join across years.
+    Codes with no such unit, or with several, are left out (the caller reports them)."""
+    by_prefix: dict[str, list[str]] = {}
+    for code in units["code"]:
+        if len(code) == 7:
+            by_prefix.setdefault(code[:6], []).append(code)
+    known = set(units["code"])
+    out = {}
+    for code in codes:
+        if len(code) == 7 and code not in known:
+            match = by_prefix.get(code[:6], [])
+            if len(match) == 1:
+                out[code] = match[0]
+    return out
