@@ -64,7 +64,9 @@ def test_name_resolver_never_picks_silently(tmp_path):
 @pytest.mark.parametrize("code,expected", [
     ("0201011", ("0201011", None)), ("0201000", ("0201", None)), ("0261000", ("0261011", None)),
     ("0201034", (None, "town or rural area of an urban-rural gmina (a statistical part, not an authority)")),
-    ("0200000", (None, "voivodeship or country level")), ("1465108", (None, "unit kind 8 (district or delegation), not an authority")),
+    ("0200000", (None, "above powiat level (country, voivodeship, region or subregion)")),
+    ("023016121132", ("3021132", None)), ("061813404092", ("1804092", None)), ("011212001000", ("1201", None)),
+    ("1465108", (None, "unit kind 8 (district or delegation), not an authority")),
 ])
 def test_unit_codes(code, expected):
     assert unit_code(code) == expected
@@ -210,7 +212,34 @@ def test_real_register_and_population(tmp_path):
 def test_real_flags_preserved():
     t = read_export(REALDATA / "bdl_csv" / "RYNE_2392_CREL_20230312150319.csv")
     assert set(t.data["flag"].dropna()) == {"x"}
-    assert unit_code(t.data["code"].iloc[0])[1] == "12-digit BDL unit id: no crosswalk to TERYT given"
+    assert unit_code(t.data["code"].iloc[0])[1] == "above powiat level (country, voivodeship, region or subregion)"
+
+
+def test_api_json_response(tmp_path, store):
+    import json
+
+    doc = {"variableId": 72305, "results": [
+        {"id": "050210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1},
+                                                                {"year": "2021", "val": 38000, "attrId": 1}]},
+        {"id": "050210501022", "name": "Bolesławiec", "values": [{"year": "2020", "val": 14863, "attrId": 3}]},
+    ]}
+    mapping = write(tmp_path / "m.yml", "rules:\n  - {table: API_72305, variable: population}\n")
+    [s] = load_files(store, [write(tmp_path / "API_72305.json", json.dumps(doc))], mapping_path=mapping)
+    assert (s.layout, s.units, s.values, s.flags, s.years) == ("api-json", 2, 3, 1, [2020, 2021])
+    assert Store.load(store).wide().loc[("0201022", 2020), "population"] == 14863
+    with pytest.raises(InputError, match="API_bad.json: line 1, column 2: not valid JSON"):
+        load_files(store, [write(tmp_path / "API_bad.json", "{oops")], mapping_path=mapping)
+
+
+@needs_real
+def test_real_api_fixture(tmp_path):
+    import json
+
+    results = json.loads((REALDATA / "bdl_api_fixtures" / "samples_raw_data.json").read_text(encoding="utf-8"))
+    path = write(tmp_path / "API_1.json", json.dumps({"results": results["get_data_by_variable"]}))
+    t = read_export(path)
+    assert t.layout == "api-json" and t.data["code"].iloc[0] == "000000000000"
+    assert t.data["value"].iloc[0] == 168 and t.data["year"].iloc[0] == 1995  # POLSKA, 1995, as recorded
 
 
 def test_kind_change_crosswalk(tmp_path, store):

@@ -25,7 +25,7 @@ from ..errors import InputError, InputErrors
 FIXED_CREL = ["Kod", "Nazwa"]
 TAIL_CREL = ["Rok", "Wartosc", "Jednostka miary", "Atrybut"]
 CTAB_HEADER = re.compile(r"^(?P<parts>.+);(?P<year>\d{4});\[(?P<unit>[^\]]*)\]$")
-TABLE_FROM_NAME = re.compile(r"^(?P<table>[A-Z]{4}_\d+)_(?:CTAB|CREL|XPIV|XTAB|XREL)")
+TABLE_FROM_NAME = re.compile(r"^(?P<table>[A-Z]{4}_\d+|API_\d+)(?:_|\.)")
 
 
 @dataclass
@@ -143,10 +143,14 @@ def read_export(path: str | Path, layout: str | None = None) -> BdlTable:
     if not path.exists():
         raise InputError("file not found", path)
     if layout is None:
-        layout = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else None
+        layout = {".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "api-json"}.get(path.suffix.lower())
     if layout == "xlsx":
         return BdlTable(path, "xlsx", _read_xlsx(path))
     text = read_text(path)
+    if layout == "api-json":
+        data = parse_api_json(text, path)
+        _no_duplicates(data, path)
+        return BdlTable(path, "api-json", data)
     if layout is None:
         header = text.splitlines()[0]
         layout = "crel" if '"Wartosc"' in header or ";Wartosc;" in header else "ctab"
@@ -192,12 +196,12 @@ def _no_duplicates(data: pd.DataFrame, path: Path) -> None:
 def unit_code(code: str) -> tuple[str | None, str | None]:
     """The project's unit code for a BDL code, or None and the reason it is not an authority we keep."""
     if re.fullmatch(r"\d{12}", code):
-        return None, "12-digit BDL unit id: no crosswalk to TERYT given"
+        code = teryt_from_bdl_id(code)
     if not re.fullmatch(r"\d{7}", code):
         return None, f"code {code!r} is not 7 digits"
     woj, pow_, gmi, rodz = code[:2], code[2:4], code[4:6], code[6]
     if pow_ == "00":
-        return None, "voivodeship or country level"
+        return None, "above powiat level (country, voivodeship, region or subregion)"
     if gmi == "00" and rodz == "0":
         return (f"{woj}{pow_}011" if int(pow_) >= 61 else f"{woj}{pow_}"), None
     if rodz in "123":
@@ -205,6 +209,43 @@ def unit_code(code: str) -> tuple[str | None, str | None]:
     if rodz in "45":
         return None, "town or rural area of an urban-rural gmina (a statistical part, not an authority)"
     return None, f"unit kind {rodz} (district or delegation), not an authority"
+
+
+def teryt_from_bdl_id(bdl_id: str) -> str:
+    """The 7-digit TERYT+kind code inside a 12-digit BDL unit id: MM WW R SS PP GG K, where WW is the
+    voivodeship, PP the powiat, GG the gmina and K the kind (checked against the API's unit listing: e.g.
+    023016121132 is Rokietnica 3021132, 011212001000 powiat bocheński 1201)."""
+    return bdl_id[2:4] + bdl_id[7:9] + bdl_id[9:11] + bdl_id[11]
+
+
+def parse_api_json(text: str, path: Path) -> pd.DataFrame:
+    """A saved BDL API response of data by variable: `{"variableId"?, "results": [{id, name, values: [{year, val,
+    attrId}]}]}` (or the bare results list). The variable id becomes the table `API_<id>`."""
+    import json
+
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path, f"line {exc.lineno}, column {exc.colno}") from None
+    results = doc.get("results") if isinstance(doc, dict) else doc
+    if not isinstance(results, list):
+        raise InputError("expected a BDL API response with a list under 'results'", path)
+    var_id = str(doc.get("variableId", "")) if isinstance(doc, dict) else ""
+    table = f"API_{var_id}" if var_id else _table_name(path)
+    out = []
+    for n, unit in enumerate(results):
+        if not isinstance(unit, dict) or "id" not in unit or not isinstance(unit.get("values"), list):
+            raise InputError("each result needs 'id' and a list of 'values'", path, f"results[{n}]")
+        for m, v in enumerate(unit["values"]):
+            try:
+                year = int(v["year"])
+                value = None if v.get("val") is None else float(v["val"])
+            except (KeyError, TypeError, ValueError):
+                raise InputError(f"value {v!r} needs a year and a numeric val", path, f"results[{n}].values[{m}]") from None
+            attr = v.get("attrId")
+            out.append((table, str(unit["id"]), str(unit.get("name", "")), year, "", value,
+                        None if attr in (None, 1) else str(attr), "", n + 1))
+    return _frame(out)
 
 
 def check_leading_zeros(data: pd.DataFrame, path: Path) -> None:
@@ -220,7 +261,7 @@ def check_leading_zeros(data: pd.DataFrame, path: Path) -> None:
 
 class MappingRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    table: str = Field(pattern=r"^[A-Z]{4}_\d+$")
+    table: str = Field(pattern=r"^([A-Z]{4}|API)_\d+$", description="export table (LUDN_2137) or API_<variable id>")
     match: dict[str, str] = Field(default_factory=dict, description="dimension = value, e.g. Płeć: ogółem")
     variable: str
     scale: float = 1.0

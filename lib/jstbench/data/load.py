@@ -21,7 +21,7 @@ from .teryt import kind_change_crosswalk, read_terc_csv, units_from_terc
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
 REVISIONS_FILE = "revisions.parquet"
-FORMATS = ("ctab", "crel", "xlsx", "terc", "rb27s", "rb28s", "form")
+FORMATS = ("ctab", "crel", "xlsx", "api-json", "terc", "rb27s", "rb28s", "form")
 
 
 @dataclass
@@ -52,6 +52,8 @@ def sha256(path: Path) -> str:
 def detect_format(path: Path) -> str:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return "xlsx"
+    if path.suffix.lower() == ".json":
+        return "api-json"
     from .bdl import read_text
 
     header = read_text(path).splitlines()[0]
