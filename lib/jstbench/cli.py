@@ -202,6 +202,31 @@ def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (B
     out.print(f"loaded into {project.resolve(store)} in {time.perf_counter() - t0:.1f} s")
 
 
+@data_app.command("fetch-bdl")
+@friendly
+def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Years to fetch (repeat the option).")],
+                   level: Annotated[int, typer.Option(help="BDL unit level: 5 powiats, 6 gminas.")] = 6,
+                   store: Annotated[Path, typer.Option(
+                       help="Store folder; responses are kept in <store>/bdl-api/.")] = Path("output/data/real"),
+                   mapping: Annotated[Path, typer.Option(
+                       help="Rules; those with table API_<id> name the variables.")] = Path("params/bdl_mapping.yml"),
+                   skip_unknown_units: bool = True, root: RootOpt = None) -> None:
+    """Fetch the mapping's API variables from the BDL API (pyBDL: rate limits, cache) and load them."""
+    from .catalogue import load_catalogue
+    from .data.bdl import load_mapping
+    from .data.bdl_api import api_variables, fetch
+    from .data.load import load_files
+
+    project = _project(root)
+    cat = load_catalogue(project.catalogue_dir)
+    rules = load_mapping(project.resolve(mapping), set(cat.variables))
+    paths = fetch(api_variables(rules), years, level, project.resolve(store) / "bdl-api")
+    summaries = load_files(project.resolve(store), paths, "api-json", project.resolve(mapping), set(cat.variables),
+                           skip_unknown_units)
+    for s in summaries:
+        out.print(f"{Path(s.file).name}: {s.values:,} values for {s.units:,} units, {s.new} new, {s.revised} revised")
+
+
 forms_app = typer.Typer(help="Data-collection forms as Excel workbooks: make them, read them back.", no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
 

@@ -261,3 +261,27 @@ def test_real_codes_changed_since_2015(tmp_path):
     [s] = load_files(store, [sample], mapping_path=MAPPING, skip_unknown_units=True)
     assert len(s.recoded) == 30 and s.recoded["0202031"] == "0202033"  # Pieszyce: urban -> urban-rural
     assert s.rejected["unit not in the register"] == 1
+
+
+def test_fetch_bdl_through_pybdl_with_a_mocked_transport(tmp_path, store):
+    """pyBDL does the requests; a mocked HTTP transport answers with a recorded-style page (no network)."""
+    import httpx
+
+    from jstbench.data.bdl_api import fetch, make_client
+
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        assert request.url.path.endswith("/data/by-variable/72305")
+        page = {"totalRecords": 1, "page": 0, "pageSize": 100, "variableId": 72305, "results": [
+            {"id": "050210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1}]}]}
+        return httpx.Response(200, json=page)
+
+    client = make_client(tmp_path / "cache")
+    client.api.data.session = httpx.Client(transport=httpx.MockTransport(handler))
+    [path] = fetch(["72305"], [2020], 6, tmp_path / "cache", client=client)
+    assert seen and seen[0].url.params["year"] == "2020" and seen[0].url.params["unit-level"] == "6"
+    assert path.name == "API_72305_level6_2020.json"
+    [s] = load_files(store, [path], "api-json", MAPPING)
+    assert Store.load(store).wide().loc[("0201011", 2020), "population"] == 38486 and s.new == 1
