@@ -146,12 +146,10 @@ def run_job(job: Job, series_dir: Path) -> Result:
                 write_text(failed, nbformat.writes(nb))
             except Exception:  # noqa: BLE001
                 pass
-        if isinstance(exc, (OSError, nbformat.ValidationError)) and not isinstance(exc, CellExecutionError):
-            detail = _error_text(exc)
-        elif isinstance(exc, CellExecutionError):
-            detail = _error_text(exc)
-        else:
-            detail = _error_text(exc) + " | " + traceback.format_exc(limit=1).splitlines()[-1]
+        expected = (CellExecutionError, DeadKernelError, TimeoutError, OSError, nbformat.ValidationError)
+        detail = _error_text(exc)
+        if not isinstance(exc, expected):  # an internal error: say where it happened
+            detail += " | " + traceback.format_exc(limit=1).splitlines()[-1]
         return Result(job, "failed", detail, time.perf_counter() - t0)
 
 
