@@ -285,3 +285,45 @@ def test_fetch_bdl_through_pybdl_with_a_mocked_transport(tmp_path, store):
     assert path.name == "API_72305_level6_2020.json"
     [s] = load_files(store, [path], "api-json", MAPPING)
     assert Store.load(store).wide().loc[("0201011", 2020), "population"] == 38486 and s.new == 1
+
+
+def terc_xml(rows: list[tuple]) -> str:
+    cols = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "STAN_NA"]
+    body = "".join("<row>" + "".join(f'<col name="{c}">{v}</col>' for c, v in zip(cols, r, strict=True)) + "</row>"
+                   for r in rows)
+    return f'<?xml version="1.0" encoding="UTF-8"?><teryt><catalog name="TERC">{body}</catalog></teryt>'
+
+
+def test_terc_xml_and_history(tmp_path):
+    """Two snapshots: a rural gmina becomes urban-rural (kind 2 -> 3), another gmina is abolished."""
+    old = [("02", "01", "", "", "bolesławiecki", "powiat", "2018-01-01"),
+           ("02", "01", "01", "1", "Bolesławiec", "gmina miejska", "2018-01-01"),
+           ("02", "01", "03", "2", "Nowogrodziec", "gmina wiejska", "2018-01-01"),
+           ("02", "01", "05", "2", "Zniesiona", "gmina wiejska", "2018-01-01")]
+    new = [("02", "01", "", "", "bolesławiecki", "powiat", "2020-01-01"),
+           ("02", "01", "01", "1", "Bolesławiec", "gmina miejska", "2020-01-01"),
+           ("02", "01", "03", "3", "Nowogrodziec", "gmina miejsko-wiejska", "2020-01-01")]
+    store = tmp_path / "store"
+    load_files(store, [write(tmp_path / "terc2018.xml", terc_xml(old))])
+    [s] = load_files(store, [write(tmp_path / "terc2020.xml", terc_xml(new))])
+    assert s.recoded == {"0201032": "0201033"}
+    units = Store.load(store).units
+    assert "0201032" not in units.index  # the old code joins the new one
+    assert units.loc["0201033", ["valid_from", "valid_to"]].tolist() == ["2020-01-01", None]
+    assert units.loc["0201052", ["valid_from", "valid_to"]].tolist() == ["2018-01-01", "2018-01-01"]
+    assert pd.read_parquet(store / "crosswalk.parquet").values.tolist() == [["0201032", "0201033", "2020-01-01"]]
+    # data for the old code load into the new one; the abolished gmina keeps its history
+    old_data = CREL.replace("0201033;", "0201032;").replace("0201022;", "0201052;")
+    [s] = load_files(store, [write(tmp_path / "LUDN_2137_CREL_2018.csv", old_data)], mapping_path=MAPPING,
+                     skip_unknown_units=True)
+    wide = Store.load(store).wide()
+    assert wide.loc[("0201033", 2020), "population"] == 14996.5 and wide.loc[("0201052", 2020), "population"] == 14863
+
+
+def test_bad_terc_xml(tmp_path):
+    with pytest.raises(InputError, match="not valid XML"):
+        load_files(tmp_path / "s", [write(tmp_path / "t.xml", "<teryt><row>")])
+    with pytest.raises(InputError, match=r"row 1: row lacks columns \['STAN_NA'\]"):
+        load_files(tmp_path / "s", [write(tmp_path / "t.xml", '<teryt><row><col name="WOJ">02</col><col name="POW"/>'
+                                                             '<col name="GMI"/><col name="RODZ"/><col name="NAZWA">X</col>'
+                                                             '<col name="NAZWA_DOD">w</col></row></teryt>')])

@@ -16,7 +16,7 @@ from ..atomic import write_with
 from ..errors import InputError
 from .bdl import apply_mapping, check_leading_zeros, load_mapping, read_export, unit_code
 from .store import OBSERVATIONS_FILE, UNITS_FILE, Store, save
-from .teryt import kind_change_crosswalk, read_terc_csv, units_from_terc
+from .teryt import kind_change_crosswalk, read_terc, register_history
 
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
@@ -54,6 +54,8 @@ def detect_format(path: Path) -> str:
         return "xlsx"
     if path.suffix.lower() == ".json":
         return "api-json"
+    if path.suffix.lower() == ".xml":
+        return "terc"
     from .bdl import read_text
 
     header = read_text(path).splitlines()[0]
@@ -171,6 +173,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
     units = store.units.reset_index(drop=True) if store is not None else None
     observations = store.observations if store is not None else _empty_observations()
     new_obs, summaries, loads = [], [], []
+    pending: dict[str, pd.DataFrame] = {}  # register snapshots and crosswalk, written with everything else
     mapping = None
     layout_arg = layout
     for path in map(Path, files):
@@ -181,9 +184,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
         load_id = f"{now}#{digest[:12]}"
         source = f"{layout}:{path.name}@{digest[:12]}"
         if layout == "terc":
-            terc_units = units_from_terc(read_terc_csv(path))
-            units = terc_units if units is None else _merge_units(units, terc_units)
-            s = Summary(str(path), "terc", rows=len(terc_units), units=len(terc_units))
+            units, s = _terc_snapshot(store_dir, path, units, pending)
         elif layout == "form":
             from .forms import read_workbook
 
@@ -222,15 +223,40 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
         s.revised = len(rev)
         revisions.append(rev)
     save(units, observations.reset_index(drop=True), store_dir)
+    for name, table in pending.items():
+        write_with(store_dir / name, lambda p, t=table: t.to_parquet(p, index=False))
     _append(store_dir / LOADS_FILE, pd.DataFrame(loads))
     if revisions and any(len(r) for r in revisions):
         _append(store_dir / REVISIONS_FILE, pd.concat(revisions, ignore_index=True))
     return summaries
 
 
-def _merge_units(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    keep = old[~old["code"].isin(set(new["code"]))]
-    return pd.concat([keep, new], ignore_index=True)
+SNAPSHOTS_FILE = "register_snapshots.parquet"
+CROSSWALK_FILE = "crosswalk.parquet"
+
+
+def _terc_snapshot(store_dir: Path, path: Path, units: pd.DataFrame | None, pending: dict) -> tuple[pd.DataFrame, Summary]:
+    """Add a TERC snapshot to the register's history; the register holds every unit of every snapshot with
+    valid_from/valid_to, except old codes of gminas that changed kind (their data join the new code)."""
+    terc = read_terc(path)
+    old = pending.get(SNAPSHOTS_FILE)
+    if old is None and (store_dir / SNAPSHOTS_FILE).exists():
+        old = pd.read_parquet(store_dir / SNAPSHOTS_FILE)
+    snaps = terc if old is None else pd.concat([old[~old["valid_on"].isin(set(terc["valid_on"]))], terc], ignore_index=True)
+    history, crosswalk = register_history([g for _, g in snaps.groupby("valid_on")])
+    register = history[~history["code"].isin(set(crosswalk["old_code"]))].reset_index(drop=True)
+    if units is not None:  # keep what a previous register knew that TERC does not (e.g. population classes)
+        known = units.set_index("code")["population_class"]
+        register["population_class"] = register["code"].map(known).fillna(register["population_class"])
+    pending[SNAPSHOTS_FILE] = snaps.drop(columns=["row"], errors="ignore")
+    pending[CROSSWALK_FILE] = crosswalk
+    s = Summary(str(path), "terc", rows=len(terc), units=len(register))
+    if len(crosswalk):
+        s.recoded = dict(zip(crosswalk["old_code"], crosswalk["new_code"], strict=True))
+    ended = int(register["valid_to"].notna().sum())
+    if ended:
+        s.rejected[f"(not rows) {ended} units no longer exist in the newest register (kept with valid_to)"] = 0
+    return register, s
 
 
 def _empty_observations() -> pd.DataFrame:

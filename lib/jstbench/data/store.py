@@ -28,6 +28,9 @@ UNITS_SCHEMA = pa.DataFrameSchema(
         "powiat": pa.Column(str, pa.Check.str_matches(r"^\d{4}$")),
         "population_class": pa.Column(str, pa.Check.isin(list(POPULATION_CLASS_LABELS))),
         "synthetic": pa.Column(bool),
+        # from TERYT history: first and last register date a unit appears in (valid_to empty: still valid)
+        "valid_from": pa.Column(str, nullable=True, required=False),
+        "valid_to": pa.Column(str, nullable=True, required=False),
     },
     checks=[
         pa.Check(lambda df: df["code"].str[:4] == df["powiat"], element_wise=False,

@@ -18,10 +18,40 @@ from .bdl import read_text
 TERC_COLUMNS = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "STAN_NA"]
 
 
+def read_terc(path: str | Path) -> pd.DataFrame:
+    """A TERC register in its CSV or XML form (`<row><col name="WOJ">…</col>…</row>`)."""
+    path = Path(path)
+    return read_terc_xml(path) if path.suffix.lower() == ".xml" else read_terc_csv(path)
+
+
+def read_terc_xml(path: Path) -> pd.DataFrame:
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(Path(path).read_bytes())
+    except ET.ParseError as exc:
+        raise InputError(f"not valid XML: {exc}", path) from None
+    rows = root.iter("row")
+    lines = [";".join(TERC_COLUMNS)]
+    for n, row in enumerate(rows, start=2):
+        cols = {c.get("name"): (c.text or "").strip() for c in row.iter("col")}
+        missing = [c for c in TERC_COLUMNS if c not in cols]
+        if missing:
+            raise InputError(f"row lacks columns {missing}", path, f"row {n - 1}")
+        lines.append(";".join(cols[c] for c in TERC_COLUMNS))
+    if len(lines) == 1:
+        raise InputError("no <row> elements: not a TERC XML file", path)
+    return _parse_terc_rows(lines, path)
+
+
 def read_terc_csv(path: str | Path) -> pd.DataFrame:
     """Every row of a TERC CSV export (`;`-separated), codes as text, with its level."""
     path = Path(path)
-    text = read_text(path)
+    return _parse_terc_rows(read_text(path).splitlines(), path)
+
+
+def _parse_terc_rows(lines: list[str], path: Path) -> pd.DataFrame:
+    text = "\n".join(lines)
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     header = [h.strip() for h in rows[0]]
     if header[: len(TERC_COLUMNS)] != TERC_COLUMNS:
@@ -38,6 +68,28 @@ def read_terc_csv(path: str | Path) -> pd.DataFrame:
                 raise InputError(f"{col} {value!r} is not {width} digits (lost leading zero?)", path, f"row {n}, column {col}")
         out.append(dict(woj=woj, pow=pow_, gmi=gmi, rodz=rodz, name=name, extra=extra, valid_on=date, row=n))
     return pd.DataFrame(out)
+
+
+def register_history(snapshots: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Units over time from several TERC snapshots (each with `valid_on`): every unit with the first and last
+    snapshot date it appears in (`valid_to` empty if it is in the newest), and a crosswalk of gmina codes that
+    changed kind between consecutive snapshots (same WOJ+POW+GMI)."""
+    frames = []
+    for terc in sorted(snapshots, key=lambda t: str(t["valid_on"].max())):
+        units = units_from_terc(terc)
+        units["snapshot"] = str(terc["valid_on"].max())
+        frames.append(units)
+    allu = pd.concat(frames, ignore_index=True)
+    newest = allu["snapshot"].max()
+    span = allu.groupby("code")["snapshot"].agg(["min", "max"])
+    latest = allu.sort_values("snapshot").drop_duplicates("code", keep="last").set_index("code")
+    latest["valid_from"] = span["min"]
+    latest["valid_to"] = span["max"].where(span["max"] != newest, None)
+    crosswalk = []
+    for older, newer in zip(frames, frames[1:], strict=False):
+        for old, new in kind_change_crosswalk(set(older["code"]), newer).items():
+            crosswalk.append((old, new, newer["snapshot"].iloc[0]))
+    return latest.drop(columns="snapshot").reset_index(), pd.DataFrame(crosswalk, columns=["old_code", "new_code", "since"])
 
 
 def units_from_terc(terc: pd.DataFrame) -> pd.DataFrame:
