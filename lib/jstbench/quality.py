@@ -12,7 +12,8 @@ import pandas as pd
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 JUMP = 0.5  # |change| above 50% of the previous value
 QUALITY_TEXT = {"outlier": "wartość nietypowa na tle kraju (odporny z-score > 3,5)",
-                "jump": "skok o ponad 50% wobec poprzedniego roku"}
+                "jump": "skok o ponad 50% wobec poprzedniego roku",
+                "input-flag": "dane wejściowe mają flagę źródła (np. wartość szacunkowa lub niepełna)"}
 
 
 def coverage(obs: pd.DataFrame, units: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -56,12 +57,31 @@ def yoy_relative(values: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(np.isfinite(rel), rel, np.nan), index=values.index)
 
 
-def quality_flags(values: pd.DataFrame) -> pd.Series:
-    """'outlier', 'jump', 'outlier,jump' or None for each indicator value."""
-    z = robust_z(values).abs() > ROBUST_Z
-    j = yoy_relative(values).abs() > JUMP
-    out = np.where(z & j, "outlier,jump", np.where(z, "outlier", np.where(j, "jump", None)))
-    return pd.Series(out, index=values.index, dtype=object)
+def input_flagged(values: pd.DataFrame, observations: pd.DataFrame, inputs: dict[str, list[str]]) -> pd.Series:
+    """True where a present input value of the indicator carries a source flag (e.g. a BDL attribute)."""
+    obs = observations[observations["flag"].notna() & observations["value"].notna()]
+    out = pd.Series(False, index=values.index)
+    if obs.empty:
+        return out
+    flagged = set(zip(obs["unit"].astype(str), obs["year"].astype(int), obs["variable"].astype(str), strict=True))
+    for indicator, variables in inputs.items():
+        rows = values.index[values["indicator"] == indicator]
+        sub = values.loc[rows]
+        hit = [any((u, y, v) in flagged for v in variables) for u, y in zip(sub["unit"], sub["year"], strict=True)]
+        out.loc[rows] = hit
+    return out
+
+
+def quality_flags(values: pd.DataFrame, input_flag: pd.Series | None = None) -> pd.Series:
+    """Comma-separated 'outlier', 'jump', 'input-flag' (or None) for each indicator value."""
+    parts = [("outlier", robust_z(values).abs() > ROBUST_Z), ("jump", yoy_relative(values).abs() > JUMP)]
+    if input_flag is not None:
+        parts.append(("input-flag", input_flag))
+    labels = pd.Series("", index=values.index)
+    for name, mask in parts:
+        labels = labels.where(~mask.to_numpy(), labels + "," + name)
+    labels = labels.str.lstrip(",")
+    return labels.where(labels != "", None).astype(object)
 
 
 def revisions(store_dir: Path) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from .groups import GroupsFile, load_groups, membership
 from .indicators import compute_all
 from .params import SeriesSpec, load_series, series_path
 from .project import Project
-from .quality import quality_flags
+from .quality import input_flagged, quality_flags
 
 GROUP_TYPES = ("exchange", "typology", "national")
 # Per-unit columns kept in the series' comparison files (group statistics live in group_stats.parquet).
@@ -87,7 +87,10 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     """Indicators for all units and years, and every comparison measure in every group."""
     units = checked.store.units.reset_index(drop=True)
     values = compute_all(checked.catalogue, checked.store.wide(), units)
-    values["quality"] = quality_flags(values)
+    obs = checked.store.observations
+    flagged_obs = obs[obs["flag"].notna() & obs["value"].notna()]
+    inputs = {i.id: i.variables for i in checked.catalogue.indicators.values()}
+    values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None)
     member = membership(checked.groups, units)
     comp = compare(values, member, catalogue_meta(checked.catalogue), checked.groups.min_group_size)
     stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]

@@ -31,3 +31,13 @@ def test_coverage_by_variable_and_year():
     assert by_var.loc["x", "coverage_pct"] == 75.0
     by_year = coverage(obs, None, "year")
     assert by_year["coverage_pct"].to_dict() == {2024: 50.0, 2023: 100.0}
+
+
+def test_input_flags_reach_the_indicator():
+    from jstbench.quality import input_flagged
+
+    vals = pd.DataFrame({"unit": ["a", "b"], "indicator": "i", "year": 2024, "value": [1.0, 2.0]})
+    obs = pd.DataFrame({"unit": ["a", "b"], "year": 2024, "variable": ["x", "x"], "value": [5.0, 6.0], "flag": ["x", None]})
+    flagged = input_flagged(vals, obs, {"i": ["x", "y"]})
+    assert flagged.tolist() == [True, False]
+    assert quality_flags(vals, flagged).tolist() == ["input-flag", None]
