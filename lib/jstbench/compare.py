@@ -166,14 +166,17 @@ def ratio_of_sums(numerator: pd.Series, denominator: pd.Series, keys: list[pd.Se
     return num / den.where(den != 0)
 
 
-def yoy_change(values: pd.Series, units: pd.Series, years: pd.Series) -> pd.Series:
-    """value(t) − value(t−1) for the same unit; missing where year t−1 is absent."""
-    key = pd.MultiIndex.from_arrays([units, years])
-    prev_key = pd.MultiIndex.from_arrays([units, years - 1])
-    lookup = pd.Series(values.to_numpy(), index=key)
+def previous_year(values: pd.Series, keys: pd.Series | list[pd.Series], years: pd.Series) -> np.ndarray:
+    """The value of the same keys (e.g. unit, or unit and indicator) in year t−1; NaN where it is absent."""
+    keys = [keys] if isinstance(keys, pd.Series) else list(keys)
+    lookup = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_arrays([*keys, years]))
     lookup = lookup[~lookup.index.duplicated()]
-    prev = lookup.reindex(prev_key).to_numpy()
-    return pd.Series(values.to_numpy() - prev, index=values.index)
+    return lookup.reindex(pd.MultiIndex.from_arrays([*keys, years - 1])).to_numpy()
+
+
+def yoy_change(values: pd.Series, keys: pd.Series | list[pd.Series], years: pd.Series) -> pd.Series:
+    """value(t) − value(t−1) for the same unit (or keys); missing where year t−1 is absent."""
+    return pd.Series(values.to_numpy() - previous_year(values, keys, years), index=values.index)
 
 
 def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.DataFrame,
@@ -183,7 +186,7 @@ def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.D
     values: unit, year, indicator, value; membership: group, group_type, unit;
     catalogue_meta: indicator, direction, target_low, target_high."""
     values = values[["unit", "year", "indicator", "value"]].copy()
-    values["yoy_change"] = yoy_change(values["value"], values["unit"] + "|" + values["indicator"], values["year"])
+    values["yoy_change"] = yoy_change(values["value"], [values["unit"], values["indicator"]], values["year"])
     df = membership[["group", "group_type", "unit"]].merge(values, on="unit", how="inner")
     df = df.merge(catalogue_meta, on="indicator", how="left")
     for col in ("group", "indicator", "direction", "group_type"):

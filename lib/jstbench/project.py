@@ -46,10 +46,6 @@ class Project:
         return self.root / "params"
 
     @property
-    def notebooks_dir(self) -> Path:
-        return self.root / "notebooks"
-
-    @property
     def methodology_dir(self) -> Path:
         return self.root / "methodology"
 

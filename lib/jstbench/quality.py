@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .compare import previous_year
+
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 JUMP = 0.5  # |change| above 50% of the previous value
 QUALITY_TEXT = {"outlier": "wartość nietypowa na tle kraju (odporny z-score > 3,5)",
@@ -49,9 +51,7 @@ def robust_z(values: pd.DataFrame) -> pd.Series:
 
 def yoy_relative(values: pd.DataFrame) -> pd.Series:
     """(x(t) − x(t−1)) / |x(t−1)| for the same unit and indicator; NaN without the previous year."""
-    key = pd.MultiIndex.from_arrays([values["unit"], values["indicator"], values["year"]])
-    prev = pd.Series(values["value"].to_numpy(), index=key).reindex(
-        pd.MultiIndex.from_arrays([values["unit"], values["indicator"], values["year"] - 1])).to_numpy()
+    prev = previous_year(values["value"], [values["unit"], values["indicator"]], values["year"])
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = (values["value"].to_numpy() - prev) / np.abs(prev)
     return pd.Series(np.where(np.isfinite(rel), rel, np.nan), index=values.index)

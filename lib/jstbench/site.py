@@ -196,7 +196,7 @@ def participants_page(project: Project) -> str:
     return "\n".join(lines) + "\n"
 
 
-def reports_page(project: Project, final_site: Path) -> str:
+def reports_page(project: Project) -> str:
     lines = ["---", 'title: "Raporty"', "---", ""]
     found = []
     if project.output_dir.exists():
@@ -222,7 +222,7 @@ class _Links(HTMLParser):
         super().__init__()
         self.links: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, _tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for key, val in attrs:
             if key in ("href", "src") and val:
                 self.links.append(val)
@@ -291,7 +291,7 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
             (src / "catalogue" / "changelog.qmd").write_text(changelog_page(cat), encoding="utf-8")
             (src / "catalogue" / "forms.qmd").write_text(forms_page(cat), encoding="utf-8")
             (src / "methods" / "participants.qmd").write_text(participants_page(project), encoding="utf-8")
-            (src / "reports.qmd").write_text(reports_page(project, final), encoding="utf-8")
+            (src / "reports.qmd").write_text(reports_page(project), encoding="utf-8")
             if use == "quarto":
                 proc = subprocess.run([quarto, "render", str(src)], capture_output=True, text=True)
                 if proc.returncode != 0:

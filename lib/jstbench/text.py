@@ -45,10 +45,6 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def paragraph(text: str) -> str:
-    return f"<p>{esc(text)}</p>"
-
-
 def banner(text: str, kind: str = "warning") -> str:
     colours = {"warning": ("#fff3cd", "#856404"), "info": ("#e7f1ff", "#0b3d91")}
     bg, fg = colours.get(kind, colours["info"])
