@@ -135,6 +135,15 @@ class Target(Strict):
         return self
 
 
+class Adjustment(Strict):
+    """How an indicator is adjusted for structure (defaults in features.yml)."""
+
+    enabled: bool = True
+    features: list[str] | None = None  # None: the default adjustment features
+    response: Literal["auto", "log", "level"] = "auto"  # auto: log when every value is positive and the unit is not %
+    note: str | None = None
+
+
 class Indicator(Strict):
     id: str = Field(pattern=SLUG)
     name: Text
@@ -154,6 +163,9 @@ class Indicator(Strict):
     status: Literal["verified", "to-verify", "draft"] = "to-verify"
     version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
     changelog: list[Change] = Field(min_length=1)
+    adjustment: Adjustment = Adjustment()
+    # binomial: a share of counts, share(successes, trials); its position in a group gets a bootstrap interval
+    uncertainty: Literal["none", "binomial"] = "none"
 
     @field_validator("applies_to")
     @classmethod
@@ -182,6 +194,8 @@ class Indicator(Strict):
             raise ValueError("context indicators are not rated: direction must be none")
         if self.kind == "monitoring" and self.direction == "none":
             raise ValueError("monitoring indicators need a direction")
+        if self.uncertainty == "binomial" and self.count_share is None:
+            raise ValueError("uncertainty binomial needs a formula of the form share(successes, trials) over two variables")
         if self.changelog[-1].version != self.version:
             raise ValueError(f"version {self.version} differs from the last change log entry {self.changelog[-1].version}")
         return self
@@ -190,15 +204,84 @@ class Indicator(Strict):
     def parsed(self) -> Formula:
         return Formula.parse(self.formula)
 
+    @property
+    def count_share(self) -> tuple[str, str] | None:
+        """(successes, trials) when the formula is share(a, b) of two plain variables, else None."""
+        import ast
+
+        body = self.parsed.tree.body
+        if (isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "share"
+                and len(body.args) == 2 and all(isinstance(a, ast.Name) for a in body.args)):
+            return body.args[0].id, body.args[1].id
+        return None
+
+    @property
+    def adjustable(self) -> bool:
+        """Monitoring indicators rated higher- or lower-better are adjusted for structure (unless disabled)."""
+        return self.kind == "monitoring" and self.direction in ("higher-better", "lower-better") and self.adjustment.enabled
+
+
+class Feature(Strict):
+    """A structural feature: a context indicator (optionally logged) or a column of the units register."""
+
+    id: str = Field(pattern=SLUG)
+    label: Text
+    indicator: str | None = None
+    column: Literal["kind"] | None = None  # a column of the units register
+    transform: Literal["none", "log"] = "none"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Feature":
+        if (self.indicator is None) == (self.column is None):
+            raise ValueError("a feature names exactly one of `indicator` or `column`")
+        return self
+
+    @property
+    def categorical(self) -> bool:
+        return self.column is not None
+
+
+class AdjustmentDefaults(Strict):
+    features: list[str] = Field(min_length=1)
+    min_n: int = Field(default=30, ge=5)
+    min_r2: float = Field(default=0.1, ge=0, lt=1)
+    alpha: float = Field(default=0.1, gt=0, lt=0.5)
+
+
+class SimilarDefaults(Strict):
+    k: int = Field(default=10, ge=1, le=50)
+    weights: dict[str, float] = Field(min_length=1)
+
+
+class TypologyDefaults(Strict):
+    features: list[str] = Field(min_length=1)
+    max_clusters: int = Field(default=8, ge=2, le=30)
+
+
+class Structure(Strict):
+    """features.yml: structural features and the defaults of the methods that use them."""
+
+    features: list[Feature] = Field(min_length=1)
+    adjustment: AdjustmentDefaults
+    similar: SimilarDefaults
+    typology: TypologyDefaults
+
+    def feature(self, fid: str) -> Feature:
+        return {f.id: f for f in self.features}[fid]
+
+    def adjustment_features(self, ind: Indicator) -> list[str]:
+        return list(ind.adjustment.features or self.adjustment.features)
+
 
 class Catalogue:
     """Validated indicators and variables, with a content hash for manifests."""
 
     def __init__(self, indicators: list[Indicator], variables: list[Variable], digest: str,
-                 forms: list[Form] | None = None):
+                 forms: list[Form] | None = None, structure: Structure | None = None):
         self.indicators = {i.id: i for i in indicators}
         self.variables = {v.name: v for v in variables}
         self.forms = {f.id: f for f in forms or []}
+        self.structure = structure
         self.digest = digest
 
     def __len__(self) -> int:
@@ -217,6 +300,7 @@ class Catalogue:
                 "indicators": [i.model_dump(mode="json") for i in self.indicators.values()],
                 "variables": [v.model_dump(mode="json") for v in self.variables.values()],
                 "forms": [f.model_dump(mode="json") for f in self.forms.values()],
+                "structure": self.structure.model_dump(mode="json") if self.structure else None,
             },
             ensure_ascii=False,
             indent=2,
@@ -325,9 +409,10 @@ def load_catalogue(folder: Path) -> Catalogue:
     cycle = _cycle({i.id: set(i.variables) & ids for i in indicators})
     if cycle:
         errors.append(InputError(f"circular formulas: {' -> '.join(cycle)}", seen[cycle[0]], "formula"))
+    structure = _load_structure(folder / "features.yml", {i.id: i for i in indicators}, seen, errors, digest)
     if errors:
         raise InputErrors(errors)
-    return Catalogue(indicators, variables, digest.hexdigest()[:16], forms)
+    return Catalogue(indicators, variables, digest.hexdigest()[:16], forms, structure)
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -391,3 +476,46 @@ def _load_forms(path: Path, variables: dict[str, Variable], errors: list[InputEr
             errors.append(InputError(f"variable {name!r} is collected on form {var.source.form!r} but no form lists it",
                                      path.with_name("variables.yml"), f"variables.{name}.source.form"))
     return forms
+
+
+def _load_structure(path: Path, indicators: dict[str, Indicator], files: dict[str, Path], errors: list[InputError],
+                    digest) -> Structure | None:
+    """features.yml, checked against the indicators: features are context indicators, every feature named exists."""
+    if not path.exists():
+        errors.append(InputError("file not found (the structural features)", path))
+        return None
+    digest.update(path.read_bytes())
+    try:
+        structure = Structure.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        errors.extend(_validation_errors(exc, path))
+        return None
+    known = {f.id: f for f in structure.features}
+    for n, f in enumerate(structure.features):
+        if f.indicator is None:
+            continue
+        ind = indicators.get(f.indicator)
+        if ind is None:
+            errors.append(InputError(f"unknown indicator {f.indicator!r}", path, f"features[{n}].indicator"))
+        elif ind.kind != "context":
+            errors.append(InputError(f"{f.indicator!r} is a monitoring indicator; features must be context indicators",
+                                     path, f"features[{n}].indicator"))
+    lists = [("adjustment.features", structure.adjustment.features), ("similar.weights", list(structure.similar.weights)),
+             ("typology.features", structure.typology.features)]
+    for where, names in lists:
+        for name in names:
+            if name not in known:
+                errors.append(InputError(f"unknown feature {name!r}; features: {', '.join(known)}", path, where))
+    for where, names in lists[1:]:
+        for name in names:
+            if name in known and known[name].categorical:
+                errors.append(InputError(f"feature {name!r} is categorical; distances use numeric features only", path, where))
+    for ind in indicators.values():
+        for name in ind.adjustment.features or []:
+            if name not in known:
+                errors.append(InputError(f"unknown feature {name!r}; features in {path.name}: {', '.join(known)}",
+                                         files.get(ind.id, path), "adjustment.features"))
+            elif known[name].indicator == ind.id:
+                errors.append(InputError(f"an indicator cannot be adjusted for itself ({name!r})",
+                                         files.get(ind.id, path), "adjustment.features"))
+    return structure

@@ -82,7 +82,7 @@ def _percentile_from(r_min: pd.Series, r_max: pd.Series, n: pd.Series) -> pd.Ser
     return 100 * ((r_min - 1) + (r_max - r_min) / 2) / (n - 1)
 
 
-def _quartile_from(p: pd.Series) -> pd.Series:
+def quartile_from(p: pd.Series) -> pd.Series:
     q = pd.Series(np.select([p >= 75, p >= 50, p >= 25], [1, 2, 3], 4), index=p.index, dtype=float)
     return q.where(p.notna())
 
@@ -104,7 +104,7 @@ def percentile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
 @register("quartile")
 def quartile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
     """1 = best quarter (percentile >= 75), 4 = worst quarter (percentile < 25)."""
-    return _quartile_from(percentile(df, min_size))
+    return quartile_from(percentile(df, min_size))
 
 
 @register("zscore")
@@ -199,7 +199,7 @@ def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.D
     enough = out["n"] >= min_size
     out["rank"] = _rank_from(r_max, n_scored).where(enough)
     out["percentile"] = _percentile_from(r_min, r_max, n_scored).where(enough)
-    out["quartile"] = _quartile_from(out["percentile"])
+    out["quartile"] = quartile_from(out["percentile"])
     out["zscore"] = zscore(df)
     out["median"] = group_median(df)
     out["mean"] = group_mean(df)

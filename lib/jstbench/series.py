@@ -9,10 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_text, write_with
+from .adjust import adjust_all
 from .catalogue import Catalogue, load_catalogue
 from .compare import compare
 from .data.store import Store
 from .errors import InputError, InputErrors
+from .fair import binomial_intervals
 from .groups import GroupsFile, load_groups, membership
 from .indicators import compute_all
 from .params import SeriesSpec, load_series, series_path
@@ -86,7 +88,8 @@ def catalogue_meta(catalogue: Catalogue) -> pd.DataFrame:
 def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     """Indicators for all units and years, and every comparison measure in every group."""
     units = checked.store.units.reset_index(drop=True)
-    values = compute_all(checked.catalogue, checked.store.wide(), units)
+    wide = checked.store.wide()
+    values = compute_all(checked.catalogue, wide, units)
     obs = checked.store.observations
     flagged_obs = obs[obs["flag"].notna() & obs["value"].notna()]
     inputs = {i.id: i.variables for i in checked.catalogue.indicators.values()}
@@ -95,7 +98,17 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     comp = compare(values, member, catalogue_meta(checked.catalogue), checked.groups.min_group_size)
     stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]
     stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
-    return {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units}
+    tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units}
+    return tables | fair_tables(checked, values, wide, units)
+
+
+def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, units: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The statistical layer for the report year: adjustment, intervals (see `jstbench.fair`)."""
+    year = checked.spec.year
+    models, adjusted = adjust_all(checked.catalogue, values, units, year)
+    groups = {gid: checked.groups.exchange(gid).members for gid in checked.group_ids}
+    intervals = binomial_intervals(checked.catalogue, wide, groups, year, checked.groups.min_group_size)
+    return {"models": models, "adjusted": adjusted, "intervals": intervals}
 
 
 def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -116,6 +129,9 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
         part = comp[comp["group_type"] == gt].drop(columns=["group_type"])
         part = part.assign(group=part["group"].astype(str).astype("category"))
         parquet(part, f"comparison_{gt}.parquet", ["unit", "indicator", "year"] if gt != "exchange" else ["group", "unit"])
+    parquet(tables["models"], "models.parquet")
+    parquet(tables["adjusted"], "adjusted.parquet", ["unit", "indicator"])
+    parquet(tables["intervals"], "intervals.parquet", ["group", "unit", "indicator"])
     write_text(folder / "catalogue.json", checked.catalogue.to_json())
     groups = [dict(id=g.id, name=g.name, sector=g.sector, members=g.members) for g in checked.groups.exchange_groups]
     write_text(folder / "series.json", json.dumps({

@@ -1,0 +1,157 @@
+"""Structural adjustment: the value an authority would be expected to have given its conditions.
+
+For each adjustable indicator and year, an OLS regression over every authority the indicator applies to:
+value (or log value) on structural features (features.yml; per-indicator override under `adjustment:`),
+with unit-kind dummies and heteroskedasticity-robust (HC3) standard errors. For each authority it gives the
+expected value (for a log model the conditional median, exp of the fitted log), a prediction interval, the gap
+and a position on the adjusted scale (the residual, oriented by direction). Small samples are not fitted and
+poor fits are flagged, never hidden. The method is Kolada's "reference cost" made explicit and tested.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.stats.diagnostic import het_breuschpagan
+
+from .catalogue import Catalogue, Indicator, Structure
+from .compare import percentile, quartile_from
+from .structure import feature_table
+
+STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-few": "za mało jednostek"}
+ADJUSTED_COLUMNS = ["unit", "indicator", "year", "value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel",
+                    "residual", "cooks_d", "influential", "raw_percentile", "raw_quartile", "adj_percentile", "adj_quartile"]
+
+
+@dataclass
+class Fit:
+    """One fitted (or refused) model with its diagnostics."""
+
+    indicator: str
+    year: int
+    response: str
+    features: list[str]
+    n: int
+    status: str
+    r2: float = np.nan
+    r2_adj: float = np.nan
+    bp_pvalue: float = np.nan
+    coefficients: pd.DataFrame | None = None
+    note: str = ""
+
+    def row(self) -> dict:
+        coefs = [] if self.coefficients is None else self.coefficients.reset_index().to_dict("records")
+        return dict(indicator=self.indicator, year=self.year, response=self.response, features=",".join(self.features),
+                    n=self.n, status=self.status, r2=self.r2, r2_adj=self.r2_adj, bp_pvalue=self.bp_pvalue,
+                    coefficients=json.dumps(coefs), note=self.note)
+
+
+def response_scale(ind: Indicator, y: pd.Series) -> str:
+    """`log` for positive, skewed quantities (money, rates), `level` for percentages and anything with zeros."""
+    if ind.adjustment.response != "auto":
+        return ind.adjustment.response
+    return "log" if "%" not in ind.unit and len(y) and bool((y > 0).all()) else "level"
+
+
+def _bounds(ind: Indicator, y: pd.Series) -> tuple[float | None, float | None]:
+    """Natural bounds of a level model's predictions: 0 for a quantity never negative, 100 for a percentage."""
+    low = 0.0 if (y >= 0).all() else None
+    high = 100.0 if ind.unit.strip() == "%" and (y <= 100).all() else None
+    return low, high
+
+
+def design(features: pd.DataFrame, names: list[str], structure: Structure) -> pd.DataFrame:
+    """Regressors: a constant, numeric features, and dummies for categorical ones (reference: the most common
+    category). Constant columns are dropped (e.g. one kind only)."""
+    parts = [pd.Series(1.0, index=features.index, name="const")]
+    for name in names:
+        col = features[name]
+        if structure.feature(name).categorical:
+            ref = col.value_counts().idxmax()
+            dummies = pd.get_dummies(col, prefix=name, dtype=float).drop(columns=f"{name}_{ref}")
+            parts += [dummies[c] for c in sorted(dummies.columns)]
+        else:
+            parts.append(col.astype(float).rename(name))
+    X = pd.concat(parts, axis=1)
+    keep = ["const"] + [c for c in X.columns[1:] if X[c].nunique() > 1]
+    return X[keep]
+
+
+def fit_indicator(ind: Indicator, y: pd.Series, features: pd.DataFrame, structure: Structure, year: int,
+                  ) -> tuple[Fit, pd.DataFrame]:
+    """Fit one indicator's model on units with a value and every feature; return the fit and per-unit rows."""
+    names = structure.adjustment_features(ind)
+    data = features[names].join(y.rename("y"), how="inner").dropna()
+    response = response_scale(ind, data["y"])
+    defaults = structure.adjustment
+    if len(data) == 0:
+        return Fit(ind.id, year, response, names, 0, "too-few", note="brak jednostek z danymi"), pd.DataFrame()
+    X = design(data, names, structure)
+    n, k = X.shape
+    if n < max(defaults.min_n, 3 * k):
+        return Fit(ind.id, year, response, names, n, "too-few",
+                   note=f"{n} jednostek z danymi; potrzeba co najmniej {max(defaults.min_n, 3 * k)}"), pd.DataFrame()
+    target = np.log(data["y"]) if response == "log" else data["y"]
+    res = sm.OLS(target, X).fit(cov_type="HC3")
+    pred = res.get_prediction(X).summary_frame(alpha=defaults.alpha)
+    back = np.exp if response == "log" else (lambda v: v)
+    cooks = res.get_influence().cooks_distance[0]
+    coefs = pd.DataFrame({"coef": res.params, "se": res.bse, "p": res.pvalues}).rename_axis("term")
+    status = "ok" if res.rsquared >= defaults.min_r2 else "poor-fit"
+    fit = Fit(ind.id, year, response, names, n, status, float(res.rsquared), float(res.rsquared_adj),
+              float(het_breuschpagan(res.resid, X)[1]), coefs,
+              note="" if status == "ok" else f"R² = {res.rsquared:.2f} < {defaults.min_r2:.2f}")
+    low, high = _bounds(ind, data["y"])
+    expected = back(pred["mean"]).clip(low, high)
+    rows = pd.DataFrame({
+        "unit": data.index, "indicator": ind.id, "year": year, "value": data["y"], "expected": expected,
+        "pi_low": back(pred["obs_ci_lower"]).clip(low, high), "pi_high": back(pred["obs_ci_upper"]).clip(low, high),
+        "gap_abs": data["y"] - expected, "gap_rel": (data["y"] / expected - 1).where(expected > 0),
+        "residual": res.resid, "cooks_d": cooks, "influential": cooks > 4 / n,
+        "direction": ind.direction,
+    }).reset_index(drop=True)
+    return fit, rows
+
+
+def positions(rows: pd.DataFrame) -> pd.DataFrame:
+    """National percentile and quartile of the raw value and of the residual, over the same units
+    (rows of many indicators at once: columns indicator, year, value, residual, direction)."""
+    base = rows[["year", "indicator", "direction"]].assign(group="national")
+    base["_key"] = base.groupby(["year", "indicator"], sort=False).ngroup()
+    raw, adj = base.assign(value=rows["value"]), base.assign(value=rows["residual"])
+    p_raw, p_adj = percentile(raw, 1), percentile(adj, 1)
+    return rows.assign(raw_percentile=p_raw, raw_quartile=quartile_from(p_raw), adj_percentile=p_adj,
+                       adj_quartile=quartile_from(p_adj))
+
+
+def adjust_all(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFrame, year: int,
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit every adjustable indicator for one year: (models, one row per model), (adjusted, one row per unit)."""
+    structure = catalogue.structure
+    feats = feature_table(values, units, structure, year)
+    kinds = units.set_index(units["code"].astype(str))["kind"]
+    cur = values[values["year"] == year]
+    by_ind = dict(tuple(cur.groupby("indicator", observed=True)))
+    fits, rows = [], []
+    for ind in catalogue.indicators.values():
+        if not ind.adjustable or ind.id not in by_ind:
+            continue
+        y = by_ind[ind.id].set_index("unit")["value"]
+        y = y[kinds.reindex(y.index).isin(ind.applies_to).to_numpy()]
+        fit, per_unit = fit_indicator(ind, y, feats, structure, year)
+        fits.append(fit.row())
+        rows.append(per_unit)
+    rows = [r for r in rows if len(r)]
+    if not rows:
+        return pd.DataFrame(fits), pd.DataFrame(columns=ADJUSTED_COLUMNS)
+    return pd.DataFrame(fits), positions(pd.concat(rows, ignore_index=True))[ADJUSTED_COLUMNS]
+
+
+def quartile_changes(adjusted: pd.DataFrame) -> pd.Series:
+    """Per indicator: share of units whose national quartile differs after adjustment."""
+    ok = adjusted.dropna(subset=["raw_quartile", "adj_quartile"])
+    return (ok["raw_quartile"] != ok["adj_quartile"]).groupby(ok["indicator"]).mean()

@@ -1,0 +1,167 @@
+"""Change over time: compound annual growth, linear trends with confidence intervals, and constant prices.
+
+Money values are turned into constant prices with a deflator from `methodology/catalogue/deflators.yml`:
+annual price indices (previous year = 100) chained into a price level that equals 1 in a chosen base year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from pydantic import Field, HttpUrl, field_validator
+
+from .catalogue import SLUG, Strict
+from .errors import InputError
+from .groups import read_yaml_model
+
+
+def cagr(first, last, years):
+    """Compound annual growth rate (last / first) ** (1 / years) − 1, a fraction (0.1 = 10% a year).
+
+    NaN where first ≤ 0, last ≤ 0 or years ≤ 0: growth between signs or from zero has no compound rate.
+    Works element-wise on arrays too."""
+    first, last, years = (np.asarray(a, dtype=float) for a in (first, last, years))
+    ok = (first > 0) & (last > 0) & (years > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(ok, (last / first) ** (1 / years) - 1, np.nan)
+    return float(out) if out.ndim == 0 else out
+
+
+def cagr_table(values: pd.DataFrame, start: int | None = None, end: int | None = None) -> pd.DataFrame:
+    """CAGR per (unit, indicator) between the first and last year with a value within [start, end].
+
+    values: unit, indicator, year, value. Every (unit, indicator) of the input gets a row; where there is no
+    value in the window, or only one year, the years and values present are shown and cagr is NaN."""
+    keys = ["unit", "indicator"]
+    window = values["value"].notna()
+    if start is not None:
+        window &= values["year"] >= start
+    if end is not None:
+        window &= values["year"] <= end
+    g = values[window].sort_values("year").groupby(keys, observed=True, sort=False)
+    out = pd.DataFrame({"first_year": g["year"].first(), "last_year": g["year"].last(),
+                        "first": g["value"].first(), "last": g["value"].last()})
+    out = out.reindex(pd.MultiIndex.from_frame(values[keys].drop_duplicates())).sort_index()
+    out[["first_year", "last_year"]] = out[["first_year", "last_year"]].astype("Int64")
+    span = (out["last_year"] - out["first_year"]).astype(float)
+    out["cagr"] = cagr(out["first"].to_numpy(), out["last"].to_numpy(), span.to_numpy())
+    return out.reset_index()
+
+
+def linear_trend(years, values, alpha: float = 0.1, log: bool = False) -> dict:
+    """OLS trend of value on year: slope per year with its (1 − alpha) confidence interval, p-value, n and R².
+
+    With log=True the model is log(value) ~ year and slope, lo and hi are exp(b) − 1, the growth per year
+    as a fraction (0.05 = 5% a year, the scale of `cagr`); non-positive values then give NaNs.
+    Pairs with a NaN are dropped; fewer than 3 points left, or a single year, give NaNs with n;
+    a flat series gives slope and interval 0 with p-value and R² NaN."""
+    x = np.asarray(years, dtype=float)
+    y = np.asarray(values, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    n = len(x)
+    result = {"slope": np.nan, "lo": np.nan, "hi": np.nan, "p_value": np.nan, "n": n, "r2": np.nan}
+    if n < 3 or np.ptp(x) == 0 or (log and (y <= 0).any()):
+        return result
+    if log:
+        y = np.log(y)
+    if np.ptp(y) == 0:  # a flat series: no change, nothing to explain
+        return result | {"slope": 0.0, "lo": 0.0, "hi": 0.0}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fit = sm.OLS(y, sm.add_constant(x - x.mean())).fit()
+        lo, hi = fit.conf_int(alpha)[1]
+        slope, p_value, r2 = fit.params[1], fit.pvalues[1], fit.rsquared
+    if log:
+        slope, lo, hi = np.expm1([slope, lo, hi])
+    return result | {"slope": float(slope), "lo": float(lo), "hi": float(hi), "p_value": float(p_value), "r2": float(r2)}
+
+
+class DeflatorSource(Strict):
+    publisher: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    url: HttpUrl
+    table: str | None = None
+    retrieved: dt.date
+
+
+class Deflator(Strict):
+    """An annual price index series, previous year = 100, over consecutive years."""
+
+    id: str = Field(pattern=SLUG)
+    name_pl: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    source: DeflatorSource
+    basis: Literal["previous year = 100"]
+    values: dict[int, float] = Field(min_length=1)
+    note: str = ""
+    status: Literal["verified", "to-verify"] = "to-verify"
+
+    @field_validator("values")
+    @classmethod
+    def _chainable(cls, v: dict[int, float]) -> dict[int, float]:
+        bad = [year for year, index in v.items() if not 0 < index < math.inf]
+        if bad:
+            raise ValueError(f"indices must be positive (previous year = 100); not so in {bad}")
+        years = sorted(v)
+        gaps = [year for year in range(years[0], years[-1] + 1) if year not in v]
+        if gaps:
+            raise ValueError(f"years must be consecutive to chain the indices; missing {gaps}")
+        return dict(sorted(v.items()))
+
+
+class Deflators(Strict):
+    deflators: list[Deflator] = Field(min_length=1)
+
+    @field_validator("deflators")
+    @classmethod
+    def _unique(cls, v: list[Deflator]) -> list[Deflator]:
+        ids = [d.id for d in v]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate deflator ids {dup}")
+        return v
+
+
+def load_deflators(path: Path) -> dict[str, Deflator]:
+    """The deflators file, validated; errors name the file and the field."""
+    return {d.id: d for d in read_yaml_model(Path(path), Deflators).deflators}
+
+
+def price_level(deflator: Deflator, base_year: int) -> pd.Series:
+    """Price level by year, 1.0 in base_year, chained from the yearly indices.
+
+    The first index links its year to the year before, so the level covers that year too."""
+    years = [min(deflator.values) - 1, *deflator.values]
+    chained = np.cumprod([1.0, *(np.array(list(deflator.values.values())) / 100)])
+    level = pd.Series(chained, index=pd.Index(years, name="year"), name=deflator.id)
+    if base_year not in level.index:
+        raise InputError(f"base year {base_year} is outside the years the deflator {deflator.id!r} covers ({years[0]}–{years[-1]})")
+    return level / level[base_year]
+
+
+def to_real(values: pd.DataFrame, level: pd.Series, base_year: int) -> pd.DataFrame:
+    """Add value_real, the value in prices of base_year, and real_note where the deflator does not cover the year.
+
+    values: long with `year` and `value`; level: price level by year (from `price_level`), rebased here to base_year."""
+    span = f"{level.index.min()}–{level.index.max()}"
+    if base_year not in level.index:
+        raise InputError(f"base year {base_year} is outside the years the price level covers ({span})")
+    factor = (level / level[base_year]).reindex(values["year"]).to_numpy()
+    out = values.copy()
+    out["value_real"] = out["value"].to_numpy() / factor
+    name = f"brak deflatora {level.name}" if level.name else "brak deflatora"
+    note = name + " dla roku " + out["year"].astype(str) + f" (zakres {span}): brak wartości w cenach stałych"
+    out["real_note"] = note.where(np.isnan(factor), None)
+    return out
+
+
+def is_money(unit: str) -> bool:
+    """True for an indicator unit in złoty ("zł na mieszk.", "tys. zł", "zł/t"), not for a percentage."""
+    return bool(re.search(r"\bzł\b", unit, re.IGNORECASE)) and "%" not in unit

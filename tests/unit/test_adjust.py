@@ -1,0 +1,131 @@
+"""Structural adjustment: coefficients recovered, statsmodels reproduced independently, honest refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from jstbench.adjust import adjust_all, design, fit_indicator, positions, quartile_changes, response_scale
+from jstbench.catalogue import Indicator, Structure
+
+STRUCTURE = Structure.model_validate({
+    "features": [
+        {"id": "log_population", "label": {"pl": "l", "en": "l"}, "indicator": "ctx_population", "transform": "log"},
+        {"id": "ageing", "label": {"pl": "a", "en": "a"}, "indicator": "ctx_ageing"},
+        {"id": "kind", "label": {"pl": "k", "en": "k"}, "column": "kind"},
+    ],
+    "adjustment": {"features": ["log_population", "ageing", "kind"], "min_n": 30, "min_r2": 0.1, "alpha": 0.1},
+    "similar": {"k": 3, "weights": {"log_population": 1}},
+    "typology": {"features": ["log_population", "ageing"]},
+})
+TRUE = {"const": 2.0, "log_population": 0.5, "ageing": -0.03, "kind_gmina_urban": 0.4, "kind_powiat": -0.2}
+
+
+def indicator(unit: str = "zł na mieszk.", direction: str = "lower-better", **extra) -> Indicator:
+    return Indicator.model_validate({
+        "id": "cost", "name": {"pl": "Koszt", "en": "Cost"}, "sector": "education", "kind": "monitoring", "unit": unit,
+        "direction": direction, "applies_to": ["all"], "formula": "ratio(a, b)", "variables": ["a", "b"],
+        "description": "d", "interpretation": "i", "caveats": ["c"], "version": "1.0",
+        "changelog": [{"date": "2026-01-01", "version": "1.0", "change": "x"}], **extra})
+
+
+def fixture(n: int = 400, noise: float = 0.1, seed: int = 1) -> tuple[pd.DataFrame, pd.Series]:
+    """Units with known structure; log y = the TRUE linear model + normal noise (gmina_rural is the reference)."""
+    rng = np.random.default_rng(seed)
+    codes = [f"{i:07d}" for i in range(n)]
+    kind = rng.choice(["gmina_rural", "gmina_urban", "powiat"], size=n, p=[0.5, 0.3, 0.2])
+    feats = pd.DataFrame({"log_population": rng.normal(9, 1, n), "ageing": rng.normal(18, 3, n), "kind": kind},
+                         index=pd.Index(codes, name="unit"))
+    log_y = (TRUE["const"] + TRUE["log_population"] * feats["log_population"] + TRUE["ageing"] * feats["ageing"]
+             + np.select([kind == "gmina_urban", kind == "powiat"], [TRUE["kind_gmina_urban"], TRUE["kind_powiat"]], 0.0)
+             + rng.normal(0, noise, n))
+    return feats, np.exp(log_y).rename("y")
+
+
+def test_design_dummies_against_the_most_common_kind_and_drops_constants():
+    feats, _ = fixture(50)
+    feats["ageing"] = 5.0  # constant: dropped
+    X = design(feats, ["log_population", "ageing", "kind"], STRUCTURE)
+    assert list(X.columns) == ["const", "log_population", "kind_gmina_urban", "kind_powiat"]
+    assert X.loc[feats["kind"] == "gmina_rural", ["kind_gmina_urban", "kind_powiat"]].to_numpy().sum() == 0
+
+
+def test_recovers_known_coefficients_and_matches_statsmodels_fitted_independently():
+    feats, y = fixture()
+    fit, rows = fit_indicator(indicator(), y, feats, STRUCTURE, 2024)
+    assert fit.status == "ok" and fit.response == "log" and fit.n == 400
+    coefs = fit.coefficients["coef"]
+    for term, value in TRUE.items():
+        assert coefs[term] == pytest.approx(value, abs=0.05), term
+    # the same model fitted here without jstbench
+    X = pd.DataFrame({"const": 1.0, "log_population": feats["log_population"], "ageing": feats["ageing"],
+                      "kind_gmina_urban": (feats["kind"] == "gmina_urban").astype(float),
+                      "kind_powiat": (feats["kind"] == "powiat").astype(float)})
+    ref = sm.OLS(np.log(y), X).fit(cov_type="HC3")
+    np.testing.assert_allclose(coefs[X.columns], ref.params, rtol=1e-10)
+    np.testing.assert_allclose(fit.coefficients["se"][X.columns], ref.bse, rtol=1e-10)
+    assert fit.r2 == pytest.approx(ref.rsquared)
+    pi = ref.get_prediction(X).summary_frame(alpha=0.1)
+    np.testing.assert_allclose(rows["expected"], np.exp(pi["mean"]), rtol=1e-10)
+    np.testing.assert_allclose(rows["pi_high"], np.exp(pi["obs_ci_upper"]), rtol=1e-10)
+    np.testing.assert_allclose(rows["gap_rel"], y.to_numpy() / np.exp(pi["mean"].to_numpy()) - 1, rtol=1e-10)
+
+
+def test_prediction_interval_covers_about_90_percent_when_the_model_is_right():
+    feats, y = fixture(n=2000, seed=7)
+    _, rows = fit_indicator(indicator(), y, feats, STRUCTURE, 2024)
+    inside = ((rows["value"] >= rows["pi_low"]) & (rows["value"] <= rows["pi_high"])).mean()
+    assert 0.87 <= inside <= 0.93
+
+
+def test_small_samples_are_refused_and_noise_is_a_poor_fit():
+    feats, y = fixture(n=20)
+    fit, rows = fit_indicator(indicator(), y, feats, STRUCTURE, 2024)
+    assert fit.status == "too-few" and rows.empty and "20" in fit.note
+    feats, _ = fixture(n=300)
+    noise = pd.Series(np.random.default_rng(3).lognormal(0, 1, 300), index=feats.index)
+    fit, rows = fit_indicator(indicator(), noise, feats, STRUCTURE, 2024)
+    assert fit.status == "poor-fit" and fit.r2 < 0.1 and len(rows) == 300 and "R²" in fit.note
+
+
+def test_response_scale_and_natural_bounds_of_level_models():
+    assert response_scale(indicator(unit="%"), pd.Series([1.0, 2.0])) == "level"
+    assert response_scale(indicator(), pd.Series([0.0, 2.0])) == "level"
+    assert response_scale(indicator(), pd.Series([1.0, 2.0])) == "log"
+    assert response_scale(indicator(adjustment={"response": "level"}), pd.Series([1.0, 2.0])) == "level"
+    feats, _ = fixture(n=200)
+    share = pd.Series(np.random.default_rng(2).uniform(0, 3, 200), index=feats.index)  # a % near zero
+    fit, rows = fit_indicator(indicator(unit="%"), share, feats, STRUCTURE, 2024)
+    assert fit.response == "level" and rows["pi_low"].min() >= 0 and rows["pi_high"].max() <= 100
+
+
+def test_positions_rank_residuals_by_direction():
+    rows = pd.DataFrame({"indicator": "cost", "year": 2024, "direction": "lower-better",
+                         "value": [10.0, 20.0, 30.0, 40.0, 50.0], "residual": [0.5, 0.1, -0.2, -0.4, 0.0]})
+    out = positions(rows)
+    # raw: lowest cost is best; adjusted: most negative residual (cheaper than expected) is best
+    assert out["raw_percentile"].tolist() == [100.0, 75.0, 50.0, 25.0, 0.0]
+    assert out["adj_percentile"].tolist() == [0.0, 25.0, 75.0, 100.0, 50.0]
+    assert out["adj_quartile"].tolist() == [4.0, 3.0, 1.0, 1.0, 2.0]
+    assert out["raw_quartile"].tolist() == [1.0, 1.0, 2.0, 3.0, 4.0]
+    assert quartile_changes(out)["cost"] == 1.0
+    assert quartile_changes(out.assign(adj_quartile=[1.0, 1.0, 2.0, 3.0, 3.0]))["cost"] == pytest.approx(1 / 5)
+
+
+def test_adjust_all_uses_units_the_indicator_applies_to(tmp_path):
+    from jstbench.catalogue import Catalogue
+
+    feats, y = fixture(n=200)
+    units = pd.DataFrame({"code": feats.index, "kind": feats["kind"].to_numpy()})
+    ctx = pd.concat([pd.DataFrame({"unit": feats.index, "year": 2024, "indicator": "ctx_population",
+                                   "value": np.exp(feats["log_population"]).to_numpy()}),
+                     pd.DataFrame({"unit": feats.index, "year": 2024, "indicator": "ctx_ageing", "value": feats["ageing"].to_numpy()}),
+                     pd.DataFrame({"unit": feats.index, "year": 2024, "indicator": "cost", "value": y.to_numpy()})])
+    ind = Indicator.model_validate(indicator().model_dump() | {"applies_to": ["all_gminas"]})
+    cat = Catalogue([ind], [], "x", structure=STRUCTURE)
+    models, adjusted = adjust_all(cat, ctx, units, 2024)
+    assert models.loc[0, "n"] == (feats["kind"] != "powiat").sum()
+    assert set(adjusted["unit"]) == set(feats.index[feats["kind"] != "powiat"])
+    assert "kind_powiat" not in models.loc[0, "coefficients"]
