@@ -21,6 +21,11 @@ units: ["3064011", "{empty_unit}"]
 synthetic: true
 workers: 2
 timeout_s: 300
+composites:
+  - id: decyzje
+    name: "Indeks jakości decyzji"
+    indicators: [adm_decisions_late_share, adm_decisions_appealed_share, adm_decisions_overturned_share]
+    uncertainty: {{runs: 100}}
 """
 
 

@@ -255,6 +255,7 @@ class SimilarDefaults(Strict):
 
 class TypologyDefaults(Strict):
     features: list[str] = Field(min_length=1)
+    n_clusters: dict[Literal["gminy", "powiaty"], int] | None = None  # per stratum; missing: best silhouette
     max_clusters: int = Field(default=8, ge=2, le=30)
 
 

@@ -134,3 +134,68 @@ def group_indicator_figure(view: GroupView, indicators: list[str]):
             ax2.legend(fontsize=6, ncol=2, frameon=False)
     _fixed_layout(fig, len(indicators))
     return fig
+
+
+def expected_figure(table):
+    """Per indicator with a fitted model: the gap to the expected value (dot) within the 90% prediction
+    interval (bar), in % of the expected value; 0 = exactly as expected for the unit's conditions."""
+    t = table[(table["status"] == "ok") & (table["expected"] > 0)].dropna(subset=["value"])
+    if t.empty:
+        return None
+    lo = (100 * (t["pi_low"] / t["expected"] - 1)).clip(-150, 150)
+    hi = (100 * (t["pi_high"] / t["expected"] - 1)).clip(-150, 150)
+    gap = (100 * t["gap_rel"]).clip(-150, 150)
+    y = np.arange(len(t))
+    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.32 * len(t)))
+    ax.hlines(y, lo, hi, color=BAND, lw=6, label="90% przedział JST w podobnych warunkach")
+    inside = (t["value"] >= t["pi_low"]) & (t["value"] <= t["pi_high"])
+    ax.scatter(gap, y, c=np.where(inside, GROUP, SELF), zorder=3, s=30, label="ta JST")
+    ax.axvline(0, color="#7f8c8d", lw=1, ls=":")
+    ax.set_yticks(y, [textwrap.shorten(n, 55) for n in t["name"]], fontsize=7)
+    ax.set_xlabel("różnica wobec wartości oczekiwanej, % (czerwony: poza przedziałem)")
+    ax.invert_yaxis()
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    fig.subplots_adjust(left=0.42, right=0.98, top=1 - 0.2 / fig.get_figheight(), bottom=0.75 / fig.get_figheight())
+    return fig
+
+
+def rank_interval_figure(rows, names: dict[str, str], highlight: str | None = None, title: str = ""):
+    """Members' rank intervals (bar: 5th–95th percentile of Monte Carlo ranks) and nominal rank (dot)."""
+    r = rows.dropna(subset=["nominal_rank"]).sort_values(["median_rank", "nominal_rank"])
+    if r.empty:
+        return None
+    y = np.arange(len(r))
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.3 * len(r)))
+    colours = [SELF if u == highlight else GROUP for u in r["unit"]]
+    ax.hlines(y, r["rank_lo"], r["rank_hi"], color=BAND, lw=6)
+    ax.scatter(r["nominal_rank"], y, c=colours, zorder=3, s=30)
+    ax.set_yticks(y, [textwrap.shorten(names.get(u, u), 28) for u in r["unit"]], fontsize=7)
+    ax.set_xlim(0.5, r["n"].max() + 0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.invert_yaxis()
+    ax.set_xlabel("pozycja (1 = najlepsza); pasek: 90% przebiegów Monte Carlo, kropka: wybory nominalne")
+    ax.set_title(_title(title, 70), loc="left")
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.35 / fig.get_figheight(), bottom=0.7 / fig.get_figheight())
+    return fig
+
+
+def real_terms_figure(fair, indicators: list[str]):
+    """Money indicators: the unit's values in current prices and in constant prices of the report year."""
+    inds = [i for i in indicators if len(fair.real_terms(i).dropna(subset=["value_real"])) >= 2]
+    if not inds:
+        return None
+    cols = 2
+    rows = (len(inds) + 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.5 * rows), squeeze=False)
+    for ax, ind in zip(axes.flat, inds, strict=False):
+        rt = fair.real_terms(ind)
+        meta = fair.v.s.indicators[ind]
+        ax.plot(rt["year"], rt["value"], color="#7f8c8d", lw=1.2, ls="--", marker="o", ms=2, label="ceny bieżące")
+        ax.plot(rt["year"], rt["value_real"], color=SELF, lw=2, marker="o", ms=3, label=f"ceny stałe {fair.v.year} r.")
+        ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    for ax in list(axes.flat)[len(inds):]:
+        ax.set_axis_off()
+    axes[0][0].legend(fontsize=7, frameon=False)
+    _fixed_layout(fig, rows)
+    return fig

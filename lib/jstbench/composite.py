@@ -3,7 +3,7 @@
 The steps follow the OECD/JRC Handbook on Constructing Composite Indicators (Nardo et al., OECD 2008) and the
 R package COINr: orient the indicators (higher = better), optionally impute missing values, normalise onto a
 common scale, weight, aggregate. `monte_carlo` rebuilds the composite under alternative choices and random
-weights (the handbook's uncertainty analysis, ch. 7) and reports rank intervals and the share of the rank
+weights (the handbook's uncertainty analysis) and reports rank intervals and the share of the rank
 variance each choice explains (its sensitivity analysis).
 
 Each step is a pure, vectorised function registered by name in NORMALISE, IMPUTE, WEIGHT or AGGREGATE.
@@ -48,13 +48,13 @@ def _like(x, values: np.ndarray):
     return pd.DataFrame(values, index=x.index, columns=x.columns) if isinstance(x, pd.DataFrame) else values
 
 
-def _column_stats(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Count, mean and sample standard deviation (ddof=1) per column, NaN left out (NaN where undefined)."""
+def _column_stats(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample standard deviation (ddof=1) per column, NaN left out (NaN where undefined)."""
     n = (~np.isnan(v)).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.nansum(v, axis=0) / n
         sd = np.sqrt(np.nansum((v - mean) ** 2, axis=0) / (n - 1))
-    return n, mean, sd
+    return mean, sd
 
 
 # --- normalisation: oriented values (higher = better) onto a common scale -------------------------------------
@@ -73,7 +73,7 @@ def minmax(x):
 def zscore(x):
     """(x − mean) / standard deviation (ddof=1) per column, NaN ignored; a constant column gets 0 (its mean)."""
     v = _values(x)
-    _, mean, sd = _column_stats(v)
+    mean, sd = _column_stats(v)
     return _like(x, (v - mean) / np.where(sd > 0, sd, np.inf))
 
 
@@ -92,13 +92,13 @@ def rank(x):
 def distance_to_target(x, target=None):
     """Distance to a reference, 100 at the target: 100 · (1 − (target − x) / |target|) per column.
 
-    For a positive target this is the handbook's x / target · 100 (Handbook 2008, section 1.5, "distance to a
-    reference"; COINr's n_dist2targ measures the distance from the minimum instead). Values are oriented, so
-    the target of a lower-better indicator is negative; dividing by |target| keeps better units higher, where
-    x / target would reverse them. target: one value per column (a dict by indicator for a frame); default
-    the column maximum, i.e. the distance to the leader. A target of 0 (e.g. a target-range indicator, whose
-    best oriented value is 0) has no scale: the shortfall is then measured in units of the largest shortfall
-    in the column, which makes the column 0–100 as in min-max."""
+    For a positive target this is the handbook's x / target · 100 (Handbook 2008, Part 2, normalisation,
+    "distance to a reference"). Values are oriented, so the target of a lower-better indicator is negative;
+    dividing by |target| keeps better units higher, where x / target would reverse them. target: one value
+    per column (a dict by indicator for a frame); default the column maximum, the distance to the leader.
+    A target of 0 (e.g. a target-range indicator, whose best oriented value is 0) has no ratio scale: the
+    shortfall is then measured against target − min, i.e. COINr's n_dist2targ, 1 − (target − x) / (target − min),
+    times 100."""
     v = _values(x)
     if target is None:
         t = np.fmax.reduce(v, axis=0)
@@ -126,7 +126,7 @@ def impute_none(x):
 def impute_mean(x):
     """Replace NaN by the column mean (a column with no value stays NaN)."""
     v = _values(x)
-    return _like(x, np.where(np.isnan(v), _column_stats(v)[1], v))
+    return _like(x, np.where(np.isnan(v), _column_stats(v)[0], v))
 
 
 @register(IMPUTE, "median")
@@ -165,11 +165,13 @@ def expert_weights(normalised: pd.DataFrame, expert: dict[str, float] | None = N
 def pca_weights(normalised: pd.DataFrame, expert: dict[str, float] | None = None) -> pd.Series:
     """Squared loadings of the first principal component of the correlation matrix, rescaled to sum to 1.
 
-    A documented simplification of the handbook's PCA weighting (section 6.1: keep the components with
-    eigenvalue > 1, rotate, weight each by its explained variance): only the first component is used, so the
-    weights are the squared entries of its unit eigenvector, which already sum to 1. Correlations are
-    pairwise over units with both values; an undefined one (a constant column) counts as 0. Note that PCA
-    rewards redundancy: two copies of one indicator share the weight an independent indicator would lose."""
+    A documented simplification of the handbook's PCA weighting (Handbook 2008, Part 2, weights from principal
+    components: keep the components with eigenvalue > 1, rotate them, weight each by its explained variance):
+    only the first component is used, so the weights are the squared entries of its unit eigenvector, which
+    already sum to 1. Correlations are pairwise over units with both values; an undefined one (a constant
+    column) counts as 0. The method rewards redundancy: correlated indicators take the weight and one
+    independent of the rest gets little or none; with (nearly) uncorrelated indicators the first component,
+    and so the weights, are ill-determined."""
     corr = normalised.corr().fillna(0.0).to_numpy()
     np.fill_diagonal(corr, 1.0)
     vectors = np.linalg.eigh(corr)[1]
@@ -192,8 +194,9 @@ def _weight_matrix(x, weights) -> np.ndarray:
 def _weighted_mean(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Σ w·v / Σ w over each unit's non-missing values; NaN where no weight is left."""
     present = ~np.isnan(v)
+    total = present @ w
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (np.where(present, v, 0.0) @ w) / np.where(present @ w > 0, present @ w, np.nan)
+        return (np.where(present, v, 0.0) @ w) / np.where(total > 0, total, np.nan)
 
 
 def _per_unit(x, out: np.ndarray):
@@ -213,10 +216,11 @@ def arithmetic(normalised, weights):
 def geometric(normalised, weights):
     """Weighted geometric mean over the indicators a unit has: exp(Σ w·ln x / Σ w).
 
-    Needs positive values, and min-max or rank put the worst unit at 0, z-scores are negative. If any value
-    is ≤ 0, all values are shifted by one common constant, 1 − min, so the smallest becomes 1: the
-    indicators stay on their common normalised scale and none becomes dominant. (COINr instead asks for
-    min-max onto [1, 100] before a_gmean, the same idea.) Weights as in `arithmetic`."""
+    Needs positive values, but min-max and rank put the worst unit at 0 and z-scores are negative. If any
+    value is ≤ 0, all values are shifted by one common constant, 1 − min, so that the smallest becomes 1;
+    being common, the shift keeps the indicators on their shared normalised scale (min-max data become
+    1–101). COINr asks for the same thing in another way: min-max onto [1, 100] before a_gmean. Weights as
+    in `arithmetic`."""
     v = _values(normalised)
     low = np.fmin.reduce(v, axis=None)
     shift = 1.0 - low if low <= 0 else 0.0
@@ -418,7 +422,8 @@ def monte_carlo(x: pd.DataFrame, directions: dict[str, str], nominal: CompositeS
     multiplier U(1 − weight_noise, 1 + weight_noise) per indicator (weights renormalised to sum 1).
 
     Variance shares are first-order sensitivity indices of the ranks (Saltelli et al., Global Sensitivity
-    Analysis: The Primer, 2008; Handbook 2008, section 7.2; COINr get_sensitivity), estimated from this sample
+    Analysis: The Primer, 2008; Handbook 2008, Part 2, uncertainty and sensitivity analysis; COINr's
+    get_sensitivity, which estimates them with a dedicated Saltelli design instead), estimated from this sample
     by grouping the runs on each factor's value. Weight noise is continuous and has one multiplier per
     indicator: each multiplier is binned into 10 equal-probability bins and treated as a factor, and
     "weight_noise" is the sum of their first-order indices (the additive part of the weights' effect).

@@ -14,6 +14,10 @@ import pandas as pd
 
 from .bootstrap import binomial_draws, percentile_interval
 from .catalogue import Catalogue
+from .composite import CompositeSpec, monte_carlo
+from .params import CompositeDef
+from .similar import cluster_stability, describe_clusters, nearest, peer_stability, standardise, typology
+from .structure import feature_table, strata
 
 
 def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[str, list[str]], year: int,
@@ -45,3 +49,72 @@ def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[st
                                  percentile_lo=iv["percentile_lo"], percentile_hi=iv["percentile_hi"], alpha=alpha))
     cols = ["group", "unit", "indicator", "year", "trials", "percentile_lo", "percentile_hi", "alpha"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def similar_tables(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFrame, year: int, report_units: list[str],
+                   k: int | None = None, weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """Peers of the report units (with stability against last year's data and the weights), and the
+    data-driven typology of every unit (with Hennig's cluster stability)."""
+    structure = catalogue.structure
+    k = k or structure.similar.k
+    weights = weights or structure.similar.weights
+    numeric = [f.id for f in structure.features if not f.categorical]
+    st = strata(units)
+    feats = feature_table(values, units, structure, year, numeric)
+    prev = feature_table(values, units, structure, year - 1, numeric)
+    z = standardise(feats[list(weights)], st)
+    wanted = [u for u in report_units if u not in z.attrs["excluded"]]
+    peers = nearest(feats[list(weights)], weights, k, st, wanted)
+    stability = peer_stability(feats[list(weights)], weights, k, st, wanted, previous=prev[list(weights)], runs=20)
+    typ = structure.typology.features
+    labels = typology(feats[typ], structure.typology.n_clusters, st, max_clusters=structure.typology.max_clusters)
+    clusters = describe_clusters(feats[typ], labels, st)
+    clusters["stability"] = cluster_stability(feats[typ], labels, strata=st, runs=20)
+    mz = standardise(feats[typ], st).loc[labels.dropna().index].groupby(labels.dropna()).median()
+    clusters = clusters.drop(columns="distinctive").join(mz.add_prefix("z_"))
+    features = pd.concat([feats.assign(year=year), prev.assign(year=year - 1)]).reset_index()
+    return {"features": features, "peers": peers.reset_index(drop=True), "peer_stability": stability.reset_index(),
+            "typology": labels.rename("cluster").rename_axis("unit").reset_index(), "clusters": clusters.reset_index()}
+
+
+def similar_membership(peers: pd.DataFrame, typology: pd.DataFrame) -> pd.DataFrame:
+    """Comparison groups of the statistical layer: each report unit with its peers, and each cluster."""
+    sim = pd.concat([pd.DataFrame({"group": "podobne-" + peers["unit"], "unit": peers["peer"]}),
+                     pd.DataFrame({"group": "podobne-" + peers["unit"].drop_duplicates(), "unit": peers["unit"].drop_duplicates()})])
+    sim["group_type"] = "similar"
+    clu = typology.dropna(subset=["cluster"]).rename(columns={"cluster": "group"}).assign(group_type="cluster")
+    return pd.concat([sim, clu[["group", "unit", "group_type"]]], ignore_index=True)
+
+
+def composite_spec(c: CompositeDef) -> CompositeSpec:
+    return CompositeSpec(c.normalise, c.weights, c.aggregate, c.impute, c.expert_weights, c.min_indicators)
+
+
+def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], values: pd.DataFrame, units: pd.DataFrame,
+                     year: int, groups: dict[str, list[str]], min_size: int) -> dict[str, pd.DataFrame]:
+    """Each composite over every unit all its indicators apply to: nominal score, rank intervals nationally and
+    within each exchange group (Monte Carlo over the choices), and the share of rank variance due to each choice."""
+    scores, in_groups, shares = [], [], []
+    cur = values[values["year"] == year]
+    for c in composites:
+        inds = [catalogue.indicators[i] for i in c.indicators]
+        kinds = set.intersection(*(set(i.applies_to) for i in inds))
+        codes = units.loc[units["kind"].isin(kinds), "code"].astype(str)
+        x = (cur[cur["indicator"].isin(c.indicators)].pivot_table(index="unit", columns="indicator", values="value", observed=True)
+             .reindex(index=codes, columns=c.indicators))
+        targets = {i.id: (i.target.low, i.target.high) for i in inds if i.target}
+        u = c.uncertainty
+        result = monte_carlo(x, {i.id: i.direction for i in inds}, composite_spec(c), u.alternatives, u.weight_noise,
+                             u.runs, u.seed, targets or None)
+        scores.append(result.intervals.join(result.nominal.rename("score")).rename_axis("unit").reset_index()
+                      .assign(composite=c.id, year=year))
+        shares.append(result.variance_shares.rename("share").rename_axis("factor").reset_index().assign(composite=c.id))
+        for gid, members in groups.items():
+            inside = [m for m in members if m in x.index]
+            if len(inside) >= min_size:
+                gi = result.group_intervals(inside).rename_axis("unit").reset_index()
+                in_groups.append(gi.assign(composite=c.id, group=gid, year=year))
+    empty = pd.DataFrame(columns=["composite", "unit"])
+    return {"composite_scores": pd.concat(scores, ignore_index=True) if scores else empty,
+            "composite_groups": pd.concat(in_groups, ignore_index=True) if in_groups else empty.assign(group=None),
+            "composite_shares": pd.concat(shares, ignore_index=True) if shares else empty.drop(columns="unit")}

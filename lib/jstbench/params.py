@@ -78,6 +78,38 @@ class Templates(BaseModel):
     quality: str | None = "notebooks/data_quality.ipynb"
 
 
+class SimilarParams(BaseModel):
+    """Overrides of the similar-authorities defaults in features.yml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    k: int | None = Field(default=None, ge=1, le=50)
+    weights: dict[str, float] | None = None
+
+
+class CompositeUncertainty(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    runs: int = Field(default=500, ge=20, le=100_000)
+    weight_noise: float = Field(default=0.25, ge=0, lt=1)
+    alternatives: dict[Literal["normalise", "weights", "aggregate", "impute"], list[str]] | None = None
+    seed: int = 0
+
+
+class CompositeDef(BaseModel):
+    """A composite index of one service (optional per series), with its uncertainty analysis."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
+    name: str = Field(min_length=1)
+    indicators: list[str] = Field(min_length=2)
+    normalise: str = "minmax"
+    weights: str = "equal"
+    aggregate: str = "arithmetic"
+    impute: str = "none"
+    expert_weights: dict[str, float] | None = None
+    min_indicators: float = Field(default=0.5, ge=0, le=1)
+    uncertainty: CompositeUncertainty = CompositeUncertainty()
+
+
 class SeriesSpec(BaseModel):
     """A report series: which data, which year, which groups, which templates."""
 
@@ -91,6 +123,9 @@ class SeriesSpec(BaseModel):
     units: list[UnitCode] = Field(default_factory=list, description="more authorities to report on")
     templates: Templates = Templates()
     synthetic: bool = False
+    similar: SimilarParams = SimilarParams()
+    composites: list[CompositeDef] = Field(default_factory=list)
+    deflator: str = Field(default="cpi", description="a deflator id from methodology/catalogue/deflators.yml")
     workers: int = Field(default=2, ge=1, le=64)
     timeout_s: int = Field(default=600, ge=10)
 

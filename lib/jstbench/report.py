@@ -44,6 +44,7 @@ class SeriesData:
     indicators: dict[str, dict] = field(init=False)
     variables: dict[str, dict] = field(init=False)
     units: pd.DataFrame = field(init=False)
+    structure: dict = field(init=False)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -55,6 +56,7 @@ class SeriesData:
         cat = json.loads((self.folder / "catalogue.json").read_text(encoding="utf-8"))
         self.indicators = {i["id"]: i for i in cat["indicators"]}
         self.variables = {v["name"]: v for v in cat["variables"]}
+        self.structure = cat.get("structure") or {"features": []}
         self.units = _read(self.folder, "units.parquet").set_index("code", drop=False)
 
     @property

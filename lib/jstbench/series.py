@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import write_text, write_with
 from .adjust import adjust_all
+from .atomic import write_text, write_with
 from .catalogue import Catalogue, load_catalogue
 from .compare import compare
 from .data.store import Store
 from .errors import InputError, InputErrors
-from .fair import binomial_intervals
+from .fair import binomial_intervals, composite_spec, composite_tables, similar_membership, similar_tables
 from .groups import GroupsFile, load_groups, membership
 from .indicators import compute_all
-from .params import SeriesSpec, load_series, series_path
+from .params import CompositeDef, SeriesSpec, load_series, series_path
 from .project import Project
 from .quality import input_flagged, quality_flags
+from .trends import Deflator, load_deflators
 
 GROUP_TYPES = ("exchange", "typology", "national")
 # Per-unit columns kept in the series' comparison files (group statistics live in group_stats.parquet).
@@ -39,6 +40,7 @@ class Checked:
     groups: GroupsFile
     group_ids: list[str]
     unit_codes: list[str]
+    deflators: dict[str, Deflator]
 
 
 def check_series(project: Project, name: str) -> Checked:
@@ -69,11 +71,50 @@ def check_series(project: Project, name: str) -> Checked:
         tpl = getattr(spec.templates, tpl_field)
         if tpl and not project.resolve(tpl).exists():
             errors.append(InputError(f"notebook template {tpl} not found", path, f"templates.{tpl_field}"))
+    features = {f.id: f for f in catalogue.structure.features} if catalogue.structure else {}
+    for name in (spec.similar.weights or {}):
+        if name not in features or features[name].categorical:
+            numeric = [f for f, v in features.items() if not v.categorical]
+            errors.append(InputError(f"unknown numeric feature {name!r}; features: {', '.join(numeric)}", path,
+                                     f"similar.weights.{name}"))
+    for n, c in enumerate(spec.composites):
+        errors += composite_problems(c, catalogue, path, f"composites[{n}]")
+    deflators = load_deflators(project.catalogue_dir / "deflators.yml")
+    if spec.deflator not in deflators:
+        errors.append(InputError(f"unknown deflator {spec.deflator!r}; deflators: {', '.join(deflators)}", path, "deflator"))
     if errors:
         raise InputErrors(errors)
     members = [c for gid in group_ids for c in groups.exchange(gid).members]
     unit_codes = list(dict.fromkeys([*members, *spec.units]))
-    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes)
+    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators)
+
+
+def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where: str) -> list[InputError]:
+    """A composite's indicators are rated monitoring indicators sharing a unit kind; its methods exist."""
+    errors = []
+    inds = []
+    for i, ind_id in enumerate(c.indicators):
+        ind = catalogue.indicators.get(ind_id)
+        if ind is None:
+            errors.append(InputError(f"unknown indicator {ind_id!r}", path, f"{where}.indicators[{i}]"))
+        elif ind.direction == "none":
+            errors.append(InputError(f"{ind_id!r} is a context indicator (not rated); a composite needs rated ones",
+                                     path, f"{where}.indicators[{i}]"))
+        else:
+            inds.append(ind)
+    if inds and not set.intersection(*(set(i.applies_to) for i in inds)):
+        errors.append(InputError("the indicators share no unit kind (e.g. gmina-only with powiat-only)", path, f"{where}.indicators"))
+    try:
+        composite_spec(c)
+    except InputError as exc:
+        errors.append(InputError(exc.problem, path, where))
+    for factor, names in (c.uncertainty.alternatives or {}).items():
+        for name in names:
+            try:
+                composite_spec(c.model_copy(update={factor: name}))
+            except InputError as exc:
+                errors.append(InputError(exc.problem, path, f"{where}.uncertainty.alternatives.{factor}"))
+    return errors
 
 
 def catalogue_meta(catalogue: Catalogue) -> pd.DataFrame:
@@ -104,11 +145,15 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
 
 def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, units: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The statistical layer for the report year: adjustment, intervals (see `jstbench.fair`)."""
-    year = checked.spec.year
+    year, spec = checked.spec.year, checked.spec
     models, adjusted = adjust_all(checked.catalogue, values, units, year)
     groups = {gid: checked.groups.exchange(gid).members for gid in checked.group_ids}
     intervals = binomial_intervals(checked.catalogue, wide, groups, year, checked.groups.min_group_size)
-    return {"models": models, "adjusted": adjusted, "intervals": intervals}
+    similar = similar_tables(checked.catalogue, values, units, year, checked.unit_codes, spec.similar.k, spec.similar.weights)
+    member = similar_membership(similar["peers"], similar["typology"])
+    comp = compare(values[values["year"] == year], member, catalogue_meta(checked.catalogue), checked.groups.min_group_size)
+    composites = composite_tables(checked.catalogue, spec.composites, values, units, year, groups, checked.groups.min_group_size)
+    return {"models": models, "adjusted": adjusted, "intervals": intervals, "comparison_fair": comp} | similar | composites
 
 
 def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -129,14 +174,27 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
         part = comp[comp["group_type"] == gt].drop(columns=["group_type"])
         part = part.assign(group=part["group"].astype(str).astype("category"))
         parquet(part, f"comparison_{gt}.parquet", ["unit", "indicator", "year"] if gt != "exchange" else ["group", "unit"])
+    fair = tables["comparison_fair"][["group", "group_type", *UNIT_COLUMNS]].astype({c: "float32" for c in UNIT_COLUMNS[3:]})
+    for gt in ("similar", "cluster"):
+        parquet(fair[fair["group_type"] == gt].drop(columns=["group_type"]).astype({"group": str}), f"comparison_{gt}.parquet",
+                ["group", "indicator"])
+    for name in ("features", "peers", "peer_stability", "typology", "clusters", "composite_scores", "composite_groups",
+                 "composite_shares"):
+        parquet(tables[name], f"{name}.parquet")
     parquet(tables["models"], "models.parquet")
     parquet(tables["adjusted"], "adjusted.parquet", ["unit", "indicator"])
     parquet(tables["intervals"], "intervals.parquet", ["group", "unit", "indicator"])
     write_text(folder / "catalogue.json", checked.catalogue.to_json())
+    write_text(folder / "deflators.json", json.dumps(
+        {k: v.model_dump(mode="json") for k, v in checked.deflators.items()},
+        ensure_ascii=False, indent=2))
     groups = [dict(id=g.id, name=g.name, sector=g.sector, members=g.members) for g in checked.groups.exchange_groups]
     write_text(folder / "series.json", json.dumps({
         "name": checked.name, "title": checked.spec.title, "year": checked.spec.year,
         "synthetic": checked.spec.synthetic, "min_group_size": checked.groups.min_group_size,
         "exchange_groups": groups, "national_id": checked.groups.national.id,
-        "national_name": checked.groups.national.name,
+        "national_name": checked.groups.national.name, "deflator": checked.spec.deflator,
+        "composites": [c.model_dump(mode="json") for c in checked.spec.composites],
+        "similar": {"k": checked.spec.similar.k or checked.catalogue.structure.similar.k,
+                    "weights": checked.spec.similar.weights or checked.catalogue.structure.similar.weights},
     }, ensure_ascii=False, indent=2))
