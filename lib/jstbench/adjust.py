@@ -21,6 +21,7 @@ from statsmodels.stats.diagnostic import het_breuschpagan
 from .catalogue import Catalogue, Indicator, Structure
 from .compare import percentile, quartile_from
 from .structure import feature_table
+from .text import num
 
 STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-few": "za mało jednostek"}
 ADJUSTED_COLUMNS = ["unit", "indicator", "year", "value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel",
@@ -104,7 +105,7 @@ def fit_indicator(ind: Indicator, y: pd.Series, features: pd.DataFrame, structur
     status = "ok" if res.rsquared >= defaults.min_r2 else "poor-fit"
     fit = Fit(ind.id, year, response, names, n, status, float(res.rsquared), float(res.rsquared_adj),
               float(het_breuschpagan(res.resid, X)[1]), coefs,
-              note="" if status == "ok" else f"R² = {res.rsquared:.2f} < {defaults.min_r2:.2f}")
+              note="" if status == "ok" else f"R² = {num(res.rsquared, 2)} < {num(defaults.min_r2, 2)}")
     low, high = _bounds(ind, data["y"])
     expected = back(pred["mean"]).clip(low, high)
     rows = pd.DataFrame({

@@ -199,3 +199,19 @@ def real_terms_figure(fair, indicators: list[str]):
     axes[0][0].legend(fontsize=7, frameon=False)
     _fixed_layout(fig, rows)
     return fig
+
+
+def residual_figure(rows, response: str):
+    """Diagnostics of one adjustment model: residuals against fitted values (model scale), influential points
+    (Cook's distance > 4/n) in red."""
+    expected = np.log(rows["expected"].clip(lower=1e-12)) if response == "log" else rows["expected"]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.scatter(expected, rows["residual"], s=6, alpha=0.4, color=GROUP, label="JST")
+    infl = rows["influential"].to_numpy()
+    ax.scatter(expected[infl], rows["residual"][infl], s=10, color=SELF, label="punkty wpływowe")
+    ax.axhline(0, color="#7f8c8d", lw=1, ls=":")
+    ax.set_xlabel("wartość dopasowana" + (" (log)" if response == "log" else ""))
+    ax.set_ylabel("reszta")
+    ax.legend(fontsize=7, frameon=False)
+    fig.subplots_adjust(left=0.12, right=0.98, top=0.95, bottom=0.17)
+    return fig

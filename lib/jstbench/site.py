@@ -18,13 +18,11 @@ from .catalogue import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable, load
 from .errors import InputError
 from .groups import load_participants
 from .project import Project
+from .site_fair import deflators_page, diagnostics_pages, features_page
 from .text import esc
+from .text import md_cell as cell
+from .trends import load_deflators
 from .units import UNIT_KINDS
-
-
-def cell(text: object) -> str:
-    """Text for a Markdown table cell: HTML-escaped, pipes and newlines neutralised."""
-    return esc(text).replace("|", "\\|").replace("\n", " ")
 
 
 def source_text(v: Variable) -> str:
@@ -40,6 +38,14 @@ def source_text(v: Variable) -> str:
     return s.note or s.type
 
 
+def _adjustment_text(ind: Indicator, cat: Catalogue) -> str:
+    if not ind.adjustable or cat.structure is None:
+        return "nie dotyczy (wskaźnik kontekstowy, z przedziałem docelowym albo wyłączony)"
+    labels = {f.id: f.label.pl for f in cat.structure.features}
+    text = "względem: " + ", ".join(labels[f] for f in cat.structure.adjustment_features(ind))
+    return text + (f" ({ind.adjustment.note})" if ind.adjustment.note else "")
+
+
 def indicator_page(ind: Indicator, cat: Catalogue) -> str:
     kinds = ", ".join(UNIT_KINDS[k] for k in ind.applies_to)
     target = f" ({ind.target.low:g}–{ind.target.high:g})" if ind.target else ""
@@ -52,6 +58,8 @@ def indicator_page(ind: Indicator, cat: Catalogue) -> str:
         f"| Jednostka | {cell(ind.unit)} |",
         f"| Kierunek | {cell(DIRECTIONS[ind.direction])}{cell(target)} |",
         f"| Dotyczy | {cell(kinds)} |",
+        f"| Korekta strukturalna | {cell(_adjustment_text(ind, cat))} |",
+        f"| Niepewność pozycji | {'przedział bootstrap (udział z małej liczby spraw)' if ind.uncertainty == 'binomial' else '—'} |",
         "", "## Formuła", "", "```", ind.formula, "```", "",
         "## Zmienne i źródła", "", "| zmienna | opis | jednostka | źródło | status |", "|---|---|---|---|---|",
     ]
@@ -292,6 +300,10 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
             (src / "catalogue" / "forms.qmd").write_text(forms_page(cat), encoding="utf-8")
             (src / "methods" / "participants.qmd").write_text(participants_page(project), encoding="utf-8")
             (src / "reports.qmd").write_text(reports_page(project), encoding="utf-8")
+            (src / "methods" / "features.qmd").write_text(features_page(cat), encoding="utf-8")
+            deflators = load_deflators(project.catalogue_dir / "deflators.yml")
+            (src / "methods" / "deflators.qmd").write_text(deflators_page(deflators), encoding="utf-8")
+            diagnostics_pages(project, cat, src / "diagnostics")
             if use == "quarto":
                 proc = subprocess.run([quarto, "render", str(src)], capture_output=True, text=True)
                 if proc.returncode != 0:

@@ -45,6 +45,11 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+def md_cell(text: object) -> str:
+    """Text for a Markdown table cell: HTML-escaped, pipes and newlines neutralised."""
+    return esc(text).replace("|", "\\|").replace("\n", " ")
+
+
 def banner(text: str, kind: str = "warning") -> str:
     colours = {"warning": ("#fff3cd", "#856404"), "info": ("#e7f1ff", "#0b3d91")}
     bg, fg = colours.get(kind, colours["info"])

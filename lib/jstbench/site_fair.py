@@ -1,0 +1,165 @@
+"""Methodology pages of the statistical layer, generated from its data so the site cannot drift from it:
+structural features and method defaults (features.yml), deflators (deflators.yml), and the diagnostics of the
+adjustment models, the typology and the composites of each report series that has been built."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .adjust import STATUS_TEXT, quartile_changes
+from .catalogue import Catalogue
+from .project import Project
+from .text import md_cell as cell
+from .text import num
+from .trends import Deflator
+
+HEAD = "---\ntitle: \"{title}\"\n---\n\n"
+
+
+def features_page(cat: Catalogue) -> str:
+    s = cat.structure
+    lines = [HEAD.format(title="Cechy strukturalne i ustawienia metod"),
+             "Generowane z `methodology/catalogue/features.yml`. Cechy opisują warunki, w których działa JST i których "
+             "nie zmieni szybko; używają ich [korekta strukturalna](adjustment.qmd), [podobne JST i typologia](similar.qmd).",
+             "", "| cecha | opis | źródło | przekształcenie | korekta | podobne JST (waga) | typologia |", "|---|---|---|---|---|---|---|"]
+    for f in s.features:
+        source = f"[`{f.indicator}`](../indicators/{f.indicator}.qmd)" if f.indicator else f"rejestr JST: `{f.column}`"
+        lines.append(f"| `{f.id}` | {cell(f.label.pl)} | {source} | {'logarytm' if f.transform == 'log' else '—'} | "
+                     f"{'tak' if f.id in s.adjustment.features else '—'} | {cell(s.similar.weights.get(f.id, '—'))} | "
+                     f"{'tak' if f.id in s.typology.features else '—'} |")
+    clusters = ", ".join(f"{k}: {v}" for k, v in (s.typology.n_clusters or {}).items()) or "wybór według sylwetki"
+    lines += ["", "## Ustawienia", "",
+              f"- Korekta: minimum {s.adjustment.min_n} JST z danymi; słabe dopasowanie poniżej R² = {num(s.adjustment.min_r2, 2)}; "
+              f"przedziały predykcji {num(100 * (1 - s.adjustment.alpha), 0)}%.",
+              f"- Podobne JST: k = {s.similar.k} (seria może zmienić k i wagi w `similar:`).",
+              f"- Typologia: liczba typów {clusters}; najwyżej {s.typology.max_clusters}.", "",
+              "## Wskaźniki z własnym zestawem cech albo bez korekty", "", "| wskaźnik | cechy | skala | uwaga |", "|---|---|---|---|"]
+    for ind in cat.indicators.values():
+        a = ind.adjustment
+        if a.features is not None or not a.enabled or a.response != "auto":
+            feats = "bez korekty" if not a.enabled else ", ".join(s.adjustment_features(ind))
+            lines.append(f"| [{cell(ind.name.pl)}](../indicators/{ind.id}.qmd) | {cell(feats)} | {cell(a.response)} | {cell(a.note or '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def deflators_page(deflators: dict[str, Deflator]) -> str:
+    lines = [HEAD.format(title="Deflatory"),
+             "Generowane z `methodology/catalogue/deflators.yml`. Roczne wskaźniki cen (rok poprzedni = 100) łańcuchuje się "
+             "w poziom cen z rokiem raportu = 1; zob. [trendy i ceny stałe](trends.qmd).", ""]
+    for d in deflators.values():
+        src = d.source
+        lines += [f"## {cell(d.name_pl)} (`{d.id}`)", "",
+                  f"Źródło: {cell(src.publisher)}, *{cell(src.title)}*{', ' + cell(src.table) if src.table else ''}, "
+                  f"<{src.url}>, pobrano {src.retrieved}. Status: **{cell(d.status)}**. {cell(d.note or '')}", "",
+                  "| rok | wskaźnik (rok poprzedni = 100) |", "|---|---|"]
+        lines += [f"| {year} | {num(value, 1)} |" for year, value in sorted(d.values.items())]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _series_with_models(project: Project) -> list[tuple[str, Path, dict]]:
+    out = []
+    if project.output_dir.exists():
+        for meta in sorted(project.output_dir.glob("*/data/series.json")):
+            if (meta.parent / "models.parquet").exists():
+                out.append((meta.parent.parent.name, meta.parent, json.loads(meta.read_text(encoding="utf-8"))))
+    return out
+
+
+def diagnostics_pages(project: Project, cat: Catalogue, dest: Path) -> None:
+    """`diagnostics/index.qmd` and one page per built series (with residual plots as PNG files)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    found = _series_with_models(project)
+    lines = [HEAD.format(title="Diagnostyka modeli"),
+             "Dopasowanie modeli [korekty strukturalnej](../methods/adjustment.qmd), stabilność [typologii](../methods/similar.qmd) "
+             "i wrażliwość [indeksów złożonych](../methods/composites.qmd) — dla każdej zbudowanej serii raportów.", ""]
+    if not found:
+        lines.append("Nie zbudowano jeszcze żadnej serii raportów: uruchom `jstbench reports demo`, potem `jstbench site`.")
+    for name, folder, meta in found:
+        lines.append(f"- [{cell(meta.get('title', name))}]({name}.qmd) — rok {meta.get('year')}")
+        (dest / f"{name}.qmd").write_text(series_diagnostics(name, folder, meta, cat, dest), encoding="utf-8")
+    (dest / "index.qmd").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest: Path) -> str:
+    from . import charts
+
+    models = pd.read_parquet(folder / "models.parquet")
+    adjusted = pd.read_parquet(folder / "adjusted.parquet")
+    units = pd.read_parquet(folder / "units.parquet").set_index("code")["name"]
+    changes = quartile_changes(adjusted)
+    fitted = models[models["status"] == "ok"]
+    ok_rows = adjusted[adjusted["indicator"].isin(fitted["indicator"])].dropna(subset=["raw_quartile", "adj_quartile"])
+    moved = (ok_rows["raw_quartile"] != ok_rows["adj_quartile"]).mean() if len(ok_rows) else float("nan")
+    synthetic = " **Dane syntetyczne.**" if meta.get("synthetic") else ""
+    counts = models["status"].value_counts()
+    lines = [HEAD.format(title=f"Diagnostyka: {cell(meta.get('title', name))}"),
+             f"Rok {meta.get('year')}.{synthetic} Modeli: {len(models)} — " + ", ".join(
+                 f"{STATUS_TEXT[s]}: {int(counts.get(s, 0))}" for s in STATUS_TEXT) + ". "
+             f"Mediana R² modeli dopasowanych: {num(fitted['r2'].median(), 2)}. "
+             f"Po korekcie ćwiartkę w kraju zmienia {num(100 * moved, 0)}% par (JST, wskaźnik) w modelach dopasowanych.", "",
+             "## Modele", "",
+             "| wskaźnik | n | skala | R² | R² skor. | test Breuscha–Pagana (p) | punkty wpływowe | zmiana ćwiartki | status |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    influential = adjusted[adjusted["influential"]].groupby("indicator").size()
+    for m in models.sort_values("indicator").itertuples():
+        ind = cat.indicators.get(m.indicator)
+        label = ind.name.pl if ind else m.indicator
+        lines.append(f"| [{cell(label)}](#{m.indicator}) | {m.n} | {m.response} | {num(m.r2, 2)} | {num(m.r2_adj, 2)} | "
+                     f"{num(m.bp_pvalue, 3)} | {int(influential.get(m.indicator, 0))} | "
+                     f"{num(100 * changes.get(m.indicator, float('nan')), 0)}% | {STATUS_TEXT[m.status]} {cell(m.note)} |")
+    img = dest / "img" / name
+    img.mkdir(parents=True, exist_ok=True)
+    for m in models.sort_values("indicator").itertuples():
+        ind = cat.indicators.get(m.indicator)
+        lines += ["", f"## {cell(ind.name.pl if ind else m.indicator)} {{#{m.indicator}}}", "",
+                  f"[Definicja wskaźnika](../indicators/{m.indicator}.qmd). Cechy: {cell(m.features)}; skala: {m.response}; "
+                  f"n = {m.n}; status: {STATUS_TEXT[m.status]}. {cell(m.note)}", ""]
+        coefs = json.loads(m.coefficients)
+        if coefs:
+            lines += ["| składnik | współczynnik | błąd std. (HC3) | p |", "|---|---|---|---|"]
+            lines += [f"| `{cell(c['term'])}` | {num(c['coef'], 4)} | {num(c['se'], 4)} | {num(c['p'], 3)} |" for c in coefs]
+        rows = adjusted[adjusted["indicator"] == m.indicator]
+        if len(rows):
+            top = rows.nlargest(3, "cooks_d")
+            lines += ["", "Największa odległość Cooka: " + "; ".join(
+                f"{cell(units.get(u, u))} ({num(d, 3)})" for u, d in zip(top["unit"], top["cooks_d"], strict=True)) + "."]
+            fig = charts.residual_figure(rows, m.response)
+            fig.savefig(img / f"{m.indicator}.png", dpi=72)
+            charts.plt.close(fig)
+            lines += ["", f"![Reszty wobec wartości dopasowanych: {cell(m.indicator)}](img/{name}/{m.indicator}.png)"]
+    lines += typology_section(folder) + composites_section(folder, meta)
+    return "\n".join(lines) + "\n"
+
+
+def typology_section(folder: Path) -> list[str]:
+    clusters = pd.read_parquet(folder / "clusters.parquet")
+    feats = [c for c in clusters.columns if c not in ("cluster", "n", "stability") and not c.startswith("z_")]
+    lines = ["", "## Typologia z danych", "", "Mediany cech w typach (log-cechy w skali logarytmu) i stabilność Henniga "
+             "(powyżej 0,75 — stabilny, poniżej 0,5 — rozpada się).", "",
+             "| typ | JST | " + " | ".join(f"`{f}`" for f in feats) + " | stabilność |", "|---|---|" + "---|" * len(feats) + "---|"]
+    for r in clusters.itertuples():
+        lines.append(f"| {cell(r.cluster)} | {r.n} | " + " | ".join(num(getattr(r, f), 2) for f in feats) + f" | {num(r.stability, 2)} |")
+    return lines
+
+
+def composites_section(folder: Path, meta: dict) -> list[str]:
+    defs = meta.get("composites", [])
+    if not defs:
+        return ["", "## Indeksy złożone", "", "Seria nie definiuje indeksów złożonych."]
+    shares = pd.read_parquet(folder / "composite_shares.parquet")
+    scores = pd.read_parquet(folder / "composite_scores.parquet")
+    lines = ["", "## Indeksy złożone", "", "Udział wyborów metody w wariancji pozycji (wrażliwość pierwszego rzędu) i "
+             "typowa szerokość przedziału pozycji.", "", "| indeks | przebiegi | " + " | ".join(
+                 f"`{f}`" for f in shares["factor"].drop_duplicates()) + " | mediana szerokości przedziału (pozycje) |",
+             "|---|---|" + "---|" * shares["factor"].nunique() + "---|"]
+    for c in defs:
+        sh = shares[shares["composite"] == c["id"]].set_index("factor")["share"]
+        sc = scores[scores["composite"] == c["id"]]
+        width = (sc["rank_hi"] - sc["rank_lo"]).median()
+        lines.append(f"| {cell(c['name'])} | {c['uncertainty']['runs']} | " + " | ".join(
+            f"{num(100 * v, 0)}%" for v in sh.to_numpy()) + f" | {num(width, 0)} |")
+    return lines
