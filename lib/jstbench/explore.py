@@ -1,4 +1,5 @@
-"""Explore an indicator: compare a variant formula with the catalogue version for one group."""
+"""Explore an indicator: compare a variant formula with the catalogue version for one group, and their
+structural-adjustment models."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.stats import spearmanr
 
+from .adjust import fit_indicator
 from .catalogue import Catalogue, Indicator
 from .compare import rank
 from .data.store import Store
@@ -14,6 +16,7 @@ from .errors import InputError
 from .formula import Formula
 from .groups import GroupsFile, membership
 from .indicators import compute_indicator
+from .structure import feature_table
 
 
 @dataclass
@@ -80,3 +83,30 @@ def compare_variant(store: Store, catalogue: Catalogue, groups: GroupsFile, indi
     rn, nn = rho(nat)
     table = grp.rename(columns={"value_catalogue": "catalogue", "value_variant": "variant"}).drop(columns="year")
     return VariantComparison(table.sort_values("rank_catalogue").reset_index(drop=True), rg, rn, ng, nn)
+
+
+def adjustment_of_variant(store: Store, catalogue: Catalogue, indicator: str, formula_text: str, year: int) -> pd.DataFrame:
+    """The structural-adjustment model of the catalogue version and of the variant, side by side: one row per
+    model term (coefficient, HC3 standard error) plus rows n, R² and status."""
+    base = catalogue.indicators[indicator]
+    if not base.adjustable:
+        raise InputError(f"{indicator!r} is not adjusted for structure (context, target-range or disabled)", "indicator")
+    variant = variant_of(base, formula_text, catalogue)
+    structure = catalogue.structure
+    units = store.units.reset_index(drop=True)
+    wide = store.wide()
+    kinds = units.set_index("code")["kind"]
+    ctx = pd.concat([compute_indicator(catalogue.indicators[f.indicator], wide, kinds)
+                     for f in structure.features if f.indicator])
+    feats = feature_table(ctx, units, structure, year)
+    columns = {}
+    for label, ind in (("katalog", base), ("wariant", variant)):
+        v = compute_indicator(ind, wide, kinds)
+        y = v[v["year"] == year].set_index("unit")["value"].dropna()
+        fit, _ = fit_indicator(ind, y[kinds.reindex(y.index).isin(ind.applies_to).to_numpy()], feats, structure, year)
+        col = {"n": fit.n, "R²": fit.r2, "status": fit.status}
+        if fit.coefficients is not None:
+            col |= {f"{t} (coef)": c for t, c in fit.coefficients["coef"].items()}
+            col |= {f"{t} (se HC3)": s for t, s in fit.coefficients["se"].items()}
+        columns[label] = pd.Series(col, dtype=object)
+    return pd.DataFrame(columns)
