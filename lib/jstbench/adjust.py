@@ -105,7 +105,7 @@ def fit_indicator(ind: Indicator, y: pd.Series, features: pd.DataFrame, structur
     status = "ok" if res.rsquared >= defaults.min_r2 else "poor-fit"
     fit = Fit(ind.id, year, response, names, n, status, float(res.rsquared), float(res.rsquared_adj),
               float(het_breuschpagan(res.resid, X)[1]), coefs,
-              note="" if status == "ok" else f"R² = {num(res.rsquared, 2)} < {num(defaults.min_r2, 2)}")
+              note="" if status == "ok" else f"R² = {num(res.rsquared, 3)} < {num(defaults.min_r2, 3)}")
     low, high = _bounds(ind, data["y"])
     expected = back(pred["mean"]).clip(low, high)
     rows = pd.DataFrame({

@@ -92,28 +92,34 @@ def composite_spec(c: CompositeDef) -> CompositeSpec:
 
 def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], values: pd.DataFrame, units: pd.DataFrame,
                      year: int, groups: dict[str, list[str]], min_size: int) -> dict[str, pd.DataFrame]:
-    """Each composite over every unit all its indicators apply to: nominal score, rank intervals nationally and
-    within each exchange group (Monte Carlo over the choices), and the share of rank variance due to each choice."""
+    """Each composite over every unit all its indicators apply to, ranked within its stratum (gminas, powiats):
+    nominal score, rank intervals in the stratum and within each exchange group (Monte Carlo over the choices), and
+    the share of rank variance due to each choice."""
     scores, in_groups, shares = [], [], []
     cur = values[values["year"] == year]
+    stratum = strata(units)
     for c in composites:
         inds = [catalogue.indicators[i] for i in c.indicators]
         kinds = set.intersection(*(set(i.applies_to) for i in inds))
-        codes = units.loc[units["kind"].isin(kinds), "code"].astype(str)
-        x = (cur[cur["indicator"].isin(c.indicators)].pivot_table(index="unit", columns="indicator", values="value", observed=True)
-             .reindex(index=codes, columns=c.indicators))
+        wide = cur[cur["indicator"].isin(c.indicators)].pivot_table(index="unit", columns="indicator", values="value", observed=True)
         targets = {i.id: (i.target.low, i.target.high) for i in inds if i.target}
         u = c.uncertainty
-        result = monte_carlo(x, {i.id: i.direction for i in inds}, composite_spec(c), u.alternatives, u.weight_noise,
-                             u.runs, u.seed, targets or None)
-        scores.append(result.intervals.join(result.nominal.rename("score")).rename_axis("unit").reset_index()
-                      .assign(composite=c.id, year=year))
-        shares.append(result.variance_shares.rename("share").rename_axis("factor").reset_index().assign(composite=c.id))
-        for gid, members in groups.items():
-            inside = [m for m in members if m in x.index]
-            if len(inside) >= min_size:
-                gi = result.group_intervals(inside).rename_axis("unit").reset_index()
-                in_groups.append(gi.assign(composite=c.id, group=gid, year=year))
+        applicable = units.loc[units["kind"].isin(kinds), "code"].astype(str)
+        for name, codes in applicable.groupby(stratum.reindex(applicable).to_numpy(), sort=True):
+            x = wide.reindex(index=codes, columns=c.indicators)
+            if x.notna().any(axis=1).sum() < min_size:
+                continue
+            result = monte_carlo(x, {i.id: i.direction for i in inds}, composite_spec(c), u.alternatives, u.weight_noise,
+                                 u.runs, u.seed, targets or None)
+            scores.append(result.intervals.join(result.nominal.rename("score")).rename_axis("unit").reset_index()
+                          .assign(composite=c.id, stratum=name, year=year))
+            shares.append(result.variance_shares.rename("share").rename_axis("factor").reset_index()
+                          .assign(composite=c.id, stratum=name))
+            for gid, members in groups.items():
+                inside = [m for m in members if m in x.index]
+                if len(inside) >= min_size:
+                    gi = result.group_intervals(inside).rename_axis("unit").reset_index()
+                    in_groups.append(gi.assign(composite=c.id, group=gid, year=year))
     empty = pd.DataFrame(columns=["composite", "unit"])
     return {"composite_scores": pd.concat(scores, ignore_index=True) if scores else empty,
             "composite_groups": pd.concat(in_groups, ignore_index=True) if in_groups else empty.assign(group=None),

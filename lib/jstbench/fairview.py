@@ -25,6 +25,7 @@ ADJ_NOTE = ("Wartość oczekiwana to typowa wartość JST o takich samych warunk
             "jest warta wyjaśnienia; w przedziale — mieści się w zwykłej zmienności.")
 
 
+STRATUM_NAMES = {"gminy": "wśród gmin i miast na prawach powiatu", "powiaty": "wśród powiatów"}
 FACTOR_NAMES = {"normalise": "metody normalizacji", "weights": "metody ważenia", "aggregate": "metody agregacji",
                 "impute": "sposobu uzupełniania braków", "weight_noise": "dokładnych wartości wag"}
 
@@ -274,7 +275,9 @@ class UnitFair:
             if self.composite_groups is not None and self.v.primary_group:
                 cg = self.composite_groups
                 grp = cg[(cg["composite"] == c["id"]) & (cg["group"] == self.v.primary_group["id"])]
-            shares = self.composite_shares[self.composite_shares["composite"] == c["id"]].set_index("factor")["share"]
+            stratum = nat["stratum"].iloc[0] if len(nat) else None
+            cs = self.composite_shares
+            shares = cs[(cs["composite"] == c["id"]) & (cs["stratum"] == stratum)].set_index("factor")["share"]
             out.append(dict(definition=c, national=nat.iloc[0] if len(nat) else None,
                             group=grp if grp is not None and len(grp) else None, shares=shares))
         return out
@@ -292,7 +295,8 @@ class UnitFair:
             if nat is None or pd.isna(nat["nominal_rank"]):
                 text.append("Ta JST nie ma indeksu: za mało składowych z danymi.")
             else:
-                text.append(f"W kraju: pozycja {int(nat['nominal_rank'])} na {int(nat['n'])} JST; przy innych rozsądnych "
+                text.append(f"W kraju ({STRATUM_NAMES.get(nat['stratum'], nat['stratum'])}): pozycja {int(nat['nominal_rank'])} "
+                            f"na {int(nat['n'])}; przy innych rozsądnych "
                             f"wyborach metody (90% przebiegów Monte Carlo) od {int(nat['rank_lo'])} do {int(nat['rank_hi'])}.")
             if r["group"] is not None:
                 own = r["group"][r["group"]["unit"] == self.v.code]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError, InputErrors
 from .units import UnitCode
@@ -83,14 +83,20 @@ class SimilarParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     k: int | None = Field(default=None, ge=1, le=50)
-    weights: dict[str, float] | None = None
+    weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> "SimilarParams":
+        if self.weights is not None and not any(w > 0 for w in self.weights.values()):
+            raise ValueError("similar.weights: at least one weight must be above 0")
+        return self
 
 
 class CompositeUncertainty(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     runs: int = Field(default=500, ge=20, le=100_000)
     weight_noise: float = Field(default=0.25, ge=0, lt=1)
-    alternatives: dict[Literal["normalise", "weights", "aggregate", "impute"], list[str]] | None = None
+    alternatives: dict[Literal["normalise", "weights", "aggregate", "impute"], Annotated[list[str], Field(min_length=1)]] | None = None
     seed: int = 0
 
 

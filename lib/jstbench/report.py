@@ -288,9 +288,10 @@ class UnitView:
             out.append(text + ".")
         if meta["direction"] == "target-range":
             t = meta["target"]
-            inside = t["low"] <= value <= t["high"]
+            gap = max(t["low"] - value, value - t["high"], 0.0)
             out.append(f"Przedział docelowy: {num(t['low'])}–{num(t['high'])}; wartość "
-                       f"{'mieści się w nim' if inside else 'jest poza nim'}.")
+                       + ("mieści się w nim." if gap == 0 else f"jest poza nim o {self.s.fmt(indicator, gap)} ({unit}); "
+                          "porównania liczą odległość od przedziału, nie samą wartość."))
         prev = self.values[(self.values["indicator"] == indicator) & (self.values["year"] == self.year - 1)]
         if not prev.empty and pd.notna(prev["value"].iloc[0]):
             p = prev["value"].iloc[0]

@@ -72,11 +72,13 @@ def check_series(project: Project, name: str) -> Checked:
         if tpl and not project.resolve(tpl).exists():
             errors.append(InputError(f"notebook template {tpl} not found", path, f"templates.{tpl_field}"))
     features = {f.id: f for f in catalogue.structure.features} if catalogue.structure else {}
+    numeric = [f for f, v in features.items() if not v.categorical]
     for name in (spec.similar.weights or {}):
-        if name not in features or features[name].categorical:
-            numeric = [f for f, v in features.items() if not v.categorical]
-            errors.append(InputError(f"unknown numeric feature {name!r}; features: {', '.join(numeric)}", path,
-                                     f"similar.weights.{name}"))
+        if name not in features:
+            errors.append(InputError(f"unknown feature {name!r}; numeric features: {', '.join(numeric)}", path, f"similar.weights.{name}"))
+        elif features[name].categorical:
+            errors.append(InputError(f"feature {name!r} is categorical; similar authorities use numeric features only "
+                                     f"({', '.join(numeric)})", path, f"similar.weights.{name}"))
     for n, c in enumerate(spec.composites):
         errors += composite_problems(c, catalogue, path, f"composites[{n}]")
     deflators = load_deflators(project.catalogue_dir / "deflators.yml")
@@ -108,6 +110,15 @@ def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where:
         composite_spec(c)
     except InputError as exc:
         errors.append(InputError(exc.problem, path, where))
+    expert_used = c.weights == "expert" or "expert" in (c.uncertainty.alternatives or {}).get("weights", [])
+    if expert_used and not c.expert_weights:
+        errors.append(InputError("weights 'expert' need expert_weights: {indicator: weight, ...}", path, f"{where}.expert_weights"))
+    elif expert_used:
+        missing = [i for i in c.indicators if i not in c.expert_weights]
+        if missing:
+            errors.append(InputError(f"expert_weights lack {missing}", path, f"{where}.expert_weights"))
+        if not any(w > 0 for w in c.expert_weights.values()):
+            errors.append(InputError("expert_weights: at least one weight must be above 0", path, f"{where}.expert_weights"))
     for factor, names in (c.uncertainty.alternatives or {}).items():
         for name in names:
             try:

@@ -152,14 +152,16 @@ def composites_section(folder: Path, meta: dict) -> list[str]:
         return ["", "## Indeksy złożone", "", "Seria nie definiuje indeksów złożonych."]
     shares = pd.read_parquet(folder / "composite_shares.parquet")
     scores = pd.read_parquet(folder / "composite_scores.parquet")
+    factors = list(shares["factor"].drop_duplicates())
     lines = ["", "## Indeksy złożone", "", "Udział wyborów metody w wariancji pozycji (wrażliwość pierwszego rzędu) i "
-             "typowa szerokość przedziału pozycji.", "", "| indeks | przebiegi | " + " | ".join(
-                 f"`{f}`" for f in shares["factor"].drop_duplicates()) + " | mediana szerokości przedziału (pozycje) |",
-             "|---|---|" + "---|" * shares["factor"].nunique() + "---|"]
+             "typowa szerokość przedziału pozycji, osobno w każdej warstwie porównań.", "",
+             "| indeks | warstwa | przebiegi | " + " | ".join(f"`{f}`" for f in factors) + " | mediana szerokości przedziału (pozycje) |",
+             "|---|---|---|" + "---|" * len(factors) + "---|"]
     for c in defs:
-        sh = shares[shares["composite"] == c["id"]].set_index("factor")["share"]
-        sc = scores[scores["composite"] == c["id"]]
-        width = (sc["rank_hi"] - sc["rank_lo"]).median()
-        lines.append(f"| {cell(c['name'])} | {c['uncertainty']['runs']} | " + " | ".join(
-            f"{num(100 * v, 0)}%" for v in sh.to_numpy()) + f" | {num(width, 0)} |")
+        for stratum, sh in shares[shares["composite"] == c["id"]].groupby("stratum"):
+            sc = scores[(scores["composite"] == c["id"]) & (scores["stratum"] == stratum)]
+            width = (sc["rank_hi"] - sc["rank_lo"]).median()
+            by = sh.set_index("factor")["share"].reindex(factors)
+            lines.append(f"| {cell(c['name'])} | {cell(stratum)} | {c['uncertainty']['runs']} | " + " | ".join(
+                f"{num(100 * v, 0)}%" for v in by.to_numpy()) + f" | {num(width, 0)} |")
     return lines

@@ -42,7 +42,8 @@ def test_participants_keep_real_codes_and_synthetic_codes_cannot_collide(demo):
     synth = units[units["synthetic"]]
     pow_num = synth["code"].str[2:4].astype(int)
     assert ((pow_num >= 40) & (pow_num <= 59) | (pow_num >= 70) & (pow_num <= 79)).all()
-    assert synth["name"].str.startswith("Syntetyczna").all()
+    assert synth["name"].str.startswith("Syntetyczn").all()
+    assert (synth.loc[synth["kind"] == "powiat", "name"].str.startswith("Syntetyczny powiat ")).all()
 
 
 def test_values_are_plausible_and_some_missing(demo):

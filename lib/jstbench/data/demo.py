@@ -33,6 +33,11 @@ SIZE = {
 PRICE = {2015: 1.0, 2016: 0.994, 2017: 1.014, 2018: 1.03, 2019: 1.053, 2020: 1.088, 2021: 1.143,
          2022: 1.307, 2023: 1.454, 2024: 1.509}
 
+# Names of synthetic units, with the adjective agreeing in gender ("Syntetyczne miasto", "Syntetyczny powiat").
+SYNTHETIC_NAMES = {"gmina_urban": "Syntetyczna gmina miejska", "gmina_rural": "Syntetyczna gmina wiejska",
+                   "gmina_urban_rural": "Syntetyczna gmina miejsko-wiejska", "city_powiat": "Syntetyczne miasto na prawach powiatu",
+                   "powiat": "Syntetyczny powiat"}
+
 G = ("gmina_urban", "gmina_rural", "gmina_urban_rural", "city_powiat")
 P = ("powiat", "city_powiat")
 ALL = tuple(UNIT_KINDS)
@@ -253,8 +258,7 @@ def _units(participants: list[Participant], background_scale: float, rng: np.ran
                 gmina_slots[powiat] = gmina_slots.get(powiat, 0) + 1
                 rodz = {"gmina_urban": "1", "gmina_rural": "2", "gmina_urban_rural": "3"}[kind]
                 code = f"{powiat}{gmina_slots[powiat]:02d}{rodz}"
-            label = UNIT_KINDS[kind]
-            rows.append(dict(code=code, name=f"Syntetyczna {label} {code}", kind=kind,
+            rows.append(dict(code=code, name=f"{SYNTHETIC_NAMES[kind]} {code}", kind=kind,
                              population=float(round(pops[i])), synthetic=True))
     units = pd.DataFrame(rows)
     assert units["code"].is_unique, "synthetic code collision"

@@ -1,0 +1,142 @@
+"""The statistical layer in the rendered reports: expected values, similar authorities, composites, adjusted group tables."""
+
+import json
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from jstbench.text import num
+
+POZNAN = "3064011"
+OPOLE = "1661011"
+HOSTILE = "Opole <script>alert(1)</script> & Co"
+
+
+@pytest.fixture(scope="module")
+def out(small_project, small_series):
+    return small_project / "output" / "tests"
+
+
+@pytest.fixture(scope="module")
+def meta(out) -> dict:
+    return json.loads((out / "data" / "series.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def indicators(out) -> dict[str, dict]:
+    cat = json.loads((out / "data" / "catalogue.json").read_text(encoding="utf-8"))
+    return {i["id"]: i for i in cat["indicators"]}
+
+
+def soup(out, rel: str) -> BeautifulSoup:
+    return BeautifulSoup((out / rel).read_text(encoding="utf-8"), "html.parser")
+
+
+def cells(tr) -> list[str]:
+    return [td.get_text() for td in tr.find_all("td")]
+
+
+def section_titles(page: BeautifulSoup) -> list[str]:
+    return [h.get_text(" ", strip=True).rstrip("¶").strip() for h in page.find_all("h2")]
+
+
+def gap_text(a: pd.Series, response: str, decimals: int) -> str:
+    """The gap as the report prints it: relative for log models, absolute for level models."""
+    if response == "log" and pd.notna(a["gap_rel"]):
+        return "0%" if abs(a["gap_rel"]) < 0.005 else f"{num(100 * a['gap_rel'], 0, signed=True)}%"
+    return num(a["gap_abs"], decimals, signed=True)
+
+
+def test_unit_report_has_the_fair_sections(out, meta):
+    page = soup(out, f"jst/{POZNAN}.html")
+    titles = section_titles(page)
+    for title in ("Czego można się spodziewać w Państwa warunkach", "Podobne JST", "Indeksy złożone"):
+        assert title in titles, title
+    assert page.find("table", class_="jst-expected") is not None
+    assert page.find("table", class_="jst-why") is not None
+    assert page.find("table", class_="jst-peer-positions") is not None
+    composite = meta["composites"][0]["name"]
+    assert composite in [h.get_text(strip=True) for h in page.find_all("h4")]
+
+
+def test_similar_authorities_are_the_k_peers_in_order(out, meta):
+    peers = pd.read_parquet(out / "data" / "peers.parquet")
+    expected = list(peers[peers["unit"] == POZNAN].sort_values("order")["peer"])
+    items = soup(out, f"jst/{POZNAN}.html").find("ol", class_="jst-peers").find_all("li")
+    assert len(items) == meta["similar"]["k"] == len(expected)
+    assert [li.get_text().split("TERYT ")[1].split(";")[0] for li in items] == expected
+
+
+def test_expected_values_table_prints_the_adjusted_values(out, indicators):
+    adjusted = pd.read_parquet(out / "data" / "adjusted.parquet").query("unit == @POZNAN").set_index("indicator")
+    models = pd.read_parquet(out / "data" / "models.parquet").set_index("indicator")
+    by_name = {i["name"]["pl"]: i["id"] for i in indicators.values()}
+    rows = soup(out, f"jst/{POZNAN}.html").find("table", class_="jst-expected").find("tbody").find_all("tr")
+    checked = 0
+    for tr in rows:
+        name, unit, value, expected, interval, gap, raw_q, adj_q, model = cells(tr)
+        ind = by_name[name]
+        m = models.loc[ind]
+        assert unit == indicators[ind]["unit"]
+        assert ("color:#777" in tr["style"]) == (m["status"] != "ok"), name
+        if m["status"] != "ok" or ind not in adjusted.index:
+            continue
+        a, d = adjusted.loc[ind], int(indicators[ind].get("decimals", 1))
+        assert value == num(a["value"], d), name
+        assert expected == num(a["expected"], d), name
+        assert interval == f"{num(a['pi_low'], d)}–{num(a['pi_high'], d)}", name
+        assert gap == gap_text(a, m["response"], d), name
+        assert raw_q == f"Q{int(a['raw_quartile'])}" and adj_q == f"Q{int(a['adj_quartile'])}", name
+        assert model == f"model dopasowany, R² = {num(m['r2'], 2)}, n = {int(m['n'])}", name
+        checked += 1
+    assert checked >= 1
+
+
+def test_group_reports_have_the_adjusted_comparison(out, meta):
+    for gid in [g["id"] for g in meta["exchange_groups"] if (out / "grupy" / f"{g['id']}.html").exists()]:
+        page = soup(out, f"grupy/{gid}.html")
+        assert "Porównanie skorygowane o warunki" in section_titles(page), gid
+        assert page.find_all("table", class_="jst-adjusted"), gid
+
+
+def test_group_adjusted_tables_match_the_data(out, meta, indicators):
+    adjusted = pd.read_parquet(out / "data" / "adjusted.parquet")
+    names = pd.read_parquet(out / "data" / "units.parquet").set_index("name")["code"].astype(str)
+    by_title = {f"{i['name']['pl']} ({i['unit']})": i["id"] for i in indicators.values()}
+    group = next(g for g in meta["exchange_groups"] if g["id"] == "miasta-oswiata")
+    tables = soup(out, "grupy/miasta-oswiata.html").find_all("table", class_="jst-adjusted")
+    assert tables
+    for table in tables:
+        ind = by_title[table.find_previous("h4").get_text()]
+        d = int(indicators[ind].get("decimals", 1))
+        rows = adjusted[(adjusted["indicator"] == ind) & adjusted["unit"].isin(group["members"])].set_index("unit")
+        body = [cells(tr) for tr in table.find("tbody").find_all("tr")]
+        assert len(body) == len(rows), ind
+        for name, value, expected, _gap, raw_rank, adj_rank, inside in body:
+            a = rows.loc[names[name]]
+            assert value == num(a["value"], d) and expected == num(a["expected"], d), (ind, name)
+            assert inside == ("tak" if a["pi_low"] <= a["value"] <= a["pi_high"] else "nie"), (ind, name)
+            assert 1 <= int(raw_rank) <= len(rows) and 1 <= int(adj_rank) <= len(rows)
+        assert [int(r[5]) for r in body] == sorted(int(r[5]) for r in body)  # ordered by the adjusted position
+
+
+def test_hostile_name_is_escaped_in_every_report(out):
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) >= 10
+    for path in pages:
+        raw = path.read_text(encoding="utf-8")
+        assert "<script>alert(1)</script>" not in raw, path
+        scripts = BeautifulSoup(raw, "html.parser").find_all("script")
+        assert not [s for s in scripts if "alert(1)" in s.get_text()], path
+
+
+def test_hostile_name_in_the_similar_authorities_list_is_escaped(out):
+    peers = pd.read_parquet(out / "data" / "peers.parquet")
+    hosts = sorted(peers.loc[peers["peer"] == OPOLE, "unit"])
+    assert POZNAN in hosts  # in the fixture, Opole is one of Poznań's similar authorities
+    for host in hosts:
+        page = soup(out, f"jst/{host}.html")
+        items = [li.get_text() for li in page.find("ol", class_="jst-peers").find_all("li")]
+        assert any(text.startswith(f"{HOSTILE} (") for text in items), host
+        assert page.find("ol", class_="jst-peers").find("script") is None, host
