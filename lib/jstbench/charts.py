@@ -173,9 +173,9 @@ def rank_interval_figure(rows, names: dict[str, str], highlight: str | None = No
     ax.set_xlim(0.5, r["n"].max() + 0.5)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.invert_yaxis()
-    ax.set_xlabel("pozycja (1 = najlepsza); pasek: 90% przebiegów Monte Carlo, kropka: wybory nominalne")
+    ax.set_xlabel("pozycja (1 = najlepsza)\npasek: 90% przebiegów Monte Carlo; kropka: wybory nominalne", fontsize=8)
     ax.set_title(_title(title, 70), loc="left")
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.35 / fig.get_figheight(), bottom=0.7 / fig.get_figheight())
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.35 / fig.get_figheight(), bottom=0.85 / fig.get_figheight())
     return fig
 
 

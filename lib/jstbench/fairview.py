@@ -198,12 +198,16 @@ class UnitFair:
         if stab is not None:
             if pd.notna(stab["jaccard_previous"]):
                 same = round(k * 2 * stab["jaccard_previous"] / (1 + stab["jaccard_previous"]))
-                text.append(f"Na danych z poprzedniego roku {same} z {k} podobnych JST byłoby takich samych.")
+                text.append(f"Na danych z poprzedniego roku {same} z {k} podobnych JST byłoby takich samych"
+                            + ("." if same > k / 2 else " — wiele JST ma bardzo zbliżone warunki, więc skład tej grupy zmienia się "
+                               "z roku na rok: traktuj ją jako przykłady do porównań, nie stałą grupę."))
             text.append(f"Przy losowej zmianie wag o ±25% średnio {pct(100 * stab['kept_share'])} podobnych JST zostaje w grupie.")
         head = ["Cecha", "Ta JST", "Mediana podobnych", "Zakres podobnych", "Średnia różnica (odch. std.)", "Waga"]
         return (f"<p>{esc(' '.join(text))}</p><ol class='jst-peers'>{items}</ol>"
                 "<table class='jst-why' style='border-collapse:collapse;font-size:0.9em'><thead><tr>"
-                + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + f"</tr></thead><tbody>{rows}</tbody></table>")
+                + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + f"</tr></thead><tbody>{rows}</tbody></table>"
+                "<p style='font-size:0.85em;color:#555'>„–”: brak danych tej JST; w odległości przyjęto wtedy medianę "
+                "jednostek tego rodzaju.</p>")
 
     def cluster_html(self) -> str:
         """The data-driven type of the unit, what characterises it and how stable it is."""
