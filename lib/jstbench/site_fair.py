@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .adjust import STATUS_TEXT, quartile_changes
@@ -131,18 +132,24 @@ def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest
             fig.savefig(img / f"{m.indicator}.png", dpi=72)
             charts.plt.close(fig)
             lines += ["", f"![Reszty wobec wartości dopasowanych: {cell(m.indicator)}](img/{name}/{m.indicator}.png)"]
-    lines += typology_section(folder) + composites_section(folder, meta)
+    lines += typology_section(folder, cat) + composites_section(folder, meta)
     return "\n".join(lines) + "\n"
 
 
-def typology_section(folder: Path) -> list[str]:
+def typology_section(folder: Path, cat: Catalogue) -> list[str]:
     clusters = pd.read_parquet(folder / "clusters.parquet")
     feats = [c for c in clusters.columns if c not in ("cluster", "n", "stability") and not c.startswith("z_")]
-    lines = ["", "## Typologia z danych", "", "Mediany cech w typach (log-cechy w skali logarytmu) i stabilność Henniga "
+    known = {f.id: f for f in cat.structure.features}
+    for f in feats:  # medians on the natural scale: the median commutes with the monotone log
+        if f in known and known[f].transform == "log":
+            clusters[f] = np.exp(clusters[f])
+    labels = [cell(known[f].label.pl) if f in known else f"`{f}`" for f in feats]
+    lines = ["", "## Typologia z danych", "", "Mediany cech w typach i stabilność Henniga "
              "(powyżej 0,75 — stabilny, poniżej 0,5 — rozpada się).", "",
-             "| typ | JST | " + " | ".join(f"`{f}`" for f in feats) + " | stabilność |", "|---|---|" + "---|" * len(feats) + "---|"]
+             "| typ | JST | " + " | ".join(labels) + " | stabilność |", "|---|---|" + "---|" * len(feats) + "---|"]
     for r in clusters.itertuples():
-        lines.append(f"| {cell(r.cluster)} | {r.n} | " + " | ".join(num(getattr(r, f), 2) for f in feats) + f" | {num(r.stability, 2)} |")
+        lines.append(f"| {cell(r.cluster)} | {r.n} | " + " | ".join(
+            num(getattr(r, f), 0 if abs(getattr(r, f)) >= 100 else 1) for f in feats) + f" | {num(r.stability, 2)} |")
     return lines
 
 
