@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.stats.diagnostic import het_breuschpagan
 
 from .catalogue import Catalogue, Indicator, Structure
@@ -23,7 +24,9 @@ from .compare import percentile, quartile_from
 from .structure import feature_table
 from .text import num
 
-STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-few": "za mało jednostek"}
+STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-few": "za mało jednostek",
+               "constant": "brak zróżnicowania"}
+NOT_FITTED = ("too-few", "constant")
 ADJUSTED_COLUMNS = ["unit", "indicator", "year", "value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel",
                     "residual", "cooks_d", "influential", "raw_percentile", "raw_quartile", "adj_percentile", "adj_quartile"]
 
@@ -82,6 +85,24 @@ def design(features: pd.DataFrame, names: list[str], structure: Structure) -> pd
     return X[keep]
 
 
+def prediction_interval(res, X: pd.DataFrame, alpha: float) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Fitted mean and a (1 − alpha) prediction interval for each unit that lets the spread differ between units.
+
+    The variance of a new unit's value is the HC3 variance of the fitted mean plus σ²ᵢ from a variance function
+    (Harvey's multiplicative model: log e² regressed on the same regressors), rescaled so that e²/σ²ᵢ averages 1;
+    quantiles of t with n − k degrees of freedom. With constant spread this is the usual interval; where small
+    gminas vary more than cities, their intervals are wider and the cities' narrower."""
+    pred = res.get_prediction(X)
+    mean = pd.Series(pred.predicted_mean, index=X.index)
+    e2 = np.asarray(res.resid, dtype=float) ** 2
+    g = sm.OLS(np.log(e2 + 1e-8 * e2.mean()), X).fit().fittedvalues.to_numpy()
+    sigma2 = np.exp(g)
+    sigma2 *= np.mean(e2 / sigma2)
+    n, k = X.shape
+    half = stats.t.ppf(1 - alpha / 2, n - k) * np.sqrt(np.asarray(pred.se_mean) ** 2 + sigma2)
+    return mean, mean - half, mean + half
+
+
 def fit_indicator(ind: Indicator, y: pd.Series, features: pd.DataFrame, structure: Structure, year: int,
                   ) -> tuple[Fit, pd.DataFrame]:
     """Fit one indicator's model on units with a value and every feature; return the fit and per-unit rows."""
@@ -97,20 +118,22 @@ def fit_indicator(ind: Indicator, y: pd.Series, features: pd.DataFrame, structur
         return Fit(ind.id, year, response, names, n, "too-few",
                    note=f"{n} jednostek z danymi; potrzeba co najmniej {max(defaults.min_n, 3 * k)}"), pd.DataFrame()
     target = np.log(data["y"]) if response == "log" else data["y"]
+    if np.ptp(target) <= 1e-9 * max(1.0, float(np.abs(target).max())):
+        return Fit(ind.id, year, response, names, n, "constant", note="wszystkie JST mają tę samą wartość"), pd.DataFrame()
     res = sm.OLS(target, X).fit(cov_type="HC3")
-    pred = res.get_prediction(X).summary_frame(alpha=defaults.alpha)
+    mean, low_pi, high_pi = prediction_interval(res, X, defaults.alpha)
     back = np.exp if response == "log" else (lambda v: v)
     cooks = res.get_influence().cooks_distance[0]
     coefs = pd.DataFrame({"coef": res.params, "se": res.bse, "p": res.pvalues}).rename_axis("term")
     status = "ok" if res.rsquared >= defaults.min_r2 else "poor-fit"
     fit = Fit(ind.id, year, response, names, n, status, float(res.rsquared), float(res.rsquared_adj),
-              float(het_breuschpagan(res.resid, X)[1]), coefs,
+              float(het_breuschpagan(res.resid, X)[1]) if k > 1 else np.nan, coefs,
               note="" if status == "ok" else f"R² = {num(res.rsquared, 3)} < {num(defaults.min_r2, 3)}")
     low, high = _bounds(ind, data["y"])
-    expected = back(pred["mean"]).clip(low, high)
+    expected = back(mean).clip(low, high)
     rows = pd.DataFrame({
         "unit": data.index, "indicator": ind.id, "year": year, "value": data["y"], "expected": expected,
-        "pi_low": back(pred["obs_ci_lower"]).clip(low, high), "pi_high": back(pred["obs_ci_upper"]).clip(low, high),
+        "pi_low": back(low_pi).clip(low, high), "pi_high": back(high_pi).clip(low, high),
         "gap_abs": data["y"] - expected, "gap_rel": (data["y"] / expected - 1).where(expected > 0),
         "residual": res.resid, "cooks_d": cooks, "influential": cooks > 4 / n,
         "direction": ind.direction,

@@ -74,7 +74,8 @@ def zscore(x):
     """(x − mean) / standard deviation (ddof=1) per column, NaN ignored; a constant column gets 0 (its mean)."""
     v = _values(x)
     mean, sd = _column_stats(v)
-    return _like(x, (v - mean) / np.where(sd > 0, sd, np.inf))
+    constant = np.fmax.reduce(v, axis=0) == np.fmin.reduce(v, axis=0)  # exact: a rounding sd of 1e-17 must not count
+    return _like(x, (v - mean) / np.where((sd > 0) & ~constant, sd, np.inf))
 
 
 @register(NORMALISE, "rank")
@@ -90,15 +91,13 @@ def rank(x):
 
 @register(NORMALISE, "distance_to_target")
 def distance_to_target(x, target=None):
-    """Distance to a reference, 100 at the target: 100 · (1 − (target − x) / |target|) per column.
-
-    For a positive target this is the handbook's x / target · 100 (Handbook 2008, Part 2, normalisation,
-    "distance to a reference"). Values are oriented, so the target of a lower-better indicator is negative;
-    dividing by |target| keeps better units higher, where x / target would reverse them. target: one value
-    per column (a dict by indicator for a frame); default the column maximum, the distance to the leader.
-    A target of 0 (e.g. a target-range indicator, whose best oriented value is 0) has no ratio scale: the
-    shortfall is then measured against target − min, i.e. COINr's n_dist2targ, 1 − (target − x) / (target − min),
-    times 100."""
+    """Distance to a reference on the ratio scale, 100 at the target (Handbook 2008, Part 2, "distance to a
+    reference"): per column, 100 · x / target when the target is positive (higher-better values), and
+    100 · target / x when it is negative (lower-better values are oriented, i.e. negated: this is
+    100 · best cost / own cost, so a unit twice as costly as the leader gets 50). Bounded for positive data.
+    A target of 0 (a target-range indicator, whose best oriented value is 0) has no ratio scale: the shortfall is
+    then measured against target − min, COINr's n_dist2targ: 100 · (x − min) / (target − min).
+    target: one value per column (a dict by indicator for a frame); default the column maximum (the leader)."""
     v = _values(x)
     if target is None:
         t = np.fmax.reduce(v, axis=0)
@@ -109,8 +108,12 @@ def distance_to_target(x, target=None):
         t = np.array([target[c] for c in x.columns], dtype=float)
     else:
         t = np.asarray(target, dtype=float)
-    scale = np.where(t != 0, np.abs(t), t - np.fmin.reduce(v, axis=0))
-    return _like(x, 100 * (1 - (t - v) / np.where(scale > 0, scale, np.inf)))
+    t = np.broadcast_to(t, v.shape[1:])
+    lo = np.fmin.reduce(v, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(t > 0, v / t, t / v)
+        shortfall = (v - lo) / np.where(t - lo > 0, t - lo, np.inf) + np.where(t - lo > 0, 0.0, 1.0)
+    return _like(x, 100 * np.where(t == 0, shortfall, ratio))
 
 
 # --- imputation ------------------------------------------------------------------------------------------------
@@ -156,8 +159,8 @@ def expert_weights(normalised: pd.DataFrame, expert: dict[str, float] | None = N
     if missing:
         raise InputError(f"no expert weight for indicator(s) {missing}", where="CompositeSpec.expert_weights")
     w = pd.Series({c: float(expert[c]) for c in normalised.columns})
-    if (w < 0).any() or not w.sum() > 0:
-        raise InputError("expert weights must be ≥ 0 and sum to a positive number", where="CompositeSpec.expert_weights")
+    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise InputError("expert weights must be finite, ≥ 0 and sum to a positive number", where="CompositeSpec.expert_weights")
     return w / w.sum()
 
 

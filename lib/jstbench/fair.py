@@ -37,7 +37,7 @@ def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[st
         for gid, members in groups.items():
             k = cur[succ_var].reindex(members)
             n = cur[trial_var].reindex(members)
-            ok = (n > 0) & k.notna()
+            ok = (n > 0) & (k >= 0) & (k <= n)  # an impossible count (more late than issued) gets no interval
             if ok.sum() < min_size:
                 continue
             units = [str(u) for u in k.index[ok]]
@@ -62,19 +62,43 @@ def similar_tables(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFra
     st = strata(units)
     feats = feature_table(values, units, structure, year, numeric)
     prev = feature_table(values, units, structure, year - 1, numeric)
-    z = standardise(feats[list(weights)], st)
-    wanted = [u for u in report_units if u not in z.attrs["excluded"]]
-    peers = nearest(feats[list(weights)], weights, k, st, wanted)
-    stability = peer_stability(feats[list(weights)], weights, k, st, wanted, previous=prev[list(weights)], runs=20)
+    cols = list(weights)
+    usable = feats[cols].notna().any(axis=1)
+    peers, stability = [], []
+    for _, members in feats.index[usable].groupby(st.reindex(feats.index[usable]).to_numpy()).items():
+        wanted = [u for u in report_units if u in set(members)]
+        k_s = min(k, len(members) - 1)  # a small stratum (e.g. few powiats with data) gets fewer peers, not an error
+        if not wanted or k_s < 2:
+            continue
+        part = feats.loc[members, cols]
+        peers.append(nearest(part, weights, k_s, units=wanted))
+        stability.append(peer_stability(part, weights, k_s, units=wanted, previous=prev.reindex(members)[cols], runs=20))
+    peers = pd.concat(peers, ignore_index=True) if peers else pd.DataFrame(columns=["unit", "peer", "order", "distance"])
+    stability = pd.concat(stability) if stability else pd.DataFrame(columns=["jaccard_previous", "jaccard_weights", "kept_share"])
     typ = structure.typology.features
-    labels = typology(feats[typ], structure.typology.n_clusters, st, max_clusters=structure.typology.max_clusters)
-    clusters = describe_clusters(feats[typ], labels, st)
-    clusters["stability"] = cluster_stability(feats[typ], labels, strata=st, runs=20)
-    mz = standardise(feats[typ], st).loc[labels.dropna().index].groupby(labels.dropna()).median()
-    clusters = clusters.drop(columns="distinctive").join(mz.add_prefix("z_"))
+    labels, clusters = data_typology(feats[typ], st, structure.typology.n_clusters, structure.typology.max_clusters)
     features = pd.concat([feats.assign(year=year), prev.assign(year=year - 1)]).reset_index()
-    return {"features": features, "peers": peers.reset_index(drop=True), "peer_stability": stability.reset_index(),
+    return {"features": features, "peers": peers.reset_index(drop=True), "peer_stability": stability.rename_axis("unit").reset_index(),
             "typology": labels.rename("cluster").rename_axis("unit").reset_index(), "clusters": clusters.reset_index()}
+
+
+def data_typology(feats: pd.DataFrame, st: pd.Series, n_clusters: dict[str, int] | None, max_clusters: int,
+                  ) -> tuple[pd.Series, pd.DataFrame]:
+    """Ward typology per stratum with Hennig's stability; strata with fewer than 4 units with data get no types,
+    and a requested number of types is capped by the stratum's size."""
+    usable = feats.notna().any(axis=1)
+    sizes = st.reindex(feats.index[usable]).value_counts()
+    ok = sizes[sizes >= 4].index
+    keep = feats.index[usable & st.reindex(feats.index).isin(ok).to_numpy()]
+    counts = {s: max(2, min(n, int(sizes[s]) // 2)) for s, n in (n_clusters or {}).items() if s in ok} or None
+    if keep.empty:
+        return pd.Series(np.nan, index=feats.index, dtype=object), pd.DataFrame(columns=["n", "stability"]).rename_axis("cluster")
+    part, part_st = feats.loc[keep], st.reindex(keep)
+    labels = typology(part, counts, part_st, max_clusters=max(2, min(max_clusters, int(sizes[ok].min()) // 2)))
+    clusters = describe_clusters(part, labels, part_st).drop(columns="distinctive")
+    clusters["stability"] = cluster_stability(part, labels, strata=part_st, runs=20)
+    mz = standardise(part, part_st).loc[labels.dropna().index].groupby(labels.dropna()).median()
+    return labels.reindex(feats.index), clusters.join(mz.add_prefix("z_"))
 
 
 def similar_membership(peers: pd.DataFrame, typology: pd.DataFrame) -> pd.DataFrame:
@@ -115,8 +139,9 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
                           .assign(composite=c.id, stratum=name, year=year))
             shares.append(result.variance_shares.rename("share").rename_axis("factor").reset_index()
                           .assign(composite=c.id, stratum=name))
+            scored = set(result.nominal.index[result.nominal.notna()])
             for gid, members in groups.items():
-                inside = [m for m in members if m in x.index]
+                inside = [m for m in members if m in scored]
                 if len(inside) >= min_size:
                     gi = result.group_intervals(inside).rename_axis("unit").reset_index()
                     in_groups.append(gi.assign(composite=c.id, group=gid, year=year))

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from .adjust import STATUS_TEXT
+from .adjust import NOT_FITTED, STATUS_TEXT
 from .report import TH, GroupView, UnitView, _read
 from .similar import explain, standardise
 from .structure import strata
@@ -105,9 +105,9 @@ class UnitFair:
                + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"]
         for r in df.itertuples():
             fmt = lambda x, signed=False, i=r.indicator: self.v.s.fmt(i, x, signed)  # noqa: E731
-            model = f"{STATUS_TEXT[r.status]}, R² = {num(r.r2, 2)}, n = {int(r.n)}" if r.status != "too-few" \
+            model = f"{STATUS_TEXT[r.status]}, R² = {num(r.r2, 2)}, n = {int(r.n)}" if r.status not in NOT_FITTED \
                 else f"{STATUS_TEXT[r.status]} (n = {int(r.n)})"
-            fitted = r.status != "too-few" and pd.notna(r.expected)
+            fitted = r.status not in NOT_FITTED and pd.notna(r.expected)
             cells = [r.name, r.unit, fmt(r.value), fmt(r.expected) if fitted else "–",
                      f"{fmt(r.pi_low)}–{fmt(r.pi_high)}" if fitted else "–",
                      _gap_text(r.gap_rel, r.gap_abs, fmt, r.response) if fitted else "–",
@@ -125,7 +125,7 @@ class UnitFair:
         if indicator not in self.models.index:
             return None
         m = self.models.loc[indicator]
-        if m["status"] == "too-few":
+        if m["status"] in NOT_FITTED:
             return f"Wartości oczekiwanej nie liczymy: {m['note']}."
         if indicator not in self.adjusted.index:
             own = self.v.values[(self.v.values["indicator"] == indicator) & (self.v.values["year"] == self.v.year)]
@@ -402,7 +402,7 @@ class GroupFair:
             meta = self.v.s.indicators[ind]
             fmt = lambda x, signed=False, i=ind: self.v.s.fmt(i, x, signed)  # noqa: E731
             title = f"{meta['name']['pl']} ({meta['unit']})"
-            if m["status"] == "too-few":
+            if m["status"] in NOT_FITTED:
                 out.append(f"<p><b>{esc(title)}</b>: bez korekty — {esc(m['note'])}.</p>")
                 continue
             t = self.adjusted_table(ind)

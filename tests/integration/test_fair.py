@@ -224,6 +224,41 @@ COMPOSITE = "composites:\n  - id: probny\n    name: Próbny\n    indicators: [{i
 DECISIONS = "adm_decisions_late_share, adm_decisions_appealed_share"
 
 
+def test_gmina_only_data_and_a_tiny_powiat_stratum_degrade_instead_of_failing(data, checked):
+    """No powiats at all (features.yml still asks for 4 powiat types), then only 5 powiats: fewer peers, fewer types."""
+    from jstbench.fair import similar_tables
+
+    values, units = read(data, "values"), read(data, "units")
+    gminas = units[units["kind"] != "powiat"]
+    out = similar_tables(checked.catalogue, values[values["unit"].isin(gminas["code"])], gminas, 2024, ["3064011"])
+    assert out["peers"].groupby("unit").size().to_dict() == {"3064011": 10}
+    assert all(c.startswith("gminy-") for c in out["clusters"]["cluster"])
+    five = pd.concat([gminas, units[units["kind"] == "powiat"].head(5)])
+    powiat = five.loc[five["kind"] == "powiat", "code"].iloc[0]
+    out = similar_tables(checked.catalogue, values[values["unit"].isin(five["code"])], five, 2024, ["3064011", powiat])
+    assert out["peers"].groupby("unit").size().to_dict() == {"3064011": 10, powiat: 4}
+    assert (out["clusters"]["cluster"].str.startswith("powiaty-")).sum() == 2  # 5 powiats: at most 5 // 2 types
+
+
+def test_an_impossible_count_gets_no_interval_and_does_not_stop_the_others(checked):
+    from jstbench.fair import binomial_intervals
+
+    wide = checked.store.wide().copy()
+    members = checked.groups.exchange("miasta-oswiata").members
+    groups = {"miasta-oswiata": members}
+
+    def units_of(out: pd.DataFrame, indicator: str) -> set[str]:
+        return set(out.loc[out["indicator"] == indicator, "unit"])
+
+    before = binomial_intervals(checked.catalogue, wide, groups, 2024, 4)
+    late, appealed = "adm_decisions_late_share", "adm_decisions_appealed_share"
+    unit = sorted(units_of(before, late) & units_of(before, appealed))[0]
+    wide.loc[(unit, 2024), "decisions_late"] = wide.loc[(unit, 2024), "decisions_issued"] + 5
+    after = binomial_intervals(checked.catalogue, wide, groups, 2024, 4)
+    assert units_of(after, late) == units_of(before, late) - {unit}
+    assert units_of(after, appealed) == units_of(before, appealed)
+
+
 @pytest.fixture
 def project(small_project, tmp_path) -> Path:
     """A fresh copy of the project definitions sharing the small project's data (the shared params stay untouched)."""

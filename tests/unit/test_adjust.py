@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from jstbench.adjust import adjust_all, design, fit_indicator, positions, quartile_changes, response_scale
 from jstbench.catalogue import Indicator, Structure
@@ -69,8 +70,16 @@ def test_recovers_known_coefficients_and_matches_statsmodels_fitted_independentl
     assert fit.r2 == pytest.approx(ref.rsquared)
     pi = ref.get_prediction(X).summary_frame(alpha=0.1)
     np.testing.assert_allclose(rows["expected"], np.exp(pi["mean"]), rtol=1e-10)
-    np.testing.assert_allclose(rows["pi_high"], np.exp(pi["obs_ci_upper"]), rtol=1e-10)
     np.testing.assert_allclose(rows["gap_rel"], y.to_numpy() / np.exp(pi["mean"].to_numpy()) - 1, rtol=1e-10)
+    # the prediction interval, rebuilt here with numpy: HC3 variance of the mean + a log-e² variance function
+    e2 = ref.resid.to_numpy() ** 2
+    Xn = X.to_numpy()
+    g = Xn @ np.linalg.lstsq(Xn, np.log(e2 + 1e-8 * e2.mean()), rcond=None)[0]
+    sigma2 = np.exp(g) * np.mean(e2 / np.exp(g))
+    se_mean2 = np.einsum("ij,jk,ik->i", Xn, ref.cov_params().to_numpy(), Xn)
+    half = stats.t.ppf(0.95, len(Xn) - Xn.shape[1]) * np.sqrt(se_mean2 + sigma2)
+    np.testing.assert_allclose(rows["pi_low"], np.exp(pi["mean"] - half), rtol=1e-8)
+    np.testing.assert_allclose(rows["pi_high"], np.exp(pi["mean"] + half), rtol=1e-8)
 
 
 def test_prediction_interval_covers_about_90_percent_when_the_model_is_right():
@@ -78,6 +87,29 @@ def test_prediction_interval_covers_about_90_percent_when_the_model_is_right():
     _, rows = fit_indicator(indicator(), y, feats, STRUCTURE, 2024)
     inside = ((rows["value"] >= rows["pi_low"]) & (rows["value"] <= rows["pi_high"])).mean()
     assert 0.87 <= inside <= 0.93
+
+
+def test_intervals_follow_a_spread_that_differs_between_small_and_large_units():
+    """Noise shrinks with population: a pooled interval would over-cover large units and under-cover small ones."""
+    rng = np.random.default_rng(11)
+    feats, _ = fixture(n=3000, seed=11)
+    sd = 0.5 * np.exp(-0.8 * (feats["log_population"] - 9))
+    share = pd.Series(np.clip(6 * feats["log_population"] + rng.normal(0, 1, 3000) * 8 * sd, 0, 100), index=feats.index)
+    fit, rows = fit_indicator(indicator(unit="%"), share, feats, STRUCTURE, 2024)
+    assert fit.status == "ok" and fit.bp_pvalue < 0.001
+    rows = rows.set_index("unit").join(feats["log_population"])
+    terciles = pd.qcut(rows["log_population"], 3, labels=["small", "mid", "large"])
+    inside = ((rows["value"] >= rows["pi_low"]) & (rows["value"] <= rows["pi_high"])).groupby(terciles, observed=True).mean()
+    assert inside.between(0.84, 0.97).all(), inside.to_dict()
+    width = (rows["pi_high"] - rows["pi_low"]).groupby(terciles, observed=True).median()
+    assert width["small"] > 2 * width["large"]
+
+
+def test_a_constant_indicator_is_not_fitted():
+    feats, _ = fixture(n=200)
+    for value, unit in ((5.0, "zł na mieszk."), (100.0, "%"), (0.3, "%")):
+        fit, rows = fit_indicator(indicator(unit=unit), pd.Series(value, index=feats.index), feats, STRUCTURE, 2024)
+        assert fit.status == "constant" and rows.empty
 
 
 def test_small_samples_are_refused_and_noise_is_a_poor_fit():

@@ -45,11 +45,18 @@ def test_rank_average_ties_scaled_nan_kept():
     assert lst(c.rank(col([5, np.nan]))) == [50.0, None]
 
 
+def test_zscore_of_a_constant_column_is_zero_whatever_the_constant():
+    for value in (0.1, 0.3, 0.7, 1.1, 12.7):
+        assert lst(c.zscore(col([value] * 7 + [np.nan]))) == [0.0] * 7 + [None]
+
+
 def test_distance_to_target():
     assert lst(c.distance_to_target(col([2, 4, 6, 10]))) == [20.0, 40.0, 60.0, 100.0]  # default: the column maximum
     assert lst(c.distance_to_target(col([2, 4, 6, 10]), target={"i": 8})) == [25.0, 50.0, 75.0, 125.0]
-    # a lower-better indicator, oriented (negated): best = -2; 100 * (1 - (target - x) / |target|), order kept
-    assert lst(c.distance_to_target(col([-2, -4, -6, -10]))) == [100.0, 0.0, -100.0, -300.0]
+    # a lower-better indicator, oriented (negated): best cost 2; 100 * best / own cost, bounded, order kept
+    assert lst(c.distance_to_target(col([-2, -4, -5, -10]))) == [100.0, 50.0, 40.0, 20.0]
+    # a near-zero best cost stays bounded (the review's case: costs 1, 2, 5, 10, 100)
+    assert lst(c.distance_to_target(col([-1, -2, -5, -10, -100]))) == [100.0, 50.0, 20.0, 10.0, 1.0]
     # a target-range indicator (minus the distance to the range): target 0, scale = largest shortfall (4)
     assert lst(c.distance_to_target(col([0, -1, -4, 0]))) == [100.0, 75.0, 0.0, 100.0]
     with pytest.raises(InputError, match="no target for indicator"):
@@ -80,6 +87,13 @@ def test_orient_errors():
 
 
 # --- weights ------------------------------------------------------------------------------------------------------
+
+
+def test_expert_weights_must_be_finite():
+    x = pd.DataFrame({"a": [1.0], "b": [2.0]})
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(InputError, match="finite"):
+            c.WEIGHT["expert"](x, {"a": 1, "b": bad})
 
 
 def test_equal_and_expert_weights():
