@@ -17,6 +17,8 @@ def num(x: float | None, decimals: int = 1, signed: bool = False) -> str:
     """A number the Polish way: `12 345,6` (non-breaking space for thousands, comma for decimals)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
+    if round(x, decimals) == 0:
+        x, signed = 0.0, False  # no "−0,0" or "+0,0"
     text = f"{x:+,.{decimals}f}" if signed else f"{x:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", NBSP).replace("-", "−")
 

@@ -9,6 +9,7 @@ def test_polish_number_format():
     assert num(-0.5, 2) == "−0,50"
     assert num(3.0, 1, signed=True) == "+3,0"
     assert num(float("nan")) == "–"
+    assert num(-0.04, 1) == "0,0" and num(0.004, 2, signed=True) == "0,00"  # no signed zero
     assert pct(42.4) == "42%"
 
 
