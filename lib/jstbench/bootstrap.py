@@ -70,22 +70,20 @@ def percentile_interval(draws: np.ndarray, units: list[str], unit: str, directio
     return {"percentile_lo": float(lo), "percentile_hi": float(hi), "percentile_median": float(median), "reps": len(p), "alpha": alpha}
 
 
-def share_percentile_interval(successes: pd.Series, trials: pd.Series, unit: str, direction: str, reps: int = 2000,
-                              alpha: float = 0.1, seed: int = 0) -> dict:
-    """Percentile interval of `unit` for a share successes / trials (Series indexed by unit code).
-
-    Units with no trials (0 or NaN) or no successes count are left out; n_units says how many took part.
-    If `unit` itself is left out, the dict has suppressed=True and no interval."""
+def share_percentile_intervals(successes: pd.Series, trials: pd.Series, direction: str, reps: int = 2000,
+                               alpha: float = 0.1, seed: int = 0) -> pd.DataFrame:
+    """Percentile interval of every unit for a share successes / trials (Series indexed by unit code), from one
+    set of Jeffreys draws: one row per unit with percentile_lo, percentile_hi, percentile_median, reps, alpha,
+    trials and n_units. Units with no trials (0 or NaN), a missing count or an impossible one (below 0 or above
+    the trials) take no part; fewer than two units give an empty frame."""
     k, n = successes.align(trials, join="outer")
-    if unit not in k.index:
-        raise InputError(f"unit {unit!r} is not in the data")
-    ok = n.notna() & (n > 0) & k.notna()
-    base = {"unit": unit, "n_units": int(ok.sum()), "suppressed": not ok[unit]}
-    if base["suppressed"]:
-        return base
+    ok = (n > 0) & (k >= 0) & (k <= n)
     units = [str(u) for u in k.index[ok]]
-    draws = binomial_draws(k[ok].to_numpy(), n[ok].to_numpy(), reps, np.random.default_rng(seed))
-    return base | percentile_interval(draws, units, str(unit), direction, alpha)
+    if len(units) < 2:
+        return pd.DataFrame(columns=["percentile_lo", "percentile_hi", "percentile_median", "reps", "alpha", "trials", "n_units"])
+    draws = binomial_draws(k[ok].to_numpy(float), n[ok].to_numpy(float), reps, np.random.default_rng(seed))
+    out = pd.DataFrame.from_dict({u: percentile_interval(draws, units, u, direction, alpha) for u in units}, orient="index")
+    return out.assign(trials=n[ok].to_numpy(float), n_units=len(units))
 
 
 def survey_percentile_interval(responses: pd.DataFrame, unit: str, direction: str, min_respondents: int = 30, reps: int = 2000,

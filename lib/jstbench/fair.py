@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .bootstrap import binomial_draws, percentile_interval
+from .bootstrap import share_percentile_intervals
 from .catalogue import Catalogue
 from .composite import CompositeSpec, monte_carlo
 from .params import CompositeDef
@@ -27,7 +27,7 @@ def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[st
     `wide` is the (unit, year) × variable table. One set of Jeffreys draws per group and indicator; groups
     with fewer than `min_size` members with data get none (their positions are not shown either)."""
     cur = wide.xs(year, level="year") if year in wide.index.get_level_values("year") else wide.iloc[:0]
-    rows = []
+    rows, draw_no = [], 0
     for ind in catalogue.indicators.values():
         if ind.uncertainty != "binomial":
             continue
@@ -35,20 +35,13 @@ def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[st
         if succ_var not in cur or trial_var not in cur:
             continue
         for gid, members in groups.items():
-            k = cur[succ_var].reindex(members)
-            n = cur[trial_var].reindex(members)
-            ok = (n > 0) & (k >= 0) & (k <= n)  # an impossible count (more late than issued) gets no interval
-            if ok.sum() < min_size:
-                continue
-            units = [str(u) for u in k.index[ok]]
-            rng = np.random.default_rng([seed, len(rows)])
-            draws = binomial_draws(k[ok].to_numpy(float), n[ok].to_numpy(float), reps, rng)
-            for unit in units:
-                iv = percentile_interval(draws, units, unit, ind.direction, alpha)
-                rows.append(dict(group=gid, unit=unit, indicator=ind.id, year=year, trials=float(n[unit]),
-                                 percentile_lo=iv["percentile_lo"], percentile_hi=iv["percentile_hi"], alpha=alpha))
+            draw_no += 1  # a seed of its own for each group and indicator, the same in every run
+            iv = share_percentile_intervals(cur[succ_var].reindex(members), cur[trial_var].reindex(members), ind.direction,
+                                            reps, alpha, seed + draw_no)
+            if len(iv) >= min_size:
+                rows.append(iv.rename_axis("unit").reset_index().assign(group=gid, indicator=ind.id, year=year))
     cols = ["group", "unit", "indicator", "year", "trials", "percentile_lo", "percentile_hi", "alpha"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
 
 
 def similar_tables(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFrame, year: int, report_units: list[str],

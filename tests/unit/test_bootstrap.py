@@ -9,7 +9,7 @@ from jstbench.bootstrap import (
     binomial_draws,
     percentile_interval,
     percentile_of,
-    share_percentile_interval,
+    share_percentile_intervals,
     survey_draws,
     survey_percentile_interval,
 )
@@ -51,16 +51,16 @@ def test_jeffreys_draws_mean_and_spread():
 def test_huge_margin_gives_interval_at_the_top():
     trials = pd.Series(1000, index=list("abcde"))
     successes = pd.Series([990, 100, 150, 200, 120], index=list("abcde"))
-    r = share_percentile_interval(successes, trials, "a", "higher-better")
+    r = share_percentile_intervals(successes, trials, "higher-better").loc["a"]
     assert (r["percentile_lo"], r["percentile_hi"], r["percentile_median"]) == (100.0, 100.0, 100.0)
-    assert r["reps"] == 2000 and r["alpha"] == 0.1 and r["n_units"] == 5 and not r["suppressed"]
-    low = share_percentile_interval(successes, trials, "a", "lower-better")
+    assert r["reps"] == 2000 and r["alpha"] == 0.1 and r["n_units"] == 5 and r["trials"] == 1000
+    low = share_percentile_intervals(successes, trials, "lower-better").loc["a"]
     assert (low["percentile_lo"], low["percentile_hi"]) == (0.0, 0.0)
 
 
 def test_identical_samples_give_a_wide_interval():
     units = list("abcde")
-    r = share_percentile_interval(pd.Series(500, index=units), pd.Series(1000, index=units), "c", "higher-better")
+    r = share_percentile_intervals(pd.Series(500, index=units), pd.Series(1000, index=units), "higher-better").loc["c"]
     assert r["percentile_lo"] == 0.0 and r["percentile_hi"] == 100.0
     responses = pd.DataFrame({"unit": np.repeat(units, 50), "value": np.tile(np.arange(50.0) % 5, 5)})
     s = survey_percentile_interval(responses, "c", "higher-better")
@@ -72,21 +72,19 @@ def test_intervals_widen_when_trials_shrink():
     shares = np.array([0.40, 0.46, 0.50, 0.54, 0.60])  # the same shares, ever fewer trials
     width = {}
     for n in (50, 500, 50_000):
-        r = share_percentile_interval(pd.Series(shares * n, index=units), pd.Series(n, index=units), "c", "higher-better")
+        r = share_percentile_intervals(pd.Series(shares * n, index=units), pd.Series(n, index=units), "higher-better").loc["c"]
         width[n] = r["percentile_hi"] - r["percentile_lo"]
     assert width[50] > width[500] > width[50_000] == 0.0
 
 
-def test_units_without_trials_are_excluded_and_counted():
-    successes = pd.Series({"a": 5, "b": 3, "c": 0, "d": 1, "e": 4})
-    trials = pd.Series({"a": 10, "b": 10, "c": 0, "d": np.nan, "e": 10})
-    r = share_percentile_interval(successes, trials, "a", "lower-better")
-    assert r["n_units"] == 3 and not r["suppressed"]
-    assert share_percentile_interval(successes, trials, "c", "lower-better") == {"unit": "c", "n_units": 3, "suppressed": True}
-    with pytest.raises(InputError, match="'zz'"):
-        share_percentile_interval(successes, trials, "zz", "lower-better")
+def test_units_without_trials_or_with_impossible_counts_are_left_out_and_counted():
+    successes = pd.Series({"a": 5, "b": 3, "c": 0, "d": 1, "e": 4, "f": 12, "g": np.nan})
+    trials = pd.Series({"a": 10, "b": 10, "c": 0, "d": np.nan, "e": 10, "f": 10, "g": 10})
+    r = share_percentile_intervals(successes, trials, "lower-better")
+    assert list(r.index) == ["a", "b", "e"] and (r["n_units"] == 3).all()
+    assert share_percentile_intervals(successes[["a", "c"]], trials[["a", "c"]], "lower-better").empty
     with pytest.raises(InputError, match="direction"):
-        share_percentile_interval(successes, trials, "a", "target-range")
+        share_percentile_intervals(successes, trials, "target-range")
 
 
 def test_survey_draws_resample_within_units():
@@ -112,8 +110,8 @@ def test_survey_suppression_below_the_minimum():
 def test_determinism_with_the_seed():
     units = list("abcdef")
     successes, trials = pd.Series([3, 4, 5, 6, 7, 8], index=units), pd.Series(20, index=units)
-    first = share_percentile_interval(successes, trials, "c", "higher-better", seed=7)
-    assert share_percentile_interval(successes, trials, "c", "higher-better", seed=7) == first
+    first = share_percentile_intervals(successes, trials, "higher-better", seed=7)
+    pd.testing.assert_frame_equal(share_percentile_intervals(successes, trials, "higher-better", seed=7), first)
     responses = pd.DataFrame({"unit": np.repeat(units, 30), "value": np.random.default_rng(0).normal(size=180)})
     assert survey_percentile_interval(responses, "b", "lower-better", seed=5) == survey_percentile_interval(responses, "b", "lower-better", seed=5)
 
