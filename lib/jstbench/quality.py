@@ -15,7 +15,8 @@ ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 JUMP = 0.5  # |change| above 50% of the previous value
 QUALITY_TEXT = {"outlier": "wartość nietypowa na tle kraju (odporny z-score > 3,5)",
                 "jump": "skok o ponad 50% wobec poprzedniego roku",
-                "input-flag": "dane wejściowe mają flagę źródła (np. wartość szacunkowa lub niepełna)"}
+                "input-flag": "dane wejściowe mają flagę źródła (np. wartość szacunkowa lub niepełna)",
+                "impossible-share": "udział spoza 0–100%: liczby wejściowe są niespójne (np. więcej spraw po terminie niż wydanych)"}
 
 
 def coverage(obs: pd.DataFrame, units: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -72,9 +73,15 @@ def input_flagged(values: pd.DataFrame, observations: pd.DataFrame, inputs: dict
     return out
 
 
-def quality_flags(values: pd.DataFrame, input_flag: pd.Series | None = None) -> pd.Series:
-    """Comma-separated 'outlier', 'jump', 'input-flag' (or None) for each indicator value."""
+def quality_flags(values: pd.DataFrame, input_flag: pd.Series | None = None, count_shares: set[str] | None = None) -> pd.Series:
+    """Comma-separated 'outlier', 'jump', 'input-flag', 'impossible-share' (or None) for each indicator value.
+
+    count_shares: indicators that are a share of counts (part of a whole, in %): a value outside 0–100 means the
+    inputs contradict each other."""
     parts = [("outlier", robust_z(values).abs() > ROBUST_Z), ("jump", yoy_relative(values).abs() > JUMP)]
+    if count_shares:
+        v = values["value"]
+        parts.append(("impossible-share", values["indicator"].isin(count_shares) & ((v < 0) | (v > 100 + 1e-9))))
     if input_flag is not None:
         parts.append(("input-flag", input_flag))
     labels = pd.Series("", index=values.index)

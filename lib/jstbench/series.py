@@ -145,7 +145,8 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     obs = checked.store.observations
     flagged_obs = obs[obs["flag"].notna() & obs["value"].notna()]
     inputs = {i.id: i.variables for i in checked.catalogue.indicators.values()}
-    values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None)
+    shares = {i.id for i in checked.catalogue.indicators.values() if i.uncertainty == "binomial"}
+    values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None, shares)
     member = membership(checked.groups, units)
     comp = compare(values, member, catalogue_meta(checked.catalogue), checked.groups.min_group_size)
     stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]

@@ -41,3 +41,11 @@ def test_input_flags_reach_the_indicator():
     flagged = input_flagged(vals, obs, {"i": ["x", "y"]})
     assert flagged.tolist() == [True, False]
     assert quality_flags(vals, flagged).tolist() == ["input-flag", None]
+
+
+def test_a_share_of_counts_outside_0_100_is_flagged_impossible():
+    vals = pd.DataFrame({"unit": ["a", "b", "c", "d"], "indicator": ["late", "late", "late", "cost"], "year": 2024,
+                         "value": [112.5, 100.0, -1.0, 250.0]})
+    flags = quality_flags(vals, count_shares={"late"})
+    assert flags.tolist() == ["impossible-share", None, "outlier,impossible-share", None]  # −1 is also far from 100 and 112.5
+    assert "niespójne" in quality_text("impossible-share")
