@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -240,6 +241,10 @@ class Feature(Strict):
     def categorical(self) -> bool:
         return self.column is not None
 
+    def natural(self, value: float) -> float:
+        """A value of the feature on the natural scale of its indicator (a logged feature is un-logged)."""
+        return math.exp(value) if self.transform == "log" and value == value else value
+
 
 class AdjustmentDefaults(Strict):
     features: list[str] = Field(min_length=1)
@@ -269,6 +274,9 @@ class Structure(Strict):
 
     def feature(self, fid: str) -> Feature:
         return {f.id: f for f in self.features}[fid]
+
+    def labels(self) -> dict[str, str]:
+        return {f.id: f.label.pl for f in self.features}
 
     def adjustment_features(self, ind: Indicator) -> list[str]:
         return list(ind.adjustment.features or self.adjustment.features)

@@ -181,7 +181,7 @@ def rank_interval_figure(rows, names: dict[str, str], highlight: str | None = No
 
 def real_terms_figure(fair, indicators: list[str]):
     """Money indicators: the unit's values in current prices and in constant prices of the report year."""
-    inds = [i for i in indicators if len(fair.real_terms(i).dropna(subset=["value_real"])) >= 2]
+    inds = [i for i in fair.money(indicators) if fair.real_terms(i)["value_real"].notna().sum() >= 2]
     if not inds:
         return None
     cols = 2

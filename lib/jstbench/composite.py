@@ -264,7 +264,7 @@ def orient(x: pd.DataFrame, directions: dict[str, str], targets: dict[str, tuple
     return pd.DataFrame(out, index=x.index)
 
 
-def _known(factor: str, name: str) -> None:
+def check_method(factor: str, name: str) -> None:
     if name not in FACTORS[factor]:
         raise InputError(f"unknown {factor} method {name!r}; known: {', '.join(FACTORS[factor])}", where=f"CompositeSpec.{factor}")
 
@@ -283,7 +283,7 @@ class CompositeSpec:
 
     def __post_init__(self):
         for factor in FACTORS:
-            _known(factor, getattr(self, factor))
+            check_method(factor, getattr(self, factor))
         if not 0 <= self.min_indicators <= 1:
             raise InputError(f"min_indicators must be a share in [0, 1], not {self.min_indicators}", where="CompositeSpec.min_indicators")
 
@@ -412,7 +412,7 @@ def _alternatives(nominal: CompositeSpec, alternatives: dict[str, list] | None) 
         if not names:
             raise InputError(f"no options for {f}", where="monte_carlo.alternatives")
         for name in names:
-            _known(f, name)
+            check_method(f, name)
     if "expert" in options["weights"] and not nominal.expert_weights:
         raise InputError("weights 'expert' need nominal.expert_weights", where="monte_carlo.alternatives")
     return options

@@ -16,7 +16,7 @@ from .bootstrap import share_percentile_intervals
 from .catalogue import Catalogue
 from .composite import CompositeSpec, monte_carlo
 from .params import CompositeDef
-from .similar import cluster_stability, describe_clusters, nearest, peer_stability, standardise, typology
+from .similar import cluster_stability, describe_clusters, nearest, peer_stability, typology
 from .structure import feature_table, strata
 
 
@@ -90,8 +90,7 @@ def data_typology(feats: pd.DataFrame, st: pd.Series, n_clusters: dict[str, int]
     labels = typology(part, counts, part_st, max_clusters=max(2, min(max_clusters, int(sizes[ok].min()) // 2)))
     clusters = describe_clusters(part, labels, part_st).drop(columns="distinctive")
     clusters["stability"] = cluster_stability(part, labels, strata=part_st, runs=20)
-    mz = standardise(part, part_st).loc[labels.dropna().index].groupby(labels.dropna()).median()
-    return labels.reindex(feats.index), clusters.join(mz.add_prefix("z_"))
+    return labels.reindex(feats.index), clusters
 
 
 def similar_membership(peers: pd.DataFrame, typology: pd.DataFrame) -> pd.DataFrame:

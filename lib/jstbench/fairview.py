@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 
 from .adjust import NOT_FITTED, STATUS_TEXT
-from .report import TH, GroupView, UnitView, _read
+from .report import GroupView, UnitView, _read, table_open
 from .similar import explain, standardise
 from .structure import strata
 from .text import esc, num, pct
@@ -71,29 +70,23 @@ class UnitFair:
         gids_c = [g["id"] for g in view.groups]
         self.composite_groups = _read(f, "composite_groups.parquet", [("group", "in", gids_c)]) if gids_c else None
         self.composite_shares = _read(f, "composite_shares.parquet")
-        self.deflators = json.loads((f / "deflators.json").read_text(encoding="utf-8"))
+        deflators = json.loads((f / "deflators.json").read_text(encoding="utf-8"))
+        self.price_level = price_level(Deflator.model_validate(deflators[view.s.meta.get("deflator", "cpi")]), view.year)
+        self._real: dict[str, pd.DataFrame] = {}
         self.fair_rows = pd.concat([_read(f, f"comparison_{gt}.parquet", [("group", "in", gids)]).assign(group_type=gt)
                                     for gt in ("similar", "cluster")], ignore_index=True)
 
     def expected_table(self, sectors: list[str]) -> pd.DataFrame:
         """Adjustable monitoring indicators of these sectors: value, expected value, interval, gap, quartiles."""
-        rows = []
-        for sector in sectors:
-            for ind in self.v.sector_indicators(sector, "monitoring"):
-                if ind not in self.models.index:
-                    continue
-                m, meta = self.models.loc[ind], self.v.s.indicators[ind]
-                a = self.adjusted.loc[ind] if ind in self.adjusted.index else None
-                rows.append(dict(indicator=ind, name=meta["name"]["pl"], unit=meta["unit"], status=m["status"], response=m["response"],
-                                 r2=m["r2"], n=m["n"], value=a["value"] if a is not None else float("nan"),
-                                 expected=a["expected"] if a is not None else float("nan"),
-                                 pi_low=a["pi_low"] if a is not None else float("nan"),
-                                 pi_high=a["pi_high"] if a is not None else float("nan"),
-                                 gap_rel=a["gap_rel"] if a is not None else float("nan"),
-                                 gap_abs=a["gap_abs"] if a is not None else float("nan"),
-                                 raw_quartile=a["raw_quartile"] if a is not None else float("nan"),
-                                 adj_quartile=a["adj_quartile"] if a is not None else float("nan")))
-        return pd.DataFrame(rows)
+        cols = ["value", "expected", "pi_low", "pi_high", "gap_rel", "gap_abs", "raw_quartile", "adj_quartile"]
+        inds = [i for sector in sectors for i in self.v.sector_indicators(sector, "monitoring") if i in self.models.index]
+        if not inds:
+            return pd.DataFrame()
+        m = self.models.loc[inds, ["status", "response", "r2", "n"]]
+        own = self.adjusted.reindex(inds)[cols]  # NaN where the unit has no adjusted value
+        names = pd.DataFrame({"name": [self.v.s.indicators[i]["name"]["pl"] for i in inds],
+                              "unit": [self.v.s.indicators[i]["unit"] for i in inds]}, index=inds)
+        return names.join(m).join(own).rename_axis("indicator").reset_index()
 
     def expected_html(self, sectors: list[str]) -> str:
         df = self.expected_table(sectors)
@@ -101,8 +94,7 @@ class UnitFair:
             return "<p>Brak wskaźników z modelem korekty w tych obszarach.</p>"
         head = ["Wskaźnik", "Jednostka", "Wartość", "Oczekiwana", "Przedział 90%", "Różnica", "Ćwiartka w kraju",
                 "Ćwiartka po korekcie", "Model"]
-        out = ['<table class="jst-expected" style="border-collapse:collapse;font-size:0.9em"><thead><tr>'
-               + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+        out = [table_open("jst-expected", head)]
         for r in df.itertuples():
             fmt = lambda x, signed=False, i=r.indicator: self.v.s.fmt(i, x, signed)  # noqa: E731
             model = f"{STATUS_TEXT[r.status]}, R² = {num(r.r2, 2)}, n = {int(r.n)}" if r.status not in NOT_FITTED \
@@ -158,13 +150,9 @@ class UnitFair:
         return (f"Część różnic to przypadek (tu {num(r['trials'], 0)} spraw w roku): z 90% pewnością wynik jest lepszy niż u "
                 f"{pct(r['percentile_lo'])}–{pct(r['percentile_hi'])} członków grupy (przedział bootstrap).")
 
-    def feature_labels(self) -> dict[str, str]:
-        return {f["id"]: f["label"]["pl"] for f in self.v.s.structure["features"]}
-
     def feature_text(self, feature: str, value: float) -> str:
         """A feature on its natural scale for display (a logged feature is shown un-logged)."""
-        logged = {f["id"] for f in self.v.s.structure["features"] if f["transform"] == "log"}
-        x = float(np.exp(value)) if feature in logged and pd.notna(value) else value
+        x = self.v.s.structure.feature(feature).natural(value)
         return num(x, 0 if pd.notna(x) and abs(x) >= 100 else 1)
 
     def why_peers(self) -> pd.DataFrame:
@@ -182,7 +170,7 @@ class UnitFair:
         units = self.v.s.units
         items = "".join(f"<li>{esc(self.v.s.unit_name(p))} ({esc(UNIT_KINDS[units.loc[p, 'kind']])}, TERYT {esc(p)}; "
                         f"odległość {esc(num(self.peer_distance[p], 2))})</li>" for p in self.peers)
-        labels = self.feature_labels()
+        labels = self.v.s.structure.labels()
         why = self.why_peers()
         rows = "".join(
             f"<tr><td>{esc(labels.get(f, f))}</td><td>{esc(self.feature_text(f, r.unit_value))}</td>"
@@ -204,8 +192,7 @@ class UnitFair:
             text.append(f"Przy losowej zmianie wag o ±25% średnio {pct(100 * stab['kept_share'])} podobnych JST zostaje w grupie.")
         head = ["Cecha", "Ta JST", "Mediana podobnych", "Zakres podobnych", "Średnia różnica (odch. std.)", "Waga"]
         return (f"<p>{esc(' '.join(text))}</p><ol class='jst-peers'>{items}</ol>"
-                "<table class='jst-why' style='border-collapse:collapse;font-size:0.9em'><thead><tr>"
-                + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + f"</tr></thead><tbody>{rows}</tbody></table>"
+                + table_open("jst-why", head) + f"{rows}</tbody></table>"
                 "<p style='font-size:0.85em;color:#555'>„–”: brak danych tej JST; w odległości przyjęto wtedy medianę "
                 "jednostek tego rodzaju.</p>")
 
@@ -217,10 +204,10 @@ class UnitFair:
         stab = c["stability"]
         verdict = ("stabilny" if stab >= 0.75 else "umiarkowanie stabilny" if stab >= 0.5 else
                    "niestabilny: to umowny podział ciągłego zróżnicowania, granice typu łatwo się przesuwają")
-        labels = self.feature_labels()
+        labels = self.v.s.structure.labels()
         z = {k[2:]: c[k] for k in c.index if k.startswith("z_") and pd.notna(c[k])}
         top = sorted(z, key=lambda f: -abs(z[f]))[:2]
-        distinct = "; ".join(f"{labels.get(f, f).split(' (')[0].lower()} {'wyższa' if z[f] > 0 else 'niższa'} niż przeciętnie "
+        distinct = "; ".join(f"{labels.get(f, f).split(' (')[0].lower()}: {'powyżej' if z[f] > 0 else 'poniżej'} przeciętnej "
                              f"({num(z[f], 1, signed=True)} odch. std.)" for f in top)
         text = (f"Typ strukturalny (grupowanie metodą Warda według cech strukturalnych): {self.cluster}, {int(c['n'])} JST. "
                 f"Wyróżnia go: {distinct}. "
@@ -230,7 +217,7 @@ class UnitFair:
     def peer_positions(self, sectors: list[str]) -> pd.DataFrame:
         """Monitoring indicators: position in the exchange group, among similar authorities and in the type."""
         cur = self.fair_rows[self.fair_rows["year"] == self.v.year]
-        exch = self.v._position("exchange", self.v.primary_group["id"]) if self.v.primary_group else None
+        exch = self.v.position("exchange", self.v.primary_group["id"]) if self.v.primary_group else None
         rows = []
         for sector in sectors:
             for ind in self.v.sector_indicators(sector, "monitoring"):
@@ -264,8 +251,7 @@ class UnitFair:
             cells = [r["name"], fmt(value), fmt(r["exchange_median"]), pos(r, "exchange"), fmt(r["similar_median"]),
                      pos(r, "similar"), fmt(r["cluster_median"]), pos(r, "cluster")]
             body.append("<tr>" + "".join(f"<td style='padding:2px 6px'>{esc(c)}</td>" for c in cells) + "</tr>")
-        return ("<table class='jst-peer-positions' style='border-collapse:collapse;font-size:0.9em'><thead><tr>"
-                + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(body)
+        return (table_open("jst-peer-positions", head) + "".join(body)
                 + "</tbody></table><p style='font-size:0.85em;color:#555'>Pozycja 1 = najlepszy wynik według kierunku "
                 "wskaźnika; liczba po ukośniku to liczba JST z danymi (razem z tą).</p>")
 
@@ -316,17 +302,21 @@ class UnitFair:
             parts.append(f"<h4>{esc(c['name'])}</h4><p>{esc(' '.join(text))}</p>")
         return "".join(parts)
 
+    def money(self, indicators: list[str]) -> list[str]:
+        """The indicators measured in money (their unit is in złoty): these get real-terms trends."""
+        return [i for i in indicators if is_money(self.v.s.indicators[i]["unit"])]
+
     def real_terms(self, indicator: str) -> pd.DataFrame:
         """Years × nominal and real value (prices of the report year) of a money indicator, with a note where the
-        deflator does not cover a year."""
-        d = Deflator.model_validate(self.deflators[self.v.s.meta.get("deflator", "cpi")])
-        own = self.v.values[self.v.values["indicator"] == indicator][["year", "value"]].dropna()
-        return to_real(own, price_level(d, self.v.year), self.v.year).sort_values("year")
+        deflator does not cover a year (computed once per indicator)."""
+        if indicator not in self._real:
+            own = self.v.values[self.v.values["indicator"] == indicator][["year", "value"]].dropna()
+            self._real[indicator] = to_real(own, self.price_level, self.v.year).sort_values("year")
+        return self._real[indicator]
 
     def trend_sentence(self, indicator: str) -> str | None:
         """Compound and linear trends of a money indicator, nominal and real."""
-        meta = self.v.s.indicators[indicator]
-        if not is_money(meta["unit"]):
+        if not self.money([indicator]):
             return None
         rt = self.real_terms(indicator).dropna(subset=["value_real"])
         if len(rt) < 3:
@@ -413,6 +403,5 @@ class GroupFair:
                 f"<td>{esc('tak' if r.pi_low <= r.value <= r.pi_high else 'nie')}</td></tr>" for r in t.itertuples())
             head = ["JST", "Wartość", "Oczekiwana", "Różnica", "Pozycja", "Pozycja po korekcie", "W przedziale 90%"]
             out.append(f"<h4>{esc(title)}</h4><p style='font-size:0.85em;color:#555'>{esc(quality)}</p>"
-                       "<table class='jst-adjusted' style='border-collapse:collapse;font-size:0.9em'><thead><tr>"
-                       + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + f"</tr></thead><tbody>{rows}</tbody></table>")
+                       + table_open("jst-adjusted", head) + f"{rows}</tbody></table>")
         return "".join(out) + f"<p style='font-size:0.85em;color:#555'>{esc(ADJ_NOTE)}</p>"

@@ -59,18 +59,17 @@ def yoy_relative(values: pd.DataFrame) -> pd.Series:
 
 
 def input_flagged(values: pd.DataFrame, observations: pd.DataFrame, inputs: dict[str, list[str]]) -> pd.Series:
-    """True where a present input value of the indicator carries a source flag (e.g. a BDL attribute)."""
+    """True where a present input value of the indicator carries a source flag (e.g. a BDL attribute).
+
+    One join, no loop over rows: flagged (unit, year, variable) → (unit, year, indicator) through `inputs`."""
     obs = observations[observations["flag"].notna() & observations["value"].notna()]
-    out = pd.Series(False, index=values.index)
     if obs.empty:
-        return out
-    flagged = set(zip(obs["unit"].astype(str), obs["year"].astype(int), obs["variable"].astype(str), strict=True))
-    for indicator, variables in inputs.items():
-        rows = values.index[values["indicator"] == indicator]
-        sub = values.loc[rows]
-        hit = [any((u, y, v) in flagged for v in variables) for u, y in zip(sub["unit"], sub["year"], strict=True)]
-        out.loc[rows] = hit
-    return out
+        return pd.Series(False, index=values.index)
+    links = pd.DataFrame([(i, v) for i, vs in inputs.items() for v in vs], columns=["indicator", "variable"])
+    obs = pd.DataFrame({"unit": obs["unit"].astype(str), "year": obs["year"].astype(int), "variable": obs["variable"].astype(str)})
+    hits = obs.merge(links, on="variable")[["unit", "year", "indicator"]].drop_duplicates()
+    keys = pd.MultiIndex.from_arrays([values["unit"].astype(str), values["year"].astype(int), values["indicator"].astype(str)])
+    return pd.Series(keys.isin(pd.MultiIndex.from_frame(hits)), index=values.index)
 
 
 def quality_flags(values: pd.DataFrame, input_flag: pd.Series | None = None, count_shares: set[str] | None = None) -> pd.Series:

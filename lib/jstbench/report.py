@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalogue import DIRECTIONS, SECTORS
+from .catalogue import DIRECTIONS, SECTORS, Structure
 from .errors import InputError
 from .quality import quality_text
 from .text import banner, esc, num, pct, reason_text
@@ -26,6 +26,13 @@ SYNTHETIC_NOTE = ("DANE SYNTETYCZNE: wszystkie wartości w tym raporcie są wyge
                   "demonstracyjnych i nie opisują rzeczywistych jednostek.")
 COLOUR_NOTE = ("Kolory pokazują pozycję względem grupy porównawczej (ćwiartki), z uwzględnieniem kierunku "
                "wskaźnika; to ocena względna, nie bezwzględna. Wskaźniki kontekstowe nie są oceniane.")
+
+
+def table_open(cls: str, head: list[str], caption: str = "") -> str:
+    """The opening of a report table: class, caption and escaped column headers, up to `<tbody>`."""
+    cap = f"<caption style='text-align:left'>{esc(caption)}</caption>" if caption else ""
+    return (f"<table class='{cls}' style='border-collapse:collapse;font-size:0.9em'>{cap}<thead><tr>"
+            + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>")
 
 
 def _read(folder: Path, name: str, filters: list | None = None) -> pd.DataFrame:
@@ -44,7 +51,7 @@ class SeriesData:
     indicators: dict[str, dict] = field(init=False)
     variables: dict[str, dict] = field(init=False)
     units: pd.DataFrame = field(init=False)
-    structure: dict = field(init=False)
+    structure: Structure | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -56,7 +63,7 @@ class SeriesData:
         cat = json.loads((self.folder / "catalogue.json").read_text(encoding="utf-8"))
         self.indicators = {i["id"]: i for i in cat["indicators"]}
         self.variables = {v["name"]: v for v in cat["variables"]}
-        self.structure = cat.get("structure") or {"features": []}
+        self.structure = Structure.model_validate(cat["structure"]) if cat.get("structure") else None
         self.units = _read(self.folder, "units.parquet").set_index("code", drop=False)
 
     @property
@@ -132,7 +139,8 @@ class UnitView:
     def title(self) -> str:
         return f"{self.name} ({self.kind_label}, TERYT {self.code}) — raport porównawczy za {self.year} r."
 
-    def _position(self, group_type: str, group: str | None = None) -> pd.DataFrame:
+    def position(self, group_type: str, group: str | None = None) -> pd.DataFrame:
+        """The unit's comparison rows in the report year for one group type (and group), indexed by indicator."""
         rows = self.own[(self.own["group_type"] == group_type) & (self.own["year"] == self.year)]
         if group is not None:
             rows = rows[rows["group"] == group]
@@ -142,8 +150,8 @@ class UnitView:
         """Position on every indicator that applies to the unit: one row per indicator."""
         labels = self.s.variable_labels()
         cur = self.values[self.values["year"] == self.year].set_index("indicator")
-        grp = self._position("exchange", self.primary_group["id"]) if self.primary_group else None
-        nat = self._position("national")
+        grp = self.position("exchange", self.primary_group["id"]) if self.primary_group else None
+        nat = self.position("national")
         rows = []
         for ind_id, meta in self.s.ordered():
             if ind_id not in cur.index:
@@ -182,11 +190,8 @@ class UnitView:
         group_name = self.primary_group["name"] if self.primary_group else "brak grupy wymiany"
         head = ["Obszar", "Wskaźnik", "", "Jednostka", "Wartość", "Mediana grupy", "Pozycja w grupie",
                 "Ćwiartka w grupie", "Mediana kraju", "Ćwiartka w kraju", "Uwagi"]
-        out = ['<table class="jst-summary" style="border-collapse:collapse;font-size:0.9em">',
-               "<caption style='text-align:left'>" + esc(f"Grupa: {group_name}; kraj: wszystkie JST, do których "
-                                                          f"wskaźnik się stosuje. ↑ więcej = lepiej, ↓ mniej = lepiej, "
-                                                          f"↔ najlepiej w przedziale docelowym.") + "</caption>",
-               "<thead><tr>" + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+        out = [table_open("jst-summary", head, f"Grupa: {group_name}; kraj: wszystkie JST, do których wskaźnik się stosuje. "
+                                               f"↑ więcej = lepiej, ↓ mniej = lepiej, ↔ najlepiej w przedziale docelowym.")]
 
         def qcell(q: float, context: bool) -> str:
             if context:
@@ -269,7 +274,7 @@ class UnitView:
         warning = quality_text(cur["quality"].iloc[0] if "quality" in cur.columns else None)
         if warning:
             out.append(f"Uwaga: {warning} — sprawdź dane źródłowe.")
-        grp = self._position("exchange", self.primary_group["id"]) if self.primary_group else None
+        grp = self.position("exchange", self.primary_group["id"]) if self.primary_group else None
         if grp is not None and indicator in grp.index:
             g = grp.loc[indicator]
             text = f"Mediana grupy „{self.primary_group['name']}”: {self.s.fmt(indicator, g['median'])}"
@@ -279,7 +284,7 @@ class UnitView:
                 text += (f"; pozycji nie podajemy, bo dane ma tylko {int(g['n'])} JST "
                          f"(minimum {self.s.meta['min_group_size']})")
             out.append(text + ".")
-        nat = self._position("national")
+        nat = self.position("national")
         if indicator in nat.index:
             n = nat.loc[indicator]
             text = f"Mediana krajowa: {self.s.fmt(indicator, n['median'])}"

@@ -12,6 +12,7 @@ from .adjust import adjust_all
 from .atomic import write_text, write_with
 from .catalogue import Catalogue, load_catalogue
 from .compare import compare
+from .composite import WEIGHT, check_method
 from .data.store import Store
 from .errors import InputError, InputErrors
 from .fair import binomial_intervals, composite_spec, composite_tables, similar_membership, similar_tables
@@ -23,6 +24,7 @@ from .quality import input_flagged, quality_flags
 from .trends import Deflator, load_deflators
 
 GROUP_TYPES = ("exchange", "typology", "national")
+FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 # Per-unit columns kept in the series' comparison files (group statistics live in group_stats.parquet).
 UNIT_COLUMNS = ["unit", "year", "indicator", "value", "n", "rank", "percentile", "quartile", "zscore", "median",
                 "distance_to_best", "yoy_change"]
@@ -106,25 +108,17 @@ def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where:
             inds.append(ind)
     if inds and not set.intersection(*(set(i.applies_to) for i in inds)):
         errors.append(InputError("the indicators share no unit kind (e.g. gmina-only with powiat-only)", path, f"{where}.indicators"))
-    try:
-        composite_spec(c)
-    except InputError as exc:
-        errors.append(InputError(exc.problem, path, where))
-    expert_used = c.weights == "expert" or "expert" in (c.uncertainty.alternatives or {}).get("weights", [])
-    if expert_used and not c.expert_weights:
-        errors.append(InputError("weights 'expert' need expert_weights: {indicator: weight, ...}", path, f"{where}.expert_weights"))
-    elif expert_used:
-        missing = [i for i in c.indicators if i not in c.expert_weights]
-        if missing:
-            errors.append(InputError(f"expert_weights lack {missing}", path, f"{where}.expert_weights"))
-        if not any(w > 0 for w in c.expert_weights.values()):
-            errors.append(InputError("expert_weights: at least one weight must be above 0", path, f"{where}.expert_weights"))
-    for factor, names in (c.uncertainty.alternatives or {}).items():
-        for name in names:
-            try:
-                composite_spec(c.model_copy(update={factor: name}))
-            except InputError as exc:
-                errors.append(InputError(exc.problem, path, f"{where}.uncertainty.alternatives.{factor}"))
+    checks = [(where, lambda: composite_spec(c))]
+    alternatives = c.uncertainty.alternatives or {}
+    if c.weights == "expert" or "expert" in alternatives.get("weights", []):  # the weighting function checks its input
+        checks.append((f"{where}.expert_weights", lambda: WEIGHT["expert"](pd.DataFrame(columns=c.indicators), c.expert_weights)))
+    checks += [(f"{where}.uncertainty.alternatives.{factor}", lambda f=factor, n=name: check_method(f, n))
+               for factor, names in alternatives.items() for name in names]
+    for place, check in checks:
+        try:
+            check()
+        except InputError as exc:
+            errors.append(InputError(exc.problem, path, place))
     return errors
 
 
@@ -148,22 +142,25 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     shares = {i.id for i in checked.catalogue.indicators.values() if i.uncertainty == "binomial"}
     values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None, shares)
     member = membership(checked.groups, units)
-    comp = compare(values, member, catalogue_meta(checked.catalogue), checked.groups.min_group_size)
+    meta = catalogue_meta(checked.catalogue)
+    comp = compare(values, member, meta, checked.groups.min_group_size)
     stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]
     stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units}
-    return tables | fair_tables(checked, values, wide, units)
+    return tables | fair_tables(checked, values, wide, units, meta)
 
 
-def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, units: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The statistical layer for the report year: adjustment, intervals (see `jstbench.fair`)."""
+def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, units: pd.DataFrame,
+                meta: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The statistical layer for the report year: adjustment, intervals, similar authorities and typology,
+    composites (see `jstbench.fair`)."""
     year, spec = checked.spec.year, checked.spec
     models, adjusted = adjust_all(checked.catalogue, values, units, year)
     groups = {gid: checked.groups.exchange(gid).members for gid in checked.group_ids}
     intervals = binomial_intervals(checked.catalogue, wide, groups, year, checked.groups.min_group_size)
     similar = similar_tables(checked.catalogue, values, units, year, checked.unit_codes, spec.similar.k, spec.similar.weights)
     member = similar_membership(similar["peers"], similar["typology"])
-    comp = compare(values[values["year"] == year], member, catalogue_meta(checked.catalogue), checked.groups.min_group_size)
+    comp = compare(values[values["year"] == year], member, meta, checked.groups.min_group_size)
     composites = composite_tables(checked.catalogue, spec.composites, values, units, year, groups, checked.groups.min_group_size)
     return {"models": models, "adjusted": adjusted, "intervals": intervals, "comparison_fair": comp} | similar | composites
 
@@ -180,16 +177,14 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
     parquet(tables["values"], "values.parquet", ["unit", "indicator", "year"])
     parquet(tables["membership"], "membership.parquet")
     parquet(tables["group_stats"], "group_stats.parquet", ["group", "indicator", "year"])
-    comp = tables["comparison"][["group", "group_type", *UNIT_COLUMNS]]
-    comp = comp.astype({c: "float32" for c in UNIT_COLUMNS[3:]})
-    for gt in GROUP_TYPES:
-        part = comp[comp["group_type"] == gt].drop(columns=["group_type"])
-        part = part.assign(group=part["group"].astype(str).astype("category"))
-        parquet(part, f"comparison_{gt}.parquet", ["unit", "indicator", "year"] if gt != "exchange" else ["group", "unit"])
-    fair = tables["comparison_fair"][["group", "group_type", *UNIT_COLUMNS]].astype({c: "float32" for c in UNIT_COLUMNS[3:]})
-    for gt in ("similar", "cluster"):
-        parquet(fair[fair["group_type"] == gt].drop(columns=["group_type"]).astype({"group": str}), f"comparison_{gt}.parquet",
-                ["group", "indicator"])
+    # one file per group type, sorted for the reads the notebooks make (a unit's rows, or a group's rows)
+    sort = {"exchange": ["group", "unit"], "typology": ["unit", "indicator", "year"], "national": ["unit", "indicator", "year"],
+            "similar": ["group", "indicator"], "cluster": ["group", "indicator"]}
+    for key, types in (("comparison", GROUP_TYPES), ("comparison_fair", FAIR_GROUP_TYPES)):
+        comp = tables[key][["group", "group_type", *UNIT_COLUMNS]].astype({c: "float32" for c in UNIT_COLUMNS[3:]})
+        for gt in types:  # every file is written, empty if the series has no such group
+            part = comp[comp["group_type"] == gt].drop(columns=["group_type"])
+            parquet(part.assign(group=part["group"].astype(str).astype("category")), f"comparison_{gt}.parquet", sort[gt])
     for name in ("features", "peers", "peer_stability", "typology", "clusters", "composite_scores", "composite_groups",
                  "composite_shares"):
         parquet(tables[name], f"{name}.parquet")

@@ -366,9 +366,10 @@ def cluster_stability(features: pd.DataFrame, labels: pd.Series, strata: pd.Seri
 
 
 def describe_clusters(features: pd.DataFrame, labels: pd.Series, strata: pd.Series | None = None) -> pd.DataFrame:
-    """Per cluster (natural label order): n, the median of each raw feature, and `distinctive`: the two features with
-    the largest |median z-score| as "feature +1.2 SD, feature −0.8 SD". z-scores are taken over all units of
-    `features` (within `strata` when given: pass the strata of `typology` to contrast a cluster with its stratum)."""
+    """Per cluster (natural label order): n, the median of each raw feature, `distinctive`: the two features with
+    the largest |median z-score| as "feature +1.2 SD, feature −0.8 SD", and those medians as columns `z_<feature>`.
+    z-scores are taken over all units of `features` (within `strata` when given: pass the strata of `typology` to
+    contrast a cluster with its stratum)."""
     lab = labels.dropna()
     unknown = [str(u) for u in lab.index if u not in features.index]
     if unknown:
@@ -379,5 +380,6 @@ def describe_clusters(features: pd.DataFrame, labels: pd.Series, strata: pd.Seri
     out.insert(0, "n", lab.value_counts().reindex(order))
     top = np.argsort(-mz.abs().to_numpy(), axis=1, kind="stable")[:, :2]
     out["distinctive"] = [", ".join(f"{mz.columns[j]} {mz.iat[i, j]:+.1f} SD" for j in row) for i, row in enumerate(top)]
+    out = out.join(mz.add_prefix("z_"))
     out.index.name = "cluster"
     return out

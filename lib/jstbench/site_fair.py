@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .adjust import STATUS_TEXT, quartile_changes
@@ -114,6 +113,7 @@ def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest
                      f"{num(100 * changes.get(m.indicator, float('nan')), 0)}% | {STATUS_TEXT[m.status]} {cell(m.note)} |")
     img = dest / "img" / name
     img.mkdir(parents=True, exist_ok=True)
+    by_indicator = dict(tuple(adjusted.groupby("indicator")))
     for m in models.sort_values("indicator").itertuples():
         ind = cat.indicators.get(m.indicator)
         lines += ["", f"## {cell(ind.name.pl if ind else m.indicator)} {{#{m.indicator}}}", "",
@@ -123,7 +123,7 @@ def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest
         if coefs:
             lines += ["| składnik | współczynnik | błąd std. (HC3) | p |", "|---|---|---|---|"]
             lines += [f"| `{cell(c['term'])}` | {num(c['coef'], 4)} | {num(c['se'], 4)} | {num(c['p'], 3)} |" for c in coefs]
-        rows = adjusted[adjusted["indicator"] == m.indicator]
+        rows = by_indicator.get(m.indicator, adjusted.iloc[:0])
         if len(rows):
             top = rows.nlargest(3, "cooks_d")
             lines += ["", "Największa odległość Cooka: " + "; ".join(
@@ -139,11 +139,10 @@ def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest
 def typology_section(folder: Path, cat: Catalogue) -> list[str]:
     clusters = pd.read_parquet(folder / "clusters.parquet")
     feats = [c for c in clusters.columns if c not in ("cluster", "n", "stability") and not c.startswith("z_")]
-    known = {f.id: f for f in cat.structure.features}
+    s = cat.structure
     for f in feats:  # medians on the natural scale: the median commutes with the monotone log
-        if f in known and known[f].transform == "log":
-            clusters[f] = np.exp(clusters[f])
-    labels = [cell(known[f].label.pl) if f in known else f"`{f}`" for f in feats]
+        clusters[f] = clusters[f].map(s.feature(f).natural)
+    labels = [cell(s.labels()[f]) for f in feats]
     lines = ["", "## Typologia z danych", "", "Mediany cech w typach i stabilność Henniga "
              "(powyżej 0,75 — stabilny, poniżej 0,5 — rozpada się).", "",
              "| typ | JST | " + " | ".join(labels) + " | stabilność |", "|---|---|" + "---|" * len(feats) + "---|"]
