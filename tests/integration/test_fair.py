@@ -91,7 +91,7 @@ def test_similar_comparison_groups_are_a_unit_and_its_peers(data, meta):
     peers = read(data, "peers")
     comp = read(data, "comparison_similar")
     assert set(comp["year"]) == {meta["year"]}
-    members = comp.groupby("group")["unit"].apply(set)
+    members = comp.groupby("group", observed=True)["unit"].apply(set)
     assert set(members.index) == {f"podobne-{u}" for u in peers["unit"]}
     for unit, p in peers.groupby("unit"):
         assert members[f"podobne-{unit}"] == set(p["peer"]) | {unit}
