@@ -32,6 +32,12 @@ def test_site_build(small_project, small_series):
     forms = (site / "catalogue" / "forms.html").read_text(encoding="utf-8")
     assert all(f.name in forms for f in cat.forms.values())
     assert "Zmiany łamiące porównywalność" in (site / "catalogue" / "changelog.html").read_text(encoding="utf-8")
+    # the statistical pages: diagnostics of the built series, and no unrendered LaTeX for readers offline
+    diagnostics = (site / "diagnostics" / "tests.html").read_text(encoding="utf-8")
+    assert "Modele" in diagnostics and "img/tests/" in diagnostics and "Typologia z danych" in diagnostics
+    for page in (site / "methods").glob("*.html"):
+        text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
+        assert "\\(" not in text and "\\[" not in text and "$" not in text, page.name
 
 
 def test_broken_link_is_found(tmp_path):
