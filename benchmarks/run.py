@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from jstbench.project import Project  # noqa: E402
-from jstbench.reports import plan  # noqa: E402
-from jstbench.runner import execute  # noqa: E402
-from jstbench.series import check_series, compute, write_data  # noqa: E402
+from jstbench.core.project import Project  # noqa: E402
+from jstbench.series.build import check_series, compute, write_data  # noqa: E402
+from jstbench.series.run import plan  # noqa: E402
+from jstbench.series.runner import execute  # noqa: E402
 
 
 def naive(jobs, work: Path) -> float:
@@ -53,7 +53,7 @@ def engine_time(jobs, work: Path, workers: int, engine: str) -> tuple[float, int
 
 
 def catalogue_times(checked) -> dict:
-    from jstbench.indicators import compute_all, compute_indicator
+    from jstbench.indicators.compute import compute_all, compute_indicator
 
     units = checked.store.units.reset_index(drop=True)
     wide = checked.store.wide()

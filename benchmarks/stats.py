@@ -25,12 +25,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from jstbench.adjust import adjust_all  # noqa: E402
-from jstbench.composite import FACTORS, CompositeSpec, composite_ranks, composite_scores, monte_carlo  # noqa: E402
-from jstbench.indicators import compute_all  # noqa: E402
-from jstbench.project import Project  # noqa: E402
-from jstbench.series import check_series  # noqa: E402
-from jstbench.units import KIND_GROUPS  # noqa: E402
+from jstbench.core.project import Project  # noqa: E402
+from jstbench.core.units import KIND_GROUPS  # noqa: E402
+from jstbench.indicators.compute import compute_all  # noqa: E402
+from jstbench.series.build import check_series  # noqa: E402
+from jstbench.stats.adjust import adjust_all  # noqa: E402
+from jstbench.stats.composite import FACTORS, CompositeSpec, composite_ranks, composite_scores, monte_carlo  # noqa: E402
 
 
 def composite_input(values: pd.DataFrame, units: pd.DataFrame, catalogue, year: int, k: int = 20):

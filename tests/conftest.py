@@ -43,8 +43,8 @@ def small_project(tmp_path_factory) -> Path:
 
     `tests.yml` reports on two groups, Poznań, and a unit with no observations (its report must fail)."""
     from jstbench.data.demo import generate
+    from jstbench.data.participants import load_participants
     from jstbench.data.store import save
-    from jstbench.groups import load_participants
 
     root = make_project(tmp_path_factory.mktemp("project"))
     units, obs = generate(load_participants(root / "params" / "participants.yml"), background_scale=0.02)
@@ -61,8 +61,8 @@ def small_project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_series(small_project: Path) -> dict:
     """The `tests` series built once (reports + data), shared by the notebook and site tests."""
-    from jstbench import reports
-    from jstbench.project import Project
+    from jstbench.core.project import Project
+    from jstbench.series import run as reports
 
     manifest = reports.run(Project(small_project), "tests", workers=2, progress=False)
     return manifest

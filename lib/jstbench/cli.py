@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import InputError
+from jstbench.core.errors import InputError
 
 app = typer.Typer(help="Benchmarking usług publicznych JST: katalog wskaźników, dane, raporty, metodologia.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -25,7 +25,7 @@ RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Project folder 
 
 
 def _project(root: Path | None):
-    from .project import Project
+    from jstbench.core.project import Project
 
     return Project.find(root) if root is None else Project(root.resolve())
 
@@ -52,8 +52,8 @@ def friendly(fn):
 def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to check (default: none, only the catalogue).")] = None,
           root: RootOpt = None) -> None:
     """Validate the catalogue, and for each series its parameters, groups and data, before a build."""
-    from .catalogue import load_catalogue
-    from .series import check_series
+    from jstbench.catalogue.model import load_catalogue
+    from jstbench.series.build import check_series
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
@@ -74,9 +74,9 @@ def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to 
 def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic national background (1 = all ~2,800 units).")] = 1.0,
               seed: int = 20111, root: RootOpt = None) -> None:
     """Write the deterministic demo data (participants + synthetic background) to output/data/demo."""
-    from .data.demo import generate
-    from .data.store import save
-    from .groups import load_participants
+    from jstbench.data.demo import generate
+    from jstbench.data.participants import load_participants
+    from jstbench.data.store import save
 
     project = _project(root)
     t0 = time.perf_counter()
@@ -96,7 +96,7 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
 def indicators(as_json: Annotated[bool, typer.Option("--json", help="Print the whole catalogue as JSON.")] = False,
                root: RootOpt = None) -> None:
     """List the indicator catalogue."""
-    from .catalogue import SECTORS, load_catalogue
+    from jstbench.catalogue.model import SECTORS, load_catalogue
 
     cat = load_catalogue(_project(root).catalogue_dir)
     if as_json:
@@ -116,8 +116,8 @@ def reports(series: Annotated[str, typer.Argument(help="Series name: params/<ser
             engine: Annotated[str, typer.Option(help="warm (kernel reuse) or papermill (fresh kernel per report).")] = "warm",
             root: RootOpt = None) -> None:
     """Execute every report of a series into output/<series>/ (HTML, notebooks, index, manifest)."""
-    from . import reports as rep
-    from .series import check_series
+    from jstbench.series import run as rep
+    from jstbench.series.build import check_series
 
     if engine not in ("warm", "papermill"):
         raise InputError(f"unknown engine {engine!r}: use warm or papermill", where="--engine")
@@ -138,7 +138,7 @@ def reports(series: Annotated[str, typer.Argument(help="Series name: params/<ser
 def site(root: RootOpt = None,
          renderer: Annotated[str, typer.Option(help="auto (quarto if installed, else smalldocs), quarto or smalldocs.")] = "auto") -> None:
     """Render the methodology site (with one generated page per indicator) into output/site/."""
-    from .site import build_site
+    from jstbench.site.build import build_site
 
     project = _project(root)
     res = build_site(project, renderer=renderer)
@@ -179,8 +179,8 @@ def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (B
               layout: Annotated[Optional[str], typer.Option(help="Column layout of a budget report (params/budget_columns.yml).")] = None,
               root: RootOpt = None) -> None:
     """Load files into the store (an append with provenance; a file with a problem loads nothing) and summarise."""
-    from .catalogue import load_catalogue
-    from .data.load import load_files
+    from jstbench.catalogue.model import load_catalogue
+    from jstbench.data.load import load_files
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
@@ -212,10 +212,10 @@ def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Year
                        help="Rules; those with table API_<id> name the variables.")] = Path("params/bdl_mapping.yml"),
                    skip_unknown_units: bool = True, root: RootOpt = None) -> None:
     """Fetch the mapping's API variables from the BDL API (pyBDL: rate limits, cache) and load them."""
-    from .catalogue import load_catalogue
-    from .data.bdl import load_mapping
-    from .data.bdl_api import api_variables, fetch
-    from .data.load import load_files
+    from jstbench.catalogue.model import load_catalogue
+    from jstbench.data.bdl import load_mapping
+    from jstbench.data.bdl_api import api_variables, fetch
+    from jstbench.data.load import load_files
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
@@ -239,9 +239,9 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
                out_dir: Annotated[Path, typer.Option("--out", help="Folder for the workbook.")] = Path("output/forms"),
                root: RootOpt = None) -> None:
     """Write the group's workbook: a sheet per form, a row per member, a column per field."""
-    from .catalogue import load_catalogue
-    from .data.forms import forms_for_sector, make_workbook
-    from .groups import load_groups
+    from jstbench.catalogue.model import load_catalogue
+    from jstbench.compare.groups import load_groups
+    from jstbench.data.forms import forms_for_sector, make_workbook
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
@@ -269,9 +269,9 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
                store: Annotated[Optional[Path], typer.Option(help="Also load the values into this store.")] = None,
                root: RootOpt = None) -> None:
     """Validate a filled workbook (every problem with its sheet and cell); with --store, load it."""
-    from .catalogue import load_catalogue
-    from .data.forms import read_workbook
-    from .data.load import load_files
+    from jstbench.catalogue.model import load_catalogue
+    from jstbench.data.forms import read_workbook
+    from jstbench.data.load import load_files
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)

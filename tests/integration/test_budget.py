@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jstbench.catalogue import load_catalogue
+from jstbench.catalogue.model import load_catalogue
+from jstbench.core.errors import InputError
 from jstbench.data.load import load_files
 from jstbench.data.store import Store
-from jstbench.errors import InputError
 
 from ..conftest import ROOT
 from .test_real_data import TERC, write

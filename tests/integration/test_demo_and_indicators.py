@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jstbench.catalogue import load_catalogue
+from jstbench.catalogue.model import load_catalogue
+from jstbench.compare.groups import load_groups, membership
 from jstbench.data.demo import NATIONAL_COUNTS, generate
-from jstbench.groups import load_groups, load_participants, membership
-from jstbench.indicators import compute_all
+from jstbench.data.participants import load_participants
+from jstbench.indicators.compute import compute_all
 
 from ..conftest import REALDATA, ROOT
 
@@ -119,7 +120,7 @@ def test_indicator_using_another_indicator_is_computed_after_it(tmp_path):
 
     import yaml
 
-    from jstbench.catalogue import load_catalogue
+    from jstbench.catalogue.model import load_catalogue
 
     folder = tmp_path / "catalogue"
     shutil.copytree(ROOT / "methodology" / "catalogue", folder)

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from jstbench.catalogue import load_catalogue
-from jstbench.errors import InputError, InputErrors
-from jstbench.project import Project
-from jstbench.series import check_series
-from jstbench.structure import strata
-from jstbench.trends import load_deflators
+from jstbench.catalogue.deflators import load_deflators
+from jstbench.catalogue.model import load_catalogue
+from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.project import Project
+from jstbench.indicators.features import strata
+from jstbench.series.build import check_series
 
 from ..conftest import ROOT, make_project
 
@@ -226,7 +226,7 @@ DECISIONS = "adm_decisions_late_share, adm_decisions_appealed_share"
 
 def test_gmina_only_data_and_a_tiny_powiat_stratum_degrade_instead_of_failing(data, checked):
     """No powiats at all (features.yml still asks for 4 powiat types), then only 5 powiats: fewer peers, fewer types."""
-    from jstbench.fair import similar_tables
+    from jstbench.series.statistics import similar_tables
 
     values, units = read(data, "values"), read(data, "units")
     gminas = units[units["kind"] != "powiat"]
@@ -241,7 +241,7 @@ def test_gmina_only_data_and_a_tiny_powiat_stratum_degrade_instead_of_failing(da
 
 
 def test_an_impossible_count_gets_no_interval_and_does_not_stop_the_others(checked):
-    from jstbench.fair import binomial_intervals
+    from jstbench.series.statistics import binomial_intervals
 
     wide = checked.store.wide().copy()
     members = checked.groups.exchange("miasta-oswiata").members

@@ -3,11 +3,11 @@
 import openpyxl
 import pytest
 
-from jstbench.catalogue import load_catalogue
+from jstbench.catalogue.model import load_catalogue
+from jstbench.core.errors import InputError
 from jstbench.data.forms import FIRST_DATA_ROW, forms_for_sector, make_workbook, read_workbook
 from jstbench.data.load import load_files
 from jstbench.data.store import Store
-from jstbench.errors import InputError
 
 from ..conftest import ROOT
 from .test_real_data import TERC, write

@@ -5,11 +5,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jstbench.core.errors import InputError
+from jstbench.core.project import Project
 from jstbench.data.store import Store, save
-from jstbench.errors import InputError
-from jstbench.params import GroupReportParams, UnitReportParams
-from jstbench.project import Project
-from jstbench.series import check_series
+from jstbench.series.build import check_series
+from jstbench.views.params import GroupReportParams, UnitReportParams
 
 
 def series(root: Path, text: str, name: str = "bad") -> str:
@@ -67,7 +67,7 @@ def test_unknown_field_in_series(small_project):
 
 
 def test_group_member_unknown(small_project, tmp_path):
-    from jstbench.groups import load_groups
+    from jstbench.compare.groups import load_groups
 
     text = (small_project / "params" / "groups.yml").read_text(encoding="utf-8").replace('"3064011"', '"9999011"', 1)
     path = tmp_path / "groups.yml"

@@ -7,11 +7,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from jstbench.core.errors import InputError
 from jstbench.data.bdl import read_export, unit_code
 from jstbench.data.load import load_files
 from jstbench.data.store import Store
 from jstbench.data.teryt import read_terc_csv, resolve, units_from_terc
-from jstbench.errors import InputError
 
 from ..conftest import REALDATA, ROOT
 

@@ -2,9 +2,9 @@
 
 from bs4 import BeautifulSoup
 
-from jstbench.catalogue import load_catalogue
-from jstbench.project import Project
-from jstbench.site import broken_links, build_site
+from jstbench.catalogue.model import load_catalogue
+from jstbench.core.project import Project
+from jstbench.site.build import broken_links, build_site
 
 
 def test_site_build(small_project, small_series):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from jstbench.text import num
+from jstbench.core.text import num
 
 POZNAN = "3064011"
 OPOLE = "1661011"

@@ -6,9 +6,9 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
+from jstbench.core.project import Project
 from jstbench.data.store import Store
-from jstbench.project import Project
-from jstbench.series import check_series, compute
+from jstbench.series.build import check_series, compute
 
 
 def html(root, rel):
@@ -99,7 +99,7 @@ def test_series_data_is_readable_by_a_user(small_project, small_series):
 
 @pytest.mark.parametrize("engine", ["papermill"])
 def test_cold_papermill_engine_gives_the_same_report(small_project, small_series, tmp_path, engine):
-    from jstbench.runner import Job, execute
+    from jstbench.series.runner import Job, execute
 
     root = small_project / "output" / "tests"
     job = Job("unit", "3064011", "Poznań", str(small_project / "notebooks" / "jst_report.ipynb"),

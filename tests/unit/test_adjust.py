@@ -8,8 +8,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from jstbench.adjust import adjust_all, design, fit_indicator, positions, quartile_changes, response_scale
-from jstbench.catalogue import Indicator, Structure
+from jstbench.catalogue.model import Indicator, Structure
+from jstbench.stats.adjust import adjust_all, design, fit_indicator, positions, quartile_changes, response_scale
 
 STRUCTURE = Structure.model_validate({
     "features": [
@@ -147,7 +147,7 @@ def test_positions_rank_residuals_by_direction():
 
 
 def test_adjust_all_uses_units_the_indicator_applies_to(tmp_path):
-    from jstbench.catalogue import Catalogue
+    from jstbench.catalogue.model import Catalogue
 
     feats, y = fixture(n=200)
     units = pd.DataFrame({"code": feats.index, "kind": feats["kind"].to_numpy()})

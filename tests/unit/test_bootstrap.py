@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jstbench import compare
-from jstbench.bootstrap import (
+from jstbench.compare import measures as compare
+from jstbench.core.errors import InputError
+from jstbench.stats.bootstrap import (
     binomial_draws,
     percentile_interval,
     percentile_of,
@@ -13,7 +14,6 @@ from jstbench.bootstrap import (
     survey_draws,
     survey_percentile_interval,
 )
-from jstbench.errors import InputError
 
 
 def test_percentile_of_with_ties_by_hand():

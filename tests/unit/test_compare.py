@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jstbench import compare as c
+from jstbench.compare import measures as c
 
 
 def frame(values, direction="higher-better", low=np.nan, high=np.nan, groups=None):

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from jstbench import composite as c
-from jstbench.errors import InputError
+from jstbench.core.errors import InputError
+from jstbench.stats import composite as c
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ALL_FACTORS = {"normalise": list(c.NORMALISE), "weights": ["equal", "pca"], "aggregate": list(c.AGGREGATE), "impute": list(c.IMPUTE)}

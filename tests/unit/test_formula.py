@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from jstbench.formula import FUNCTIONS, Formula, FormulaError
+from jstbench.catalogue.formula import FUNCTIONS, Formula, FormulaError
 
 
 def values(formula, panel):

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from jstbench.catalogue import load_catalogue
-from jstbench.indicators import compute_indicator
+from jstbench.catalogue.model import load_catalogue
+from jstbench.indicators.compute import compute_indicator
 
 from ..conftest import ROOT
 

@@ -2,7 +2,7 @@ import math
 
 import pandas as pd
 
-from jstbench.quality import coverage, quality_flags, quality_text, robust_z, yoy_relative
+from jstbench.indicators.quality import coverage, quality_flags, quality_text, robust_z, yoy_relative
 
 
 def values():
@@ -34,7 +34,7 @@ def test_coverage_by_variable_and_year():
 
 
 def test_input_flags_reach_the_indicator():
-    from jstbench.quality import input_flagged
+    from jstbench.indicators.quality import input_flagged
 
     vals = pd.DataFrame({"unit": ["a", "b"], "indicator": "i", "year": 2024, "value": [1.0, 2.0]})
     obs = pd.DataFrame({"unit": ["a", "b"], "year": 2024, "variable": ["x", "x"], "value": [5.0, 6.0], "flag": ["x", None]})

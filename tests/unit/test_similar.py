@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jstbench import similar as sm
-from jstbench.errors import InputError
+from jstbench.core.errors import InputError
+from jstbench.stats import similar as sm
 
 
 def frame(cols: dict, codes=None) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 import pytest
 
-from jstbench.text import esc, num, pct, reason_text
-from jstbench.units import check_code, expand_kinds, population_class
+from jstbench.core.text import esc, num, pct, reason_text
+from jstbench.core.units import check_code, expand_kinds, population_class
 
 
 def test_polish_number_format():

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from jstbench.errors import InputError
-from jstbench.trends import cagr, cagr_table, is_money, linear_trend, load_deflators, price_level, to_real
+from jstbench.catalogue.deflators import load_deflators
+from jstbench.core.errors import InputError
+from jstbench.stats.trends import cagr, cagr_table, is_money, linear_trend, price_level, to_real
 
 from ..conftest import ROOT
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors
 
 FIXED_CREL = ["Kod", "Nazwa"]
 TAIL_CREL = ["Rok", "Wartosc", "Jednostka miary", "Atrybut"]
@@ -273,7 +273,7 @@ class Mapping(BaseModel):
 
 
 def load_mapping(path: Path, known_variables: set[str] | None = None) -> Mapping:
-    from ..groups import read_yaml_model
+    from jstbench.core.yamlio import read_yaml_model
 
     mapping = read_yaml_model(path, Mapping)
     if known_variables is not None:

@@ -8,9 +8,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from ..atomic import write_text
-from ..errors import InputError
-from .bdl import Mapping
+from jstbench.core.atomic import write_text
+from jstbench.core.errors import InputError
+from jstbench.data.bdl import Mapping
 
 
 def api_variables(mapping: Mapping) -> list[str]:

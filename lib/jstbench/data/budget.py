@@ -18,9 +18,9 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..catalogue import Catalogue, Variable
-from ..errors import InputError
-from .bdl import _number, read_text
+from jstbench.catalogue.model import Catalogue, Variable
+from jstbench.core.errors import InputError
+from jstbench.data.bdl import _number, read_text
 
 
 class BudgetColumns(BaseModel):
@@ -48,7 +48,7 @@ class BudgetMapping(BaseModel):
 
 
 def load_budget_mapping(path: Path) -> BudgetMapping:
-    from ..groups import read_yaml_model
+    from jstbench.core.yamlio import read_yaml_model
 
     return read_yaml_model(path, BudgetMapping)
 

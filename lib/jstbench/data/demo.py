@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..groups import Participant
-from ..units import UNIT_KINDS, population_class
+from jstbench.core.units import UNIT_KINDS, population_class
+from jstbench.data.participants import Participant
 
 SOURCE = "demo:synthetic"
 BASE_YEAR = 2024

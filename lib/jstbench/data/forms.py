@@ -16,9 +16,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from pandera.errors import SchemaErrors
 
-from ..atomic import write_with
-from ..catalogue import Catalogue, Form
-from ..errors import InputError, InputErrors
+from jstbench.catalogue.model import Catalogue, Form
+from jstbench.core.atomic import write_with
+from jstbench.core.errors import InputError, InputErrors
 
 FIRST_DATA_ROW = 5  # 1: variable names (machine), 2: labels, 3: units, 4: instructions
 INFO = "INFO"

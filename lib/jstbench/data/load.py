@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_with
-from ..errors import InputError
-from .bdl import apply_mapping, check_leading_zeros, load_mapping, read_export, unit_code
-from .store import OBSERVATIONS_FILE, UNITS_FILE, Store, save
-from .teryt import kind_change_crosswalk, read_terc, register_history
+from jstbench.core.atomic import write_with
+from jstbench.core.errors import InputError
+from jstbench.data.bdl import apply_mapping, check_leading_zeros, load_mapping, read_export, unit_code
+from jstbench.data.store import OBSERVATIONS_FILE, UNITS_FILE, Store, save
+from jstbench.data.teryt import kind_change_crosswalk, read_terc, register_history
 
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
@@ -56,7 +56,7 @@ def detect_format(path: Path) -> str:
         return "api-json"
     if path.suffix.lower() == ".xml":
         return "terc"
-    from .bdl import read_text
+    from jstbench.data.bdl import read_text
 
     header = read_text(path).splitlines()[0]
     if header.replace('"', "").startswith("WOJ;POW;GMI;RODZ"):
@@ -138,7 +138,7 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame, load_id: str) -> tuple[pd.DataF
 
 def _budget_observations(path: Path, layout_name: str, budget_columns: Path | None, catalogue, year: int | None,
                          units: pd.DataFrame, skip_unknown: bool, source: str) -> tuple[pd.DataFrame, Summary]:
-    from .budget import load_budget_mapping, read_budget, to_observations
+    from jstbench.data.budget import load_budget_mapping, read_budget, to_observations
 
     if budget_columns is None or catalogue is None:
         raise InputError("budget reports need the column layouts (params/budget_columns.yml) and the catalogue")
@@ -186,7 +186,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
         if layout == "terc":
             units, s = _terc_snapshot(store_dir, path, units, pending)
         elif layout == "form":
-            from .forms import read_workbook
+            from jstbench.data.forms import read_workbook
 
             if units is None or catalogue is None:
                 raise InputError("forms need a store with a units register and the catalogue", store_dir)

@@ -11,9 +11,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from ..atomic import write_with
-from ..errors import InputError
-from ..units import POPULATION_CLASS_LABELS, UNIT_KINDS
+from jstbench.core.atomic import write_with
+from jstbench.core.errors import InputError
+from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS
 
 CODE_RE = r"\d{6}[123]|\d{4}"
 UNITS_FILE = "units.parquet"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from ..units import RODZ_TO_KIND
-from .bdl import read_text
+from jstbench.core.errors import InputError
+from jstbench.core.units import RODZ_TO_KIND
+from jstbench.data.bdl import read_text
 
 TERC_COLUMNS = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "STAN_NA"]
 

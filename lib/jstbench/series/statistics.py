@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .bootstrap import share_percentile_intervals
-from .catalogue import Catalogue
-from .composite import CompositeSpec, monte_carlo
-from .params import CompositeDef
-from .similar import cluster_stability, describe_clusters, nearest, peer_stability, typology
-from .structure import feature_table, strata
+from jstbench.catalogue.model import Catalogue
+from jstbench.indicators.features import feature_table, strata
+from jstbench.series.spec import CompositeDef
+from jstbench.stats.bootstrap import share_percentile_intervals
+from jstbench.stats.composite import CompositeSpec, monte_carlo
+from jstbench.stats.similar import cluster_stability, describe_clusters, nearest, peer_stability, typology
 
 
 def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[str, list[str]], year: int,

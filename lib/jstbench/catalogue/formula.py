@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from jstbench.core.errors import InputError
 
 MAX_LENGTH = 500
 

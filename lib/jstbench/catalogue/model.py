@@ -12,12 +12,12 @@ import math
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
-from .errors import InputError, InputErrors
-from .formula import Formula, FormulaError
-from .units import KIND_GROUPS, UNIT_KINDS, expand_kinds
+from jstbench.catalogue.formula import Formula, FormulaError
+from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.units import KIND_GROUPS, UNIT_KINDS, expand_kinds
+from jstbench.core.yamlio import Strict, read_yaml, validation_errors
 
 SECTORS: dict[str, dict[str, str]] = {
     "education": {"pl": "Oświata", "en": "Education"},
@@ -57,10 +57,6 @@ def check_sector(v: str) -> str:
 
 
 Sector = Annotated[str, AfterValidator(check_sector)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Text(Strict):
@@ -326,30 +322,6 @@ class Catalogue:
         return sorted(rows, key=lambda r: (r[1].date, r[0].id), reverse=True)
 
 
-def _read_yaml(path: Path) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path, where) from None
-
-
-def _validation_errors(exc: ValidationError, path: Path, prefix: str = "") -> list[InputError]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        out.append(InputError(msg, path, f"{prefix}{loc}"))
-    return out
-
-
 def load_catalogue(folder: Path) -> Catalogue:
     """Read `variables.yml` and `indicators/*.yml`, validate each and all together.
 
@@ -359,7 +331,7 @@ def load_catalogue(folder: Path) -> Catalogue:
     digest = hashlib.sha256()
 
     var_path = folder / "variables.yml"
-    raw_vars = _read_yaml(var_path)
+    raw_vars = read_yaml(var_path)
     digest.update(var_path.read_bytes())
     variables: list[Variable] = []
     if not isinstance(raw_vars, dict) or not isinstance(raw_vars.get("variables"), list):
@@ -369,7 +341,7 @@ def load_catalogue(folder: Path) -> Catalogue:
         try:
             var = Variable.model_validate(item)
         except ValidationError as exc:
-            errors += _validation_errors(exc, var_path, f"variables[{n}].")
+            errors += validation_errors(exc, var_path, f"variables[{n}].")
             continue
         if var.name in seen_vars:
             errors.append(InputError(f"duplicate variable {var.name!r}", var_path, f"variables[{n}].name"))
@@ -385,14 +357,14 @@ def load_catalogue(folder: Path) -> Catalogue:
     seen: dict[str, Path] = {}
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        raw = _read_yaml(path)
+        raw = read_yaml(path)
         if not isinstance(raw, dict):
             errors.append(InputError("expected a mapping of fields", path))
             continue
         try:
             ind = Indicator.model_validate(raw)
         except ValidationError as exc:
-            errors += _validation_errors(exc, path)
+            errors += validation_errors(exc, path)
             continue
         except FormulaError as exc:
             errors.append(InputError(exc.problem, path, "formula"))
@@ -450,7 +422,7 @@ def _load_forms(path: Path, variables: dict[str, Variable], errors: list[InputEr
         errors.append(InputError("file not found (the data-collection forms)", path))
         return []
     digest.update(path.read_bytes())
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("forms"), list):
         errors.append(InputError("expected a mapping with a list under 'forms'", path))
         return []
@@ -460,7 +432,7 @@ def _load_forms(path: Path, variables: dict[str, Variable], errors: list[InputEr
         try:
             form = Form.model_validate(item)
         except ValidationError as exc:
-            errors.extend(_validation_errors(exc, path, f"forms[{n}]."))
+            errors.extend(validation_errors(exc, path, f"forms[{n}]."))
             continue
         for m, fld in enumerate(form.fields):
             where = f"forms[{n}].fields[{m}].variable"
@@ -495,9 +467,9 @@ def _load_structure(path: Path, indicators: dict[str, Indicator], files: dict[st
         return None
     digest.update(path.read_bytes())
     try:
-        structure = Structure.model_validate(_read_yaml(path))
+        structure = Structure.model_validate(read_yaml(path))
     except ValidationError as exc:
-        errors.extend(_validation_errors(exc, path))
+        errors.extend(validation_errors(exc, path))
         return None
     known = {f.id: f for f in structure.features}
     for n, f in enumerate(structure.features):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalogue import Structure
-from .units import KIND_GROUPS
+from jstbench.catalogue.model import Structure
+from jstbench.core.units import KIND_GROUPS
 
 
 def feature_table(values: pd.DataFrame, units: pd.DataFrame, structure: Structure, year: int,

@@ -24,7 +24,7 @@ from nbconvert import HTMLExporter
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from .atomic import write_text
+from jstbench.core.atomic import write_text
 
 KERNEL = "python3"
 # Kernel-side log noise (e.g. ipykernel's TCP transport notice) is not the report's business;

@@ -1,6 +1,6 @@
 """How certain is an authority's position in its group when its inputs are noisy?
 
-The position is the percentile of `jstbench.compare` (0–100, 100 = best, ties count half) computed on many
+The position is the percentile of `jstbench.compare.measures` (0–100, 100 = best, ties count half) computed on many
 replicates of the inputs: shares drawn from their posterior given the counts, survey means from resampled
 respondents. The interval is the middle (1 − alpha) of the replicated percentiles.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from jstbench.core.errors import InputError
 
 ORIENT = {"higher-better": 1.0, "lower-better": -1.0}
 

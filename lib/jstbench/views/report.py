@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalogue import DIRECTIONS, SECTORS, Structure
-from .errors import InputError
-from .quality import quality_text
-from .text import banner, esc, num, pct, reason_text
-from .units import UNIT_KINDS
+from jstbench.catalogue.model import DIRECTIONS, SECTORS, Structure
+from jstbench.core.errors import InputError
+from jstbench.core.text import banner, esc, num, pct, reason_text
+from jstbench.core.units import UNIT_KINDS
+from jstbench.indicators.quality import quality_text
 
 TH = "text-align:left;border-bottom:1px solid #999;padding:2px 6px"
 QUARTILE_COLOURS = {1: "#a6d96a", 2: "#e6f5c9", 3: "#fee8c8", 4: "#fdae61"}

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from .adjust import adjust_all
-from .atomic import write_text, write_with
-from .catalogue import Catalogue, load_catalogue
-from .compare import compare
-from .composite import WEIGHT, check_method
-from .data.store import Store
-from .errors import InputError, InputErrors
-from .fair import binomial_intervals, composite_spec, composite_tables, similar_membership, similar_tables
-from .groups import GroupsFile, load_groups, membership
-from .indicators import compute_all
-from .params import CompositeDef, SeriesSpec, load_series, series_path
-from .project import Project
-from .quality import input_flagged, quality_flags
-from .trends import Deflator, load_deflators
+from jstbench.catalogue.deflators import Deflator, load_deflators
+from jstbench.catalogue.model import Catalogue, load_catalogue
+from jstbench.compare.groups import GroupsFile, load_groups, membership
+from jstbench.compare.measures import compare
+from jstbench.core.atomic import write_text, write_with
+from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.project import Project
+from jstbench.data.store import Store
+from jstbench.indicators.compute import compute_all
+from jstbench.indicators.quality import input_flagged, quality_flags
+from jstbench.series.spec import CompositeDef, SeriesSpec, load_series, series_path
+from jstbench.series.statistics import binomial_intervals, composite_spec, composite_tables, similar_membership, similar_tables
+from jstbench.stats.adjust import adjust_all
+from jstbench.stats.composite import WEIGHT, check_method
 
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
@@ -153,7 +153,7 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
 def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, units: pd.DataFrame,
                 meta: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The statistical layer for the report year: adjustment, intervals, similar authorities and typology,
-    composites (see `jstbench.fair`)."""
+    composites (see `jstbench.series.statistics`)."""
     year, spec = checked.spec.year, checked.spec
     models, adjusted = adjust_all(checked.catalogue, values, units, year)
     groups = {gid: checked.groups.exchange(gid).members for gid in checked.group_ids}

@@ -13,16 +13,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .atomic import replace_dir
-from .catalogue import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable, load_catalogue
-from .errors import InputError
-from .groups import load_participants
-from .project import Project
-from .site_fair import deflators_page, diagnostics_pages, features_page
-from .text import esc
-from .text import md_cell as cell
-from .trends import load_deflators
-from .units import UNIT_KINDS
+from jstbench.catalogue.deflators import load_deflators
+from jstbench.catalogue.model import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable, load_catalogue
+from jstbench.core.atomic import replace_dir
+from jstbench.core.errors import InputError
+from jstbench.core.project import Project
+from jstbench.core.text import esc
+from jstbench.core.text import md_cell as cell
+from jstbench.core.units import UNIT_KINDS
+from jstbench.data.participants import load_participants
+from jstbench.site.diagnostics import deflators_page, diagnostics_pages, features_page
 
 
 def source_text(v: Variable) -> str:

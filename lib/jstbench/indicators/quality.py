@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .compare import previous_year
+from jstbench.compare.measures import previous_year
 
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 JUMP = 0.5  # |change| above 50% of the previous value

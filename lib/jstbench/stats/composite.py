@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .compare import distance_to_range
-from .errors import InputError
+from jstbench.compare.measures import distance_to_range
+from jstbench.core.errors import InputError
 
 NORMALISE: dict[str, Callable] = {}
 IMPUTE: dict[str, Callable] = {}

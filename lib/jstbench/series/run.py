@@ -16,12 +16,12 @@ from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
-from .atomic import replace_dir, write_text
-from .data.store import data_digest
-from .project import Project
-from .runner import Job, Result, execute, result_record
-from .series import Checked, check_series, compute, write_data
-from .units import UNIT_KINDS
+from jstbench.core.atomic import replace_dir, write_text
+from jstbench.core.project import Project
+from jstbench.core.units import UNIT_KINDS
+from jstbench.data.store import data_digest
+from jstbench.series.build import Checked, check_series, compute, write_data
+from jstbench.series.runner import Job, Result, execute, result_record
 
 
 def git_commit(root: Path) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, Indicator, evaluation_order
+from jstbench.catalogue.model import Catalogue, Indicator, evaluation_order
 
 
 def compute_indicator(ind: Indicator, wide: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:

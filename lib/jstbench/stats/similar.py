@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import cut_tree, linkage
 from scipy.spatial.distance import pdist, squareform
 
-from jstbench.errors import InputError
+from jstbench.core.errors import InputError
 
 EMPTY = "every feature used is missing"
 NO_STRATA = "all"  # the stratum of every unit when `strata` is None (typology labels "all-1", "all-2", ...)

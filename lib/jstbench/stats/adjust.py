@@ -19,10 +19,10 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import het_breuschpagan
 
-from .catalogue import Catalogue, Indicator, Structure
-from .compare import percentile, quartile_from
-from .structure import feature_table
-from .text import num
+from jstbench.catalogue.model import Catalogue, Indicator, Structure
+from jstbench.compare.measures import percentile, quartile_from
+from jstbench.core.text import num
+from jstbench.indicators.features import feature_table
 
 STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-few": "za mało jednostek",
                "constant": "brak zróżnicowania"}

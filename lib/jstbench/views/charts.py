@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .report import GroupView, UnitView  # noqa: E402
+from jstbench.views.report import GroupView, UnitView  # noqa: E402
 
 SELF = "#c0392b"
 GROUP = "#2c3e50"

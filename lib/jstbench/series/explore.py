@@ -8,15 +8,15 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.stats import spearmanr
 
-from .adjust import fit_indicator
-from .catalogue import Catalogue, Indicator
-from .compare import rank
-from .data.store import Store
-from .errors import InputError
-from .formula import Formula
-from .groups import GroupsFile, membership
-from .indicators import compute_indicator
-from .structure import feature_table
+from jstbench.catalogue.formula import Formula
+from jstbench.catalogue.model import Catalogue, Indicator
+from jstbench.compare.groups import GroupsFile, membership
+from jstbench.compare.measures import rank
+from jstbench.core.errors import InputError
+from jstbench.data.store import Store
+from jstbench.indicators.compute import compute_indicator
+from jstbench.indicators.features import feature_table
+from jstbench.stats.adjust import fit_indicator
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Fair comparisons in the reports: expected values given conditions, intervals of positions.
 
-`UnitFair` and `GroupFair` read the tables `jstbench.fair` wrote into a series data folder and turn them
+`UnitFair` and `GroupFair` read the tables `jstbench.series.statistics` wrote into a series data folder and turn them
 into tables and Polish sentences; every number comes from the data, every name is escaped.
 """
 
@@ -10,13 +10,14 @@ import json
 
 import pandas as pd
 
-from .adjust import NOT_FITTED, STATUS_TEXT
-from .report import GroupView, UnitView, _read, table_open
-from .similar import explain, standardise
-from .structure import strata
-from .text import esc, num, pct
-from .trends import Deflator, cagr, is_money, linear_trend, price_level, to_real
-from .units import UNIT_KINDS
+from jstbench.catalogue.deflators import Deflator
+from jstbench.core.text import esc, num, pct
+from jstbench.core.units import UNIT_KINDS
+from jstbench.indicators.features import strata
+from jstbench.stats.adjust import NOT_FITTED, STATUS_TEXT
+from jstbench.stats.similar import explain, standardise
+from jstbench.stats.trends import cagr, is_money, linear_trend, price_level, to_real
+from jstbench.views.report import GroupView, UnitView, _read, table_open
 
 ADJ_NOTE = ("Wartość oczekiwana to typowa wartość JST o takich samych warunkach (liczba mieszkańców, gęstość, "
             "struktura wieku, dochody własne, rodzaj jednostki), wyliczona z regresji na danych wszystkich JST; "

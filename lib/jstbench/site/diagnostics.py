@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .adjust import STATUS_TEXT, quartile_changes
-from .catalogue import Catalogue
-from .project import Project
-from .text import md_cell as cell
-from .text import num
-from .trends import Deflator
+from jstbench.catalogue.deflators import Deflator
+from jstbench.catalogue.model import Catalogue
+from jstbench.core.project import Project
+from jstbench.core.text import md_cell as cell
+from jstbench.core.text import num
+from jstbench.stats.adjust import STATUS_TEXT, quartile_changes
 
 HEAD = "---\ntitle: \"{title}\"\n---\n\n"
 
@@ -85,7 +85,7 @@ def diagnostics_pages(project: Project, cat: Catalogue, dest: Path) -> None:
 
 
 def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest: Path) -> str:
-    from . import charts
+    from jstbench.views import charts
 
     models = pd.read_parquet(folder / "models.parquet")
     adjusted = pd.read_parquet(folder / "adjusted.parquet")

@@ -6,60 +6,34 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from .catalogue import Sector
-from .errors import InputError, InputErrors
-from .units import POPULATION_CLASS_LABELS, UNIT_KINDS, UnitCode
+from jstbench.catalogue.model import Sector
+from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS, UnitCode
+from jstbench.core.yamlio import Strict, read_yaml_model
 
 GROUP_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Participant(_Model):
-    """A participant as named in a source document and how it was resolved to a TERYT code."""
-
-    as_given: str
-    list: str
-    code: UnitCode | None
-    name: str | None
-    kind: str | None
-    resolution: Literal["exact", "homonym-chosen", "garbled-probable", "unresolved"]
-    demo_population: int | None = Field(default=None, gt=0)
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _resolved(self) -> "Participant":
-        if (self.resolution == "unresolved") != (self.code is None):
-            raise ValueError("code must be null exactly when the resolution is unresolved")
-        if self.code and self.kind not in UNIT_KINDS:
-            raise ValueError(f"kind must be one of {list(UNIT_KINDS)}")
-        if self.code and not self.demo_population:
-            raise ValueError("a resolved participant needs demo_population")
-        return self
-
-
-class ExchangeGroup(_Model):
+class ExchangeGroup(Strict):
     id: str = Field(pattern=GROUP_ID)
     name: str = Field(min_length=1)
     sector: Sector
     members: list[UnitCode] = Field(min_length=2)
 
 
-class Typology(_Model):
+class Typology(Strict):
     id_prefix: str = Field(default="typ", pattern=GROUP_ID)
     by: list[Literal["kind", "population_class"]] = ["kind", "population_class"]
 
 
-class National(_Model):
+class National(Strict):
     id: str = Field(default="kraj", pattern=GROUP_ID)
     name: str = "Cały kraj"
 
 
-class GroupsFile(_Model):
+class GroupsFile(Strict):
     min_group_size: int = Field(default=4, ge=2)
     exchange_groups: list[ExchangeGroup]
     typology: Typology = Typology()
@@ -78,26 +52,6 @@ class GroupsFile(_Model):
             if g.id == group_id:
                 return g
         raise KeyError(group_id)
-
-
-def read_yaml_model(path: Path, model: type[_Model]) -> _Model:
-    """Read a YAML file into a pydantic model; errors name the file and field."""
-    from .catalogue import _read_yaml, _validation_errors
-
-    raw = _read_yaml(Path(path))
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise InputErrors(_validation_errors(exc, Path(path))) from None
-
-
-def load_participants(path: Path) -> list[Participant]:
-    raw = read_yaml_model(path, _ParticipantsFile)
-    return list(raw.participants)
-
-
-class _ParticipantsFile(_Model):
-    participants: list[Participant]
 
 
 def load_groups(path: Path, units: pd.DataFrame | None = None) -> GroupsFile:
