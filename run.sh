@@ -39,6 +39,8 @@ case "${1:-}" in
   test)
     setup
     "$VENV/bin/ruff" check lib tests benchmarks
+    "$VENV/bin/lint-imports"
+    "$VENV/bin/mypy"
     "$VENV/bin/python" -m pytest "${@:2}"
     ;;
   *)

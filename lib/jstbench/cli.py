@@ -166,11 +166,14 @@ data_app = typer.Typer(help="Real data into the store: GUS BDL exports, the TERY
 app.add_typer(data_app, name="data")
 
 
+from jstbench.data.readers import files_help, format_help  # noqa: E402  (the help below is generated from the readers)
+
+
 @data_app.command("load")
 @friendly
-def data_load(files: Annotated[list[Path], typer.Argument(help="Files to load (BDL CSV/XLSX, TERC CSV, Rb-27S/Rb-28S).")],
+def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
               fmt: Annotated[Optional[str], typer.Option(
-                  "--format", help="ctab, crel, xlsx, terc, rb27s or rb28s (BDL and TERC detected when not given).")] = None,
+                  "--format", help=f"Format of every file, detected when not given. {format_help()}.")] = None,
               store: Annotated[Path, typer.Option(help="Store folder (units.parquet, observations.parquet).")] = Path("output/data/real"),
               mapping: Annotated[Path, typer.Option(help="BDL variable → catalogue variable rules.")] = Path("params/bdl_mapping.yml"),
               skip_unknown_units: Annotated[bool, typer.Option(

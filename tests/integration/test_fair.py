@@ -1,10 +1,10 @@
 """The statistical layer of a series: its data files are consistent, and bad settings are refused with the file and field named."""
 
 import json
-import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -15,12 +15,14 @@ from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
 from jstbench.indicators.features import strata
 from jstbench.series.build import check_series
+from jstbench.stats.trends import price_level
 
 from ..conftest import ROOT, make_project
 
 FAIR_FILES = ["models.parquet", "adjusted.parquet", "intervals.parquet", "peers.parquet", "peer_stability.parquet", "typology.parquet",
               "clusters.parquet", "features.parquet", "composite_scores.parquet", "composite_groups.parquet", "composite_shares.parquet",
-              "comparison_similar.parquet", "comparison_cluster.parquet", "deflators.json"]
+              "comparison_similar.parquet", "comparison_cluster.parquet", "peer_explanations.parquet", "adjusted_ranks.parquet",
+              "real_terms.parquet", "trends.parquet"]
 STATUSES = {"ok", "poor-fit", "too-few"}
 
 
@@ -127,8 +129,7 @@ def test_models_have_a_known_status_and_too_few_have_no_adjusted_rows(data, chec
     assert too_few and not adjusted["indicator"].isin(too_few).any()
     min_n = checked.catalogue.structure.adjustment.min_n
     for r in models[models["status"] == "too-few"].itertuples():
-        needed = int(re.search(r"potrzeba co najmniej (\d+)", r.note).group(1))
-        assert r.n < needed and needed >= min_n, r.indicator
+        assert r.n < r.needed and r.needed >= min_n, r.indicator
     assert (models.loc[models["n"] < min_n, "status"] == "too-few").all()
     fitted = models[models["status"] != "too-few"].set_index("indicator")
     rows = adjusted.groupby("indicator").size()
@@ -208,12 +209,14 @@ def test_composite_variance_shares_sum_to_one(data, meta):
     assert {"normalise", "weights", "aggregate", "impute", "weight_noise", "interactions/residual"} <= set(shares["factor"])
 
 
-def test_deflators_json_matches_the_catalogue(data, meta, small_project):
-    saved = json.loads((data / "deflators.json").read_text(encoding="utf-8"))
-    expected = load_deflators(small_project / "methodology" / "catalogue" / "deflators.yml")
-    assert set(saved) == set(expected) and meta["deflator"] in saved
-    for did, d in expected.items():
-        assert {int(y): v for y, v in saved[did]["values"].items()} == d.values
+def test_real_terms_use_the_series_deflator(data, meta, small_project):
+    """value_real = value / (price level of the year relative to the report year), from the catalogue's deflator."""
+    level = price_level(load_deflators(small_project / "methodology" / "catalogue" / "deflators.yml")[meta["deflator"]], meta["year"])
+    real = read(data, "real_terms").dropna(subset=["value_real"])
+    assert len(real) and set(real["unit"]) <= set(meta["report_units"])
+    expected = real["value"] / level.reindex(real["year"]).to_numpy()
+    assert np.allclose(real["value_real"], expected)
+    assert (real.loc[real["year"] == meta["year"], "value_real"] == real.loc[real["year"] == meta["year"], "value"]).all()
 
 
 # --- check_series refuses bad statistical-layer settings ------------------------------------------------------------

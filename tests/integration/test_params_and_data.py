@@ -102,7 +102,8 @@ def test_store_roundtrip_and_validation(tmp_path):
     dup = pd.concat([obs, obs])
     with pytest.raises(InputError, match="observations.parquet: invalid data"):
         save(units, dup, tmp_path / "dup")
-    assert not (tmp_path / "dup" / "units.parquet").exists() or True  # units may be written; observations not
+    # both tables are validated before either is written: a rejected save leaves no half-written store
+    assert not (tmp_path / "dup" / "units.parquet").exists()
     assert not (tmp_path / "dup" / "observations.parquet").exists()
 
 

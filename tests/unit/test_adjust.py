@@ -115,11 +115,11 @@ def test_a_constant_indicator_is_not_fitted():
 def test_small_samples_are_refused_and_noise_is_a_poor_fit():
     feats, y = fixture(n=20)
     fit, rows = fit_indicator(indicator(), y, feats, STRUCTURE, 2024)
-    assert fit.status == "too-few" and rows.empty and "20" in fit.note
+    assert fit.status == "too-few" and rows.empty and fit.n == 20 and fit.needed == 30
     feats, _ = fixture(n=300)
     noise = pd.Series(np.random.default_rng(3).lognormal(0, 1, 300), index=feats.index)
     fit, rows = fit_indicator(indicator(), noise, feats, STRUCTURE, 2024)
-    assert fit.status == "poor-fit" and fit.r2 < 0.1 and len(rows) == 300 and "R²" in fit.note
+    assert fit.status == "poor-fit" and fit.r2 < 0.1 and len(rows) == 300 and fit.min_r2 == 0.1
 
 
 def test_response_scale_and_natural_bounds_of_level_models():

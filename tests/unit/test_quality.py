@@ -2,7 +2,8 @@ import math
 
 import pandas as pd
 
-from jstbench.indicators.quality import coverage, quality_flags, quality_text, robust_z, yoy_relative
+from jstbench.indicators.quality import coverage, quality_flags, robust_z, yoy_relative
+from jstbench.views.wording import quality_text
 
 
 def values():

@@ -48,6 +48,23 @@ def _divide(num: Term, den: Term, label: str) -> Term:
 
 
 def _scaled_ratio(scale: float) -> Callable[..., Term]:
+    """``scale · a / b``: ratio and per_capita (scale 1), per_1000, per_10k and share (scale 100).
+
+    50 events in a unit of 20 000 people; a denominator of 0 gives a missing value and a reason:
+
+    >>> idx = pd.MultiIndex.from_tuples([("A", 2023), ("B", 2023)], names=["unit", "year"])
+    >>> frame = pd.DataFrame({"x": [50.0, 7.0], "pop": [20000.0, 0.0]}, index=idx)
+    >>> for name in ["ratio", "per_capita", "per_1000", "per_10k", "share"]:
+    ...     print(name, Formula.parse(f"{name}(x, pop)").evaluate(frame)[0].tolist())
+    ratio [0.0025, nan]
+    per_capita [0.0025, nan]
+    per_1000 [2.5, nan]
+    per_10k [25.0, nan]
+    share [0.25, nan]
+    >>> Formula.parse("share(x, pop)").evaluate(frame)[1].tolist()
+    [nan, 'zero-division:pop']
+    """
+
     def fn(num: Term, den: Term, *, label: str, **_: object) -> Term:
         t = _divide(num, den, label)
         return Term(t.values * scale, t.reason)
@@ -56,6 +73,16 @@ def _scaled_ratio(scale: float) -> Callable[..., Term]:
 
 
 def _lag(x: Term, k: int = 1, **_: object) -> Term:
+    """``lag(x, k)``: the unit's value in year t − k; missing, with a reason, where that year is absent.
+
+    >>> idx = pd.MultiIndex.from_tuples([("A", 2021), ("A", 2022), ("A", 2023)], names=["unit", "year"])
+    >>> frame = pd.DataFrame({"x": [80.0, 100.0, 90.0]}, index=idx)
+    >>> Formula.parse("lag(x)").evaluate(frame)[0].tolist()
+    [nan, 80.0, 100.0]
+    >>> values, reason = Formula.parse("lag(x, 2)").evaluate(frame)
+    >>> values.tolist(), reason.tolist()
+    ([nan, nan, 80.0], ['no-previous-year:2', 'no-previous-year:2', nan])
+    """
     idx = x.values.index
     units = idx.get_level_values(0)
     years = idx.get_level_values(1)
@@ -69,12 +96,30 @@ def _lag(x: Term, k: int = 1, **_: object) -> Term:
 
 
 def _change(x: Term, k: int = 1, **_: object) -> Term:
+    """``change(x, k)``: x(t) − x(t − k).
+
+    >>> idx = pd.MultiIndex.from_tuples([("A", 2021), ("A", 2022), ("A", 2023)], names=["unit", "year"])
+    >>> frame = pd.DataFrame({"x": [80.0, 100.0, 90.0]}, index=idx)
+    >>> Formula.parse("change(x)").evaluate(frame)[0].tolist()
+    [nan, 20.0, -10.0]
+    >>> Formula.parse("change(x, 2)").evaluate(frame)[0].tolist()
+    [nan, nan, 10.0]
+    """
     prev = _lag(x, k)
     reason = x.with_reason(prev)
     return Term((x.values - prev.values).where(reason.isna()), reason)
 
 
 def _pct_change(x: Term, k: int = 1, *, label: str, **_: object) -> Term:
+    """``pct_change(x, k)``: 100 · (x(t) − x(t − k)) / x(t − k), in per cent.
+
+    >>> idx = pd.MultiIndex.from_tuples([("A", 2021), ("A", 2022), ("A", 2023)], names=["unit", "year"])
+    >>> frame = pd.DataFrame({"x": [80.0, 100.0, 90.0]}, index=idx)
+    >>> Formula.parse("pct_change(x)").evaluate(frame)[0].tolist()
+    [nan, 25.0, -10.0]
+    >>> Formula.parse("pct_change(x, 2)").evaluate(frame)[0].tolist()
+    [nan, nan, 12.5]
+    """
     prev = _lag(x, k)
     diff = _change(x, k)
     t = _divide(diff, prev, label)
@@ -134,7 +179,16 @@ class Formula:
         return cls(text.strip(), tree, frozenset(variables), frozenset(functions))
 
     def evaluate(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        """Values and reason codes for every row of `frame` (index: unit, year)."""
+        """Values and reason codes for every row of `frame` (index: unit, year).
+
+        >>> idx = pd.MultiIndex.from_tuples([("A", 2023), ("B", 2023), ("C", 2023)], names=["unit", "year"])
+        >>> frame = pd.DataFrame({"x": [12.0, None, 3.0], "y": [4.0, 2.0, 0.0]}, index=idx)
+        >>> values, reason = Formula.parse("(x + y) / y").evaluate(frame)
+        >>> values.tolist()
+        [4.0, nan, nan]
+        >>> reason.tolist()
+        [nan, 'missing:x', 'zero-division:y']
+        """
         missing = self.variables - set(frame.columns)
         if missing:
             raise FormulaError(f"formula {self.source!r}: no data column for {sorted(missing)}")
@@ -197,7 +251,7 @@ def _evaluate(node: ast.AST, frame: pd.DataFrame) -> Term:
         values = frame[node.id].astype(float)
         reason = pd.Series(None, index=frame.index, dtype=object).where(values.notna(), f"missing:{node.id}")
         return Term(values, reason)
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):  # _check allows numbers only
         return Term(pd.Series(float(node.value), index=frame.index), pd.Series(None, index=frame.index, dtype=object))
     if isinstance(node, ast.UnaryOp):
         t = _evaluate(node.operand, frame)
@@ -209,10 +263,10 @@ def _evaluate(node: ast.AST, frame: pd.DataFrame) -> Term:
         op = {ast.Add: pd.Series.add, ast.Sub: pd.Series.sub, ast.Mult: pd.Series.mul}[type(node.op)]
         reason = a.with_reason(b)
         return Term(op(a.values, b.values).where(reason.isna()), reason)
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):  # _check allows named functions only
         fn = FUNCTIONS[node.func.id]
         args = [_evaluate(a, frame) for a in node.args[: len(fn.args)]]
-        extra = [a.value for a in node.args[len(fn.args):]]
+        extra = [a.value for a in node.args[len(fn.args):] if isinstance(a, ast.Constant)]  # _check: a whole-number constant
         label = ast.unparse(node.args[1]) if len(fn.args) > 1 else ast.unparse(node.args[0])
         return fn.impl(*args, *extra, label=label)
     raise FormulaError(f"cannot evaluate {ast.unparse(node)!r}")  # unreachable after _check

@@ -207,9 +207,10 @@ class Indicator(Strict):
         import ast
 
         body = self.parsed.tree.body
-        if (isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "share"
-                and len(body.args) == 2 and all(isinstance(a, ast.Name) for a in body.args)):
-            return body.args[0].id, body.args[1].id
+        if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "share" and len(body.args) == 2:
+            a, b = body.args
+            if isinstance(a, ast.Name) and isinstance(b, ast.Name):
+                return a.id, b.id
         return None
 
     @property
@@ -291,6 +292,13 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.indicators)
+
+    def require_structure(self) -> Structure:
+        """The structural features (features.yml). A catalogue read by `load_catalogue` always has them; one built
+        by hand without `structure` does not, and the methods that need them stop here with a clear message."""
+        if self.structure is None:
+            raise InputError("the catalogue has no structural features (features.yml)")
+        return self.structure
 
     def by_sector(self) -> dict[str, list[Indicator]]:
         out: dict[str, list[Indicator]] = {s: [] for s in SECTORS}

@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from jstbench.indicators.panel import previous_year
+
 KEYS = ["group", "year", "indicator"]
 COMPARE: dict[str, Callable[..., pd.Series]] = {}
 
@@ -31,12 +33,22 @@ def register(name: str) -> Callable[[Callable[..., pd.Series]], Callable[..., pd
 
 
 def distance_to_range(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
-    """0 inside [low, high], otherwise the distance to the nearer bound."""
+    """0 inside [low, high], otherwise the distance to the nearer bound.
+
+    >>> distance_to_range(pd.Series([5.0, 10.0, 12.0, 30.0]), 10.0, 20.0).tolist()
+    [5.0, 0.0, 0.0, 10.0]
+    """
     return (low - value).clip(lower=0) + (value - high).clip(lower=0)
 
 
 @register("score")
 def score(df: pd.DataFrame) -> pd.Series:
+    """Values oriented so that higher is better; no score for context indicators (direction `none`).
+
+    >>> df = pd.DataFrame({"value": [3.0, 3.0, 3.0], "direction": ["higher-better", "lower-better", "none"]})
+    >>> score(df).tolist()
+    [3.0, -3.0, nan]
+    """
     v = df["value"]
     d = df["direction"]
     out = pd.Series(np.nan, index=df.index)
@@ -83,33 +95,72 @@ def _percentile_from(r_min: pd.Series, r_max: pd.Series, n: pd.Series) -> pd.Ser
 
 
 def quartile_from(p: pd.Series) -> pd.Series:
+    """Quartile of a percentile: 1 for 75-100, 2 for 50-75, 3 for 25-50, 4 below 25.
+
+    >>> quartile_from(pd.Series([100.0, 75.0, 74.9, 50.0, 25.0, 10.0, np.nan])).tolist()
+    [1.0, 1.0, 2.0, 2.0, 3.0, 4.0, nan]
+    """
     q = pd.Series(np.select([p >= 75, p >= 50, p >= 25], [1, 2, 3], 4), index=p.index, dtype=float)
     return q.where(p.notna())
 
 
 @register("rank")
 def rank(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
-    """1 = best; ties share the best rank."""
+    """1 = best; ties share the best rank.
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "higher-better", "value": [10.0, 30.0, 20.0, 30.0]})
+    >>> rank(df).tolist()
+    [4.0, 1.0, 3.0, 1.0]
+    >>> rank(df.assign(direction="lower-better")).tolist()
+    [1.0, 3.0, 2.0, 3.0]
+    >>> rank(df, min_size=5).tolist()
+    [nan, nan, nan, nan]
+    """
     _, r_max, n = _ranks(df)
     return _rank_from(r_max, n).where(_enough(df, min_size))
 
 
 @register("percentile")
 def percentile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
-    """Share of the other members this unit does better than, 0-100 (ties count half)."""
+    """Share of the other members this unit does better than, 0-100 (ties count half).
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "higher-better", "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    >>> percentile(df).tolist()
+    [0.0, 25.0, 50.0, 75.0, 100.0]
+
+    With a tie, 2 beats one of the three others and ties with one: (1 + 0.5) / 3 = 50%:
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "higher-better", "value": [1.0, 2.0, 2.0, 3.0]})
+    >>> percentile(df).tolist()
+    [0.0, 50.0, 50.0, 100.0]
+    """
     r_min, r_max, n = _ranks(df)
     return _percentile_from(r_min, r_max, n).where(_enough(df, min_size))
 
 
 @register("quartile")
 def quartile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
-    """1 = best quarter (percentile >= 75), 4 = worst quarter (percentile < 25)."""
+    """1 = best quarter (percentile >= 75), 4 = worst quarter (percentile < 25).
+
+    Percentiles 0, 25, 50, 75, 100 (see `percentile`):
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "higher-better", "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    >>> quartile(df).tolist()
+    [4.0, 3.0, 2.0, 1.0, 1.0]
+    """
     return quartile_from(percentile(df, min_size))
 
 
 @register("zscore")
 def zscore(df: pd.DataFrame) -> pd.Series:
-    """(value − group mean) / group standard deviation (sample, ddof=1); sign follows the value."""
+    """(value − group mean) / group standard deviation (sample, ddof=1); sign follows the value.
+
+    Mean 4, sample standard deviation sqrt((4 + 0 + 4) / 2) = 2; not flipped for lower-better:
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "lower-better", "value": [2.0, 4.0, 6.0]})
+    >>> zscore(df).tolist()
+    [-1.0, 0.0, 1.0]
+    """
     g = _grouped(df, df["value"])
     sd = g.transform("std")
     return ((df["value"] - g.transform("mean")) / sd.where(sd > 0))
@@ -138,7 +189,12 @@ def group_q75(df: pd.DataFrame) -> pd.Series:
 
 @register("best")
 def group_best(df: pd.DataFrame) -> pd.Series:
-    """The best value in the group according to direction (for target ranges: the closest to it)."""
+    """The best value in the group according to direction (for target ranges: the closest to it).
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "lower-better", "value": [3.0, 1.0, 2.0]})
+    >>> group_best(df).tolist()
+    [1.0, 1.0, 1.0]
+    """
     s = score(df)
     idx = _grouped(df, s.fillna(-np.inf)).transform("idxmax")
     best = pd.Series(df["value"].to_numpy()[idx.to_numpy()], index=df.index)
@@ -147,7 +203,12 @@ def group_best(df: pd.DataFrame) -> pd.Series:
 
 @register("distance_to_best")
 def distance_to_best(df: pd.DataFrame) -> pd.Series:
-    """value − best value of the group (0 for the best unit)."""
+    """value − best value of the group (0 for the best unit).
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "lower-better", "value": [3.0, 1.0, 2.0]})
+    >>> distance_to_best(df).tolist()
+    [2.0, 0.0, 1.0]
+    """
     return df["value"] - group_best(df)
 
 
@@ -159,23 +220,25 @@ def distance_to_median(df: pd.DataFrame) -> pd.Series:
 def ratio_of_sums(numerator: pd.Series, denominator: pd.Series, keys: list[pd.Series]) -> pd.Series:
     """Group value as sum of numerators / sum of denominators (the group as one big unit).
 
-    Only units with both parts present count in either sum."""
+    Only units with both parts present count in either sum: (10 + 50) / (100 + 300) = 0.15.
+
+    >>> g = pd.Series(["g", "g", "g"])
+    >>> ratio_of_sums(pd.Series([10.0, 50.0, 7.0]), pd.Series([100.0, 300.0, np.nan]), [g]).tolist()
+    [0.15, 0.15, 0.15]
+    """
     both = numerator.notna() & denominator.notna()
     num = numerator.where(both).groupby(keys, observed=True).transform("sum")
     den = denominator.where(both).groupby(keys, observed=True).transform("sum")
     return num / den.where(den != 0)
 
 
-def previous_year(values: pd.Series, keys: pd.Series | list[pd.Series], years: pd.Series) -> np.ndarray:
-    """The value of the same keys (e.g. unit, or unit and indicator) in year t−1; NaN where it is absent."""
-    keys = [keys] if isinstance(keys, pd.Series) else list(keys)
-    lookup = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_arrays([*keys, years]))
-    lookup = lookup[~lookup.index.duplicated()]
-    return lookup.reindex(pd.MultiIndex.from_arrays([*keys, years - 1])).to_numpy()
-
-
 def yoy_change(values: pd.Series, keys: pd.Series | list[pd.Series], years: pd.Series) -> pd.Series:
-    """value(t) − value(t−1) for the same unit (or keys); missing where year t−1 is absent."""
+    """value(t) − value(t−1) for the same unit (or keys); missing where year t−1 is absent.
+
+    >>> units, years = pd.Series(["A", "A", "B"]), pd.Series([2022, 2023, 2023])
+    >>> yoy_change(pd.Series([100.0, 110.0, 50.0]), units, years).tolist()
+    [nan, 10.0, nan]
+    """
     return pd.Series(values.to_numpy() - previous_year(values, keys, years), index=values.index)
 
 

@@ -14,7 +14,24 @@ REASONS = {
 
 
 def num(x: float | None, decimals: int = 1, signed: bool = False) -> str:
-    """A number the Polish way: `12 345,6` (non-breaking space for thousands, comma for decimals)."""
+    r"""A number the Polish way: `12 345,6` (non-breaking space for thousands, comma for decimals).
+
+    The thousands separator is U+00A0 (shown as ``\xa0`` by ``repr``), the minus sign U+2212,
+    a missing value an en dash:
+
+    >>> num(12345.678)
+    '12\xa0345,7'
+    >>> num(1234567, 0)
+    '1\xa0234\xa0567'
+    >>> num(-3.25, 2)
+    '−3,25'
+    >>> num(2.5, signed=True)
+    '+2,5'
+    >>> num(-0.04)  # rounds to zero: no "−0,0"
+    '0,0'
+    >>> num(None), num(float("nan"))
+    ('–', '–')
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     if round(x, decimals) == 0:
@@ -24,6 +41,17 @@ def num(x: float | None, decimals: int = 1, signed: bool = False) -> str:
 
 
 def pct(x: float | None, decimals: int = 0) -> str:
+    r"""A percentage formatted by `num`, no space before the sign.
+
+    >>> pct(37.4)
+    '37%'
+    >>> pct(37.46, 1)
+    '37,5%'
+    >>> pct(1234.4)
+    '1\xa0234%'
+    >>> pct(None)
+    '–'
+    """
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{num(x, decimals)}%"
 
 
@@ -43,7 +71,13 @@ def reason_text(reason: str | None, variable_labels: dict[str, str] | None = Non
 
 
 def esc(text: object) -> str:
-    """Escape any text (names, free text) before it reaches HTML."""
+    """Escape any text (names, free text) before it reaches HTML.
+
+    >>> esc('<b>"Zarząd" & Rada</b>')
+    '&lt;b&gt;&quot;Zarząd&quot; &amp; Rada&lt;/b&gt;'
+    >>> esc("O'Neil"), esc(None), esc(12)
+    ('O&#x27;Neil', '', '12')
+    """
     return html.escape("" if text is None else str(text), quote=True)
 
 

@@ -9,15 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jstbench.compare.measures import previous_year
+from jstbench.indicators.panel import previous_year
 
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 JUMP = 0.5  # |change| above 50% of the previous value
-QUALITY_TEXT = {"outlier": "wartość nietypowa na tle kraju (odporny z-score > 3,5)",
-                "jump": "skok o ponad 50% wobec poprzedniego roku",
-                "input-flag": "dane wejściowe mają flagę źródła (np. wartość szacunkowa lub niepełna)",
-                "impossible-share": "udział spoza 0–100%: liczby wejściowe są niespójne (np. więcej spraw po terminie niż wydanych)"}
-
 
 def coverage(obs: pd.DataFrame, units: pd.DataFrame, by: str) -> pd.DataFrame:
     """Share of units with a value, by `variable` or `year` (denominator: units × years × variables asked)."""
@@ -94,9 +89,3 @@ def revisions(store_dir: Path) -> pd.DataFrame:
     path = Path(store_dir) / "revisions.parquet"
     cols = ["unit", "year", "variable", "old_value", "new_value", "old_source", "new_source", "load_id"]
     return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=cols)
-
-
-def quality_text(flags: str | None) -> str:
-    if not flags:
-        return ""
-    return "; ".join(QUALITY_TEXT[f] for f in str(flags).split(",") if f in QUALITY_TEXT)

@@ -12,19 +12,26 @@ from jstbench.catalogue.deflators import Deflator, load_deflators
 from jstbench.catalogue.model import Catalogue, load_catalogue
 from jstbench.compare.groups import GroupsFile, load_groups, membership
 from jstbench.compare.measures import compare
-from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
 from jstbench.data.store import Store
 from jstbench.indicators.compute import compute_all
-from jstbench.indicators.quality import input_flagged, quality_flags
+from jstbench.indicators.quality import coverage, flagged, input_flagged, quality_flags, revisions, robust_z, yoy_relative
+from jstbench.series import folder as sf
+from jstbench.series.folder import FAIR_GROUP_TYPES, GROUP_TYPES
 from jstbench.series.spec import CompositeDef, SeriesSpec, load_series, series_path
-from jstbench.series.statistics import binomial_intervals, composite_spec, composite_tables, similar_membership, similar_tables
+from jstbench.series.statistics import (
+    adjusted_ranks,
+    binomial_intervals,
+    composite_spec,
+    composite_tables,
+    real_terms,
+    similar_membership,
+    similar_tables,
+)
 from jstbench.stats.adjust import adjust_all
 from jstbench.stats.composite import WEIGHT, check_method
 
-GROUP_TYPES = ("exchange", "typology", "national")
-FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 # Per-unit columns kept in the series' comparison files (group statistics live in group_stats.parquet).
 UNIT_COLUMNS = ["unit", "year", "indicator", "value", "n", "rank", "percentile", "quartile", "zscore", "median",
                 "distance_to_best", "yoy_change"]
@@ -147,7 +154,25 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]
     stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units}
-    return tables | fair_tables(checked, values, wide, units, meta)
+    return tables | fair_tables(checked, values, wide, units, meta) | quality_tables(checked, values)
+
+
+def quality_tables(checked: Checked, values: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What the data-quality report shows: coverage, missing and flagged inputs, flagged values of the report
+    units in the report year (robust z, year-on-year change), revisions between loads."""
+    obs, store_units = checked.store.observations, checked.store.units
+    flagged_rows = values["quality"].notna() & (values["year"] == checked.spec.year) & values["unit"].isin(checked.unit_codes)
+    report = values[flagged_rows]
+    return {"quality_coverage_variable": coverage(obs, store_units, "variable").reset_index(),
+            "quality_coverage_year": coverage(obs, store_units, "year").reset_index(),
+            "quality_flags": flagged(obs),
+            "quality_report": pd.DataFrame({"unit": report["unit"], "indicator": report["indicator"], "value": report["value"],
+                                            "z": robust_z(values)[flagged_rows], "change": yoy_relative(values)[flagged_rows],
+                                            "quality": report["quality"]}),
+            "quality_counts": pd.DataFrame({"measure": sf.QUALITY_MEASURES, "n": [
+                len(obs), int(obs["value"].isna().sum()),
+                *(int(values["quality"].fillna("").str.contains(f, regex=False).sum()) for f in sf.QUALITY_MEASURES[2:])]}),
+            "revisions": revisions(checked.store.folder)}
 
 
 def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, units: pd.DataFrame,
@@ -162,46 +187,36 @@ def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, unit
     member = similar_membership(similar["peers"], similar["typology"])
     comp = compare(values[values["year"] == year], member, meta, checked.groups.min_group_size)
     composites = composite_tables(checked.catalogue, spec.composites, values, units, year, groups, checked.groups.min_group_size)
-    return {"models": models, "adjusted": adjusted, "intervals": intervals, "comparison_fair": comp} | similar | composites
+    ranks = adjusted_ranks(checked.catalogue, adjusted, groups)
+    prices = real_terms(checked.catalogue, values, checked.unit_codes, checked.deflators[spec.deflator], year)
+    return ({"models": models, "adjusted": adjusted, "adjusted_ranks": ranks, "intervals": intervals, "comparison_fair": comp}
+            | similar | composites | prices)
 
 
 def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) -> None:
-    """The series' data folder, read by the notebooks (parquet sorted for fast per-unit reads)."""
+    """The series folder (`jstbench.series.folder`): every declared table, validated and sorted, and the JSON files."""
     folder.mkdir(parents=True, exist_ok=True)
-
-    def parquet(df: pd.DataFrame, name: str, sort: list[str] | None = None) -> None:
-        df = df.sort_values(sort, ignore_index=True) if sort else df
-        write_with(folder / name, lambda p: df.to_parquet(p, index=False, row_group_size=50_000))
-
-    parquet(tables["units"], "units.parquet")
-    parquet(tables["values"], "values.parquet", ["unit", "indicator", "year"])
-    parquet(tables["membership"], "membership.parquet")
-    parquet(tables["group_stats"], "group_stats.parquet", ["group", "indicator", "year"])
-    # one file per group type, sorted for the reads the notebooks make (a unit's rows, or a group's rows)
-    sort = {"exchange": ["group", "unit"], "typology": ["unit", "indicator", "year"], "national": ["unit", "indicator", "year"],
-            "similar": ["group", "indicator"], "cluster": ["group", "indicator"]}
+    comparisons = {}
     for key, types in (("comparison", GROUP_TYPES), ("comparison_fair", FAIR_GROUP_TYPES)):
         comp = tables[key][["group", "group_type", *UNIT_COLUMNS]].astype({c: "float32" for c in UNIT_COLUMNS[3:]})
         for gt in types:  # every file is written, empty if the series has no such group
             part = comp[comp["group_type"] == gt].drop(columns=["group_type"])
-            parquet(part.assign(group=part["group"].astype(str).astype("category")), f"comparison_{gt}.parquet", sort[gt])
-    for name in ("features", "peers", "peer_stability", "typology", "clusters", "composite_scores", "composite_groups",
-                 "composite_shares"):
-        parquet(tables[name], f"{name}.parquet")
-    parquet(tables["models"], "models.parquet")
-    parquet(tables["adjusted"], "adjusted.parquet", ["unit", "indicator"])
-    parquet(tables["intervals"], "intervals.parquet", ["group", "unit", "indicator"])
-    write_text(folder / "catalogue.json", checked.catalogue.to_json())
-    write_text(folder / "deflators.json", json.dumps(
-        {k: v.model_dump(mode="json") for k, v in checked.deflators.items()},
-        ensure_ascii=False, indent=2))
+            comparisons[f"comparison_{gt}"] = part.assign(group=part["group"].astype(str).astype("category"),
+                                                          indicator=part["indicator"].astype(str).astype("category"))
+    by_name = {k: v for k, v in tables.items() if k in sf.TABLES} | comparisons
+    missing = sorted(set(sf.TABLES) - set(by_name))
+    if missing:
+        raise ValueError(f"the build computed no table for {missing}")
+    for name, df in by_name.items():
+        sf.write(folder, name, df)
+    sf.write_json(folder, "catalogue", json.loads(checked.catalogue.to_json()))
     groups = [dict(id=g.id, name=g.name, sector=g.sector, members=g.members) for g in checked.groups.exchange_groups]
-    write_text(folder / "series.json", json.dumps({
-        "name": checked.name, "title": checked.spec.title, "year": checked.spec.year,
+    sf.write_json(folder, "series", {
+        "contract": sf.CONTRACT_VERSION, "name": checked.name, "title": checked.spec.title, "year": checked.spec.year,
         "synthetic": checked.spec.synthetic, "min_group_size": checked.groups.min_group_size,
-        "exchange_groups": groups, "national_id": checked.groups.national.id,
+        "exchange_groups": groups, "report_units": checked.unit_codes, "national_id": checked.groups.national.id,
         "national_name": checked.groups.national.name, "deflator": checked.spec.deflator,
         "composites": [c.model_dump(mode="json") for c in checked.spec.composites],
         "similar": {"k": checked.spec.similar.k or checked.catalogue.structure.similar.k,
                     "weights": checked.spec.similar.weights or checked.catalogue.structure.similar.weights},
-    }, ensure_ascii=False, indent=2))
+    })

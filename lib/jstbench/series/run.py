@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -48,10 +47,8 @@ def plan(checked: Checked, project: Project) -> list[Job]:
                             {"group": gid, "year": spec.year, "series_dir": data},
                             f"grupy/{gid}.html", f"notebooks/grupa-{gid}.ipynb"))
     if spec.templates.quality:
-        final_notebooks = project.output_dir / checked.name / "notebooks"
-        store = os.path.relpath(project.resolve(spec.data), final_notebooks)
         jobs.append(Job("quality", checked.name, f"Jakość danych: {spec.title}", str(project.resolve(spec.templates.quality)),
-                        {"series_dir": data, "data_dir": store, "year": spec.year},
+                        {"series_dir": data, "year": spec.year},
                         "jakosc-danych.html", "notebooks/jakosc-danych.ipynb"))
     if spec.templates.unit:
         tpl = str(project.resolve(spec.templates.unit))

@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jstbench.catalogue.model import Catalogue
+from jstbench.catalogue.deflators import Deflator
+from jstbench.catalogue.model import Catalogue, Structure
 from jstbench.indicators.features import feature_table, strata
 from jstbench.series.spec import CompositeDef
 from jstbench.stats.bootstrap import share_percentile_intervals
 from jstbench.stats.composite import CompositeSpec, monte_carlo
-from jstbench.stats.similar import cluster_stability, describe_clusters, nearest, peer_stability, typology
+from jstbench.stats.similar import cluster_stability, describe_clusters, explain, nearest, peer_stability, standardise, typology
+from jstbench.stats.trends import cagr, is_money, linear_trend, price_level, to_real
 
 
 def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[str, list[str]], year: int,
@@ -71,8 +73,66 @@ def similar_tables(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFra
     typ = structure.typology.features
     labels, clusters = data_typology(feats[typ], st, structure.typology.n_clusters, structure.typology.max_clusters)
     features = pd.concat([feats.assign(year=year), prev.assign(year=year - 1)]).reset_index()
-    return {"features": features, "peers": peers.reset_index(drop=True), "peer_stability": stability.rename_axis("unit").reset_index(),
+    peers = peers.reset_index(drop=True)
+    return {"features": features, "peers": peers, "peer_explanations": peer_explanations(feats[cols], st, peers, weights, structure),
+            "peer_stability": stability.rename_axis("unit").reset_index(),
             "typology": labels.rename("cluster").rename_axis("unit").reset_index(), "clusters": clusters.reset_index()}
+
+
+def peer_explanations(feats: pd.DataFrame, st: pd.Series, peers: pd.DataFrame, weights: dict[str, float],
+                      structure: Structure) -> pd.DataFrame:
+    """Why peers are peers, per report unit and feature (`similar.explain`), with values on the natural scale."""
+    if peers.empty:
+        return pd.DataFrame()
+    z = standardise(feats, st.reindex(feats.index))
+    rows = []
+    for unit, part in peers.sort_values("order").groupby("unit", sort=True):
+        why = explain(feats, z, str(unit), list(part["peer"]), weights)
+        for col in ("unit_value", "peers_median", "peers_min", "peers_max"):
+            why[col] = [structure.feature(f).natural(x) for f, x in why[col].items()]
+        rows.append(why.reset_index().assign(unit=unit, order=range(len(why))))
+    return pd.concat(rows, ignore_index=True)
+
+
+def real_terms(catalogue: Catalogue, values: pd.DataFrame, report_units: list[str], deflator: Deflator, year: int,
+               alpha: float = 0.1) -> dict[str, pd.DataFrame]:
+    """Money indicators of the report units in constant prices of the report year, and their trends: nominal and
+    real CAGR over the years with a real value, and a log-linear trend of the real values with its (1 − alpha)
+    confidence interval (at least three years)."""
+    money = [i.id for i in catalogue.indicators.values() if is_money(i.unit)]
+    own = values[values["unit"].isin(report_units) & values["indicator"].isin(money) & (values["year"] <= year)]
+    own = own[["unit", "indicator", "year", "value"]].dropna(subset=["value"])
+    real = to_real(own, price_level(deflator, year), year).astype({"unit": str, "indicator": str})
+    trends = []
+    for (unit, ind), rt in real.dropna(subset=["value_real"]).sort_values("year").groupby(["unit", "indicator"], sort=True):
+        if len(rt) < 3:
+            continue
+        first, last = rt.iloc[0], rt.iloc[-1]
+        years = int(last["year"] - first["year"])
+        lt = linear_trend(rt["year"], rt["value_real"], alpha=alpha, log=True)
+        trends.append(dict(unit=unit, indicator=ind, first_year=int(first["year"]), last_year=int(last["year"]),
+                           cagr_nominal=cagr(first["value"], last["value"], years),
+                           cagr_real=cagr(first["value_real"], last["value_real"], years),
+                           slope=lt["slope"], slope_lo=lt["lo"], slope_hi=lt["hi"]))
+    return {"real_terms": real.reset_index(drop=True), "trends": pd.DataFrame(trends)}
+
+
+def adjusted_ranks(catalogue: Catalogue, adjusted: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Each exchange group's members ranked on the raw value and on the adjusted scale (the residual), 1 = best
+    by the indicator's direction; `inside`: the value lies in its 90% prediction interval."""
+    sign = {i.id: -1.0 if i.direction == "lower-better" else 1.0 for i in catalogue.indicators.values()}
+    parts = []
+    for gid, members in groups.items():
+        a = adjusted[adjusted["unit"].isin(members)]
+        if a.empty:
+            continue
+        s = a["indicator"].map(sign).to_numpy()
+        by = a.assign(raw=s * a["value"], adj=s * a["residual"]).groupby("indicator")
+        parts.append(pd.DataFrame({"group": gid, "unit": a["unit"], "indicator": a["indicator"],
+                                   "raw_rank": by["raw"].rank(ascending=False, method="min"),
+                                   "adj_rank": by["adj"].rank(ascending=False, method="min"),
+                                   "inside": (a["pi_low"] <= a["value"]) & (a["value"] <= a["pi_high"])}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def data_typology(feats: pd.DataFrame, st: pd.Series, n_clusters: dict[str, int] | None, max_clusters: int,
@@ -127,8 +187,10 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
                 continue
             result = monte_carlo(x, {i.id: i.direction for i in inds}, composite_spec(c), u.alternatives, u.weight_noise,
                                  u.runs, u.seed, targets or None)
-            scores.append(result.intervals.join(result.nominal.rename("score")).rename_axis("unit").reset_index()
-                          .assign(composite=c.id, stratum=name, year=year))
+            present = x.notna()
+            missing = present.apply(lambda r: ",".join(r.index[~r.to_numpy()]), axis=1).rename("missing_inputs")
+            scores.append(result.intervals.join(result.nominal.rename("score")).join(present.sum(axis=1).rename("inputs"))
+                          .join(missing).rename_axis("unit").reset_index().assign(composite=c.id, stratum=name, year=year))
             shares.append(result.variance_shares.rename("share").rename_axis("factor").reset_index()
                           .assign(composite=c.id, stratum=name))
             scored = set(result.nominal.index[result.nominal.notna()])
@@ -137,7 +199,7 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
                 if len(inside) >= min_size:
                     gi = result.group_intervals(inside).rename_axis("unit").reset_index()
                     in_groups.append(gi.assign(composite=c.id, group=gid, year=year))
-    empty = pd.DataFrame(columns=["composite", "unit"])
+    empty = pd.DataFrame()  # the series folder gives an empty table its declared columns and types
     return {"composite_scores": pd.concat(scores, ignore_index=True) if scores else empty,
-            "composite_groups": pd.concat(in_groups, ignore_index=True) if in_groups else empty.assign(group=None),
-            "composite_shares": pd.concat(shares, ignore_index=True) if shares else empty.drop(columns="unit")}
+            "composite_groups": pd.concat(in_groups, ignore_index=True) if in_groups else empty,
+            "composite_shares": pd.concat(shares, ignore_index=True) if shares else empty}

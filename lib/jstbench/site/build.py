@@ -304,7 +304,7 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
             deflators = load_deflators(project.catalogue_dir / "deflators.yml")
             (src / "methods" / "deflators.qmd").write_text(deflators_page(deflators), encoding="utf-8")
             diagnostics_pages(project, cat, src / "diagnostics")
-            if use == "quarto":
+            if use == "quarto" and quarto:
                 proc = subprocess.run([quarto, "render", str(src)], capture_output=True, text=True)
                 if proc.returncode != 0:
                     raise InputError(f"quarto render failed:\n{proc.stderr[-2000:]}", src / "_quarto.yml")

@@ -7,20 +7,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from jstbench.catalogue.deflators import Deflator
 from jstbench.catalogue.model import Catalogue
+from jstbench.core.errors import InputError
 from jstbench.core.project import Project
 from jstbench.core.text import md_cell as cell
 from jstbench.core.text import num
-from jstbench.stats.adjust import STATUS_TEXT, quartile_changes
+from jstbench.series.folder import SeriesFolder
+from jstbench.stats.adjust import quartile_changes
+from jstbench.views.wording import STATUS_TEXT, model_note
 
 HEAD = "---\ntitle: \"{title}\"\n---\n\n"
 
 
 def features_page(cat: Catalogue) -> str:
-    s = cat.structure
+    s = cat.require_structure()
     lines = [HEAD.format(title="Cechy strukturalne i ustawienia metod"),
              "Generowane z `methodology/catalogue/features.yml`. Cechy opisują warunki, w których działa JST i których "
              "nie zmieni szybko; używają ich [korekta strukturalna](adjustment.qmd), [podobne JST i typologia](similar.qmd).",
@@ -60,12 +61,16 @@ def deflators_page(deflators: dict[str, Deflator]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _series_with_models(project: Project) -> list[tuple[str, Path, dict]]:
-    out = []
+def _series_with_models(project: Project) -> list[tuple[str, SeriesFolder | None, dict]]:
+    """Built series under output/ (a folder of another contract version comes without its data, to be rebuilt)."""
+    out: list[tuple[str, SeriesFolder | None, dict]] = []
     if project.output_dir.exists():
         for meta in sorted(project.output_dir.glob("*/data/series.json")):
-            if (meta.parent / "models.parquet").exists():
-                out.append((meta.parent.parent.name, meta.parent, json.loads(meta.read_text(encoding="utf-8"))))
+            try:
+                folder = SeriesFolder(meta.parent)
+                out.append((meta.parent.parent.name, folder, folder.meta))
+            except InputError:
+                out.append((meta.parent.parent.name, None, json.loads(meta.read_text(encoding="utf-8"))))
     return out
 
 
@@ -79,17 +84,20 @@ def diagnostics_pages(project: Project, cat: Catalogue, dest: Path) -> None:
     if not found:
         lines.append("Nie zbudowano jeszcze żadnej serii raportów: uruchom `jstbench reports demo`, potem `jstbench site`.")
     for name, folder, meta in found:
+        if folder is None:
+            lines.append(f"- {cell(meta.get('title', name))} — zbudowana starszą wersją jstbench: przebuduj `jstbench reports {name}`")
+            continue
         lines.append(f"- [{cell(meta.get('title', name))}]({name}.qmd) — rok {meta.get('year')}")
         (dest / f"{name}.qmd").write_text(series_diagnostics(name, folder, meta, cat, dest), encoding="utf-8")
     (dest / "index.qmd").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest: Path) -> str:
+def series_diagnostics(name: str, folder: SeriesFolder, meta: dict, cat: Catalogue, dest: Path) -> str:
     from jstbench.views import charts
 
-    models = pd.read_parquet(folder / "models.parquet")
-    adjusted = pd.read_parquet(folder / "adjusted.parquet")
-    units = pd.read_parquet(folder / "units.parquet").set_index("code")["name"]
+    models = folder.read("models")
+    adjusted = folder.read("adjusted")
+    units = folder.read("units").set_index("code")["name"]
     changes = quartile_changes(adjusted)
     fitted = models[models["status"] == "ok"]
     ok_rows = adjusted[adjusted["indicator"].isin(fitted["indicator"])].dropna(subset=["raw_quartile", "adj_quartile"])
@@ -110,7 +118,7 @@ def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest
         label = ind.name.pl if ind else m.indicator
         lines.append(f"| [{cell(label)}](#{m.indicator}) | {m.n} | {m.response} | {num(m.r2, 2)} | {num(m.r2_adj, 2)} | "
                      f"{num(m.bp_pvalue, 3)} | {int(influential.get(m.indicator, 0))} | "
-                     f"{num(100 * changes.get(m.indicator, float('nan')), 0)}% | {STATUS_TEXT[m.status]} {cell(m.note)} |")
+                     f"{num(100 * changes.get(m.indicator, float('nan')), 0)}% | {STATUS_TEXT[m.status]} {cell(_note(m))} |")
     img = dest / "img" / name
     img.mkdir(parents=True, exist_ok=True)
     by_indicator = dict(tuple(adjusted.groupby("indicator")))
@@ -118,7 +126,7 @@ def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest
         ind = cat.indicators.get(m.indicator)
         lines += ["", f"## {cell(ind.name.pl if ind else m.indicator)} {{#{m.indicator}}}", "",
                   f"[Definicja wskaźnika](../indicators/{m.indicator}.qmd). Cechy: {cell(m.features)}; skala: {m.response}; "
-                  f"n = {m.n}; status: {STATUS_TEXT[m.status]}. {cell(m.note)}", ""]
+                  f"n = {m.n}; status: {STATUS_TEXT[m.status]}. {cell(_note(m))}", ""]
         coefs = json.loads(m.coefficients)
         if coefs:
             lines += ["| składnik | współczynnik | błąd std. (HC3) | p |", "|---|---|---|---|"]
@@ -136,10 +144,14 @@ def series_diagnostics(name: str, folder: Path, meta: dict, cat: Catalogue, dest
     return "\n".join(lines) + "\n"
 
 
-def typology_section(folder: Path, cat: Catalogue) -> list[str]:
-    clusters = pd.read_parquet(folder / "clusters.parquet")
+def _note(m) -> str:
+    return model_note(m.status, m.n, m.needed, m.r2, m.min_r2)
+
+
+def typology_section(folder: SeriesFolder, cat: Catalogue) -> list[str]:
+    clusters = folder.read("clusters")
     feats = [c for c in clusters.columns if c not in ("cluster", "n", "stability") and not c.startswith("z_")]
-    s = cat.structure
+    s = cat.require_structure()
     for f in feats:  # medians on the natural scale: the median commutes with the monotone log
         clusters[f] = clusters[f].map(s.feature(f).natural)
     labels = [cell(s.labels()[f]) for f in feats]
@@ -152,12 +164,12 @@ def typology_section(folder: Path, cat: Catalogue) -> list[str]:
     return lines
 
 
-def composites_section(folder: Path, meta: dict) -> list[str]:
+def composites_section(folder: SeriesFolder, meta: dict) -> list[str]:
     defs = meta.get("composites", [])
     if not defs:
         return ["", "## Indeksy złożone", "", "Seria nie definiuje indeksów złożonych."]
-    shares = pd.read_parquet(folder / "composite_shares.parquet")
-    scores = pd.read_parquet(folder / "composite_scores.parquet")
+    shares = folder.read("composite_shares")
+    scores = folder.read("composite_scores")
     factors = list(shares["factor"].drop_duplicates())
     lines = ["", "## Indeksy złożone", "", "Udział wyborów metody w wariancji pozycji (wrażliwość pierwszego rzędu) i "
              "typowa szerokość przedziału pozycji, osobno w każdej warstwie porównań.", "",

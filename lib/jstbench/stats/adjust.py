@@ -21,12 +21,8 @@ from statsmodels.stats.diagnostic import het_breuschpagan
 
 from jstbench.catalogue.model import Catalogue, Indicator, Structure
 from jstbench.compare.measures import percentile, quartile_from
-from jstbench.core.text import num
 from jstbench.indicators.features import feature_table
 
-STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-few": "za mało jednostek",
-               "constant": "brak zróżnicowania"}
-NOT_FITTED = ("too-few", "constant")
 ADJUSTED_COLUMNS = ["unit", "indicator", "year", "value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel",
                     "residual", "cooks_d", "influential", "raw_percentile", "raw_quartile", "adj_percentile", "adj_quartile"]
 
@@ -45,13 +41,14 @@ class Fit:
     r2_adj: float = np.nan
     bp_pvalue: float = np.nan
     coefficients: pd.DataFrame | None = None
-    note: str = ""
+    needed: int = 0  # units with data the model needs (min_n, and 3 per parameter)
+    min_r2: float = np.nan
 
     def row(self) -> dict:
         coefs = [] if self.coefficients is None else self.coefficients.reset_index().to_dict("records")
         return dict(indicator=self.indicator, year=self.year, response=self.response, features=",".join(self.features),
                     n=self.n, status=self.status, r2=self.r2, r2_adj=self.r2_adj, bp_pvalue=self.bp_pvalue,
-                    coefficients=json.dumps(coefs), note=self.note)
+                    needed=self.needed, min_r2=self.min_r2, coefficients=json.dumps(coefs))
 
 
 def response_scale(ind: Indicator, y: pd.Series) -> str:
@@ -111,15 +108,15 @@ def fit_indicator(ind: Indicator, y: pd.Series, features: pd.DataFrame, structur
     response = response_scale(ind, data["y"])
     defaults = structure.adjustment
     if len(data) == 0:
-        return Fit(ind.id, year, response, names, 0, "too-few", note="brak jednostek z danymi"), pd.DataFrame()
+        return Fit(ind.id, year, response, names, 0, "too-few", needed=defaults.min_n, min_r2=defaults.min_r2), pd.DataFrame()
     X = design(data, names, structure)
     n, k = X.shape
-    if n < max(defaults.min_n, 3 * k):
-        return Fit(ind.id, year, response, names, n, "too-few",
-                   note=f"{n} jednostek z danymi; potrzeba co najmniej {max(defaults.min_n, 3 * k)}"), pd.DataFrame()
+    needed = max(defaults.min_n, 3 * k)
+    if n < needed:
+        return Fit(ind.id, year, response, names, n, "too-few", needed=needed, min_r2=defaults.min_r2), pd.DataFrame()
     target = np.log(data["y"]) if response == "log" else data["y"]
     if np.ptp(target) <= 1e-9 * max(1.0, float(np.abs(target).max())):
-        return Fit(ind.id, year, response, names, n, "constant", note="wszystkie JST mają tę samą wartość"), pd.DataFrame()
+        return Fit(ind.id, year, response, names, n, "constant", needed=needed, min_r2=defaults.min_r2), pd.DataFrame()
     res = sm.OLS(target, X).fit(cov_type="HC3")
     mean, low_pi, high_pi = prediction_interval(res, X, defaults.alpha)
     back = np.exp if response == "log" else (lambda v: v)
@@ -127,8 +124,7 @@ def fit_indicator(ind: Indicator, y: pd.Series, features: pd.DataFrame, structur
     coefs = pd.DataFrame({"coef": res.params, "se": res.bse, "p": res.pvalues}).rename_axis("term")
     status = "ok" if res.rsquared >= defaults.min_r2 else "poor-fit"
     fit = Fit(ind.id, year, response, names, n, status, float(res.rsquared), float(res.rsquared_adj),
-              float(het_breuschpagan(res.resid, X)[1]) if k > 1 else np.nan, coefs,
-              note="" if status == "ok" else f"R² = {num(res.rsquared, 3)} < {num(defaults.min_r2, 3)}")
+              float(het_breuschpagan(res.resid, X)[1]) if k > 1 else np.nan, coefs, needed, defaults.min_r2)
     low, high = _bounds(ind, data["y"])
     expected = back(mean).clip(low, high)
     rows = pd.DataFrame({
@@ -155,7 +151,7 @@ def positions(rows: pd.DataFrame) -> pd.DataFrame:
 def adjust_all(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFrame, year: int,
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every adjustable indicator for one year: (models, one row per model), (adjusted, one row per unit)."""
-    structure = catalogue.structure
+    structure = catalogue.require_structure()
     feats = feature_table(values, units, structure, year)
     kinds = units.set_index(units["code"].astype(str))["kind"]
     cur = values[values["year"] == year]

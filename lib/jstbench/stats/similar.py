@@ -16,6 +16,8 @@ Ward clustering (like Scotland's LGBF family groups or KOSTRA peer groups). `exp
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import cut_tree, linkage
@@ -351,7 +353,7 @@ def cluster_stability(features: pd.DataFrame, labels: pd.Series, strata: pd.Seri
         raise InputError(f"cluster(s) spanning strata: {', '.join(map(str, spread.index[spread > 1]))}", where="labels")
     x = pd.DataFrame(_scale(z, w), index=z.index)
     rng = np.random.default_rng(seed)
-    out = {}
+    out: dict[Hashable, float] = {}
     for stratum in sorted(s[lab.index].unique()):
         members = lab[(s[lab.index] == stratum).to_numpy()].sort_index()
         names = _label_order(members.unique())

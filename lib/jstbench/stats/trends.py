@@ -90,7 +90,7 @@ def price_level(deflator: Deflator, base_year: int) -> pd.Series:
 
 
 def to_real(values: pd.DataFrame, level: pd.Series, base_year: int) -> pd.DataFrame:
-    """Add value_real, the value in prices of base_year, and real_note where the deflator does not cover the year.
+    """Add value_real, the value in prices of base_year (NaN where the deflator does not cover the year).
 
     values: long with `year` and `value`; level: price level by year (from `price_level`), rebased here to base_year."""
     span = f"{level.index.min()}–{level.index.max()}"
@@ -99,9 +99,6 @@ def to_real(values: pd.DataFrame, level: pd.Series, base_year: int) -> pd.DataFr
     factor = (level / level[base_year]).reindex(values["year"]).to_numpy()
     out = values.copy()
     out["value_real"] = out["value"].to_numpy() / factor
-    name = f"brak deflatora {level.name}" if level.name else "brak deflatora"
-    note = name + " dla roku " + out["year"].astype(str) + f" (zakres {span}): brak wartości w cenach stałych"
-    out["real_note"] = note.where(np.isnan(factor), None)
     return out
 
 

@@ -1,38 +1,30 @@
-"""Fair comparisons in the reports: expected values given conditions, intervals of positions.
+"""Fair comparisons in the reports: expected values given conditions, similar authorities, intervals, real terms.
 
-`UnitFair` and `GroupFair` read the tables `jstbench.series.statistics` wrote into a series data folder and turn them
-into tables and Polish sentences; every number comes from the data, every name is escaped.
+`UnitFair` and `GroupFair` read the tables the build wrote into the series folder (`jstbench.series.folder`) and
+turn them into tables and Polish sentences; they compute nothing, every number comes from the data, every name is
+escaped.
 """
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
-from jstbench.catalogue.deflators import Deflator
 from jstbench.core.text import esc, num, pct
 from jstbench.core.units import UNIT_KINDS
-from jstbench.indicators.features import strata
-from jstbench.stats.adjust import NOT_FITTED, STATUS_TEXT
-from jstbench.stats.similar import explain, standardise
-from jstbench.stats.trends import cagr, is_money, linear_trend, price_level, to_real
-from jstbench.views.report import GroupView, UnitView, _read, table_open
-
-ADJ_NOTE = ("Wartość oczekiwana to typowa wartość JST o takich samych warunkach (liczba mieszkańców, gęstość, "
-            "struktura wieku, dochody własne, rodzaj jednostki), wyliczona z regresji na danych wszystkich JST; "
-            "przedział 90% pokazuje, jak bardzo JST w takich warunkach zwykle się różnią. Różnica poza przedziałem "
-            "jest warta wyjaśnienia; w przedziale — mieści się w zwykłej zmienności.")
-
-
-STRATUM_NAMES = {"gminy": "wśród gmin i miast na prawach powiatu", "powiaty": "wśród powiatów"}
-FACTOR_NAMES = {"normalise": "metody normalizacji", "weights": "metody ważenia", "aggregate": "metody agregacji",
-                "impute": "sposobu uzupełniania braków", "weight_noise": "dokładnych wartości wag"}
-
-
-METHOD_NAMES = {"minmax": "min-max", "zscore": "standaryzacja z", "rank": "rangi", "distance_to_target": "odległość od celu",
-                "equal": "równe", "expert": "eksperckie", "pca": "z analizy składowych głównych", "arithmetic": "średnia arytmetyczna",
-                "geometric": "średnia geometryczna", "none": "bez uzupełniania braków", "mean": "średnia", "median": "mediana"}
+from jstbench.series.folder import NOT_FITTED
+from jstbench.views.report import GroupView, UnitView
+from jstbench.views.tables import note, paragraph, table
+from jstbench.views.wording import (
+    ADJ_NOTE,
+    FACTOR_NAMES,
+    GREY_ROWS_NOTE,
+    METHOD_NAMES,
+    PEERS_MISSING_NOTE,
+    POSITION_NOTE,
+    STATUS_TEXT,
+    STRATUM_NAMES,
+    model_note,
+)
 
 
 def _gap_text(gap_rel: float, gap_abs: float, fmt, response: str = "log") -> str:
@@ -53,28 +45,28 @@ class UnitFair:
 
     def __init__(self, view: UnitView):
         self.v = view
-        f = view.s.folder
-        self.adjusted = _read(f, "adjusted.parquet", [("unit", "==", view.code)]).set_index("indicator")
-        models = _read(f, "models.parquet")
+        read, code = view.s.read, view.code
+        self.adjusted = read("adjusted", [("unit", "==", code)]).set_index("indicator")
+        models = read("models")
         self.models = models[models["year"] == view.year].set_index("indicator")
-        self.intervals = _read(f, "intervals.parquet", [("unit", "==", view.code)])
-        peers = _read(f, "peers.parquet", [("unit", "==", view.code)]).sort_values("order")
+        self.intervals = read("intervals", [("unit", "==", code)])
+        peers = read("peers", [("unit", "==", code)]).sort_values("order")
         self.peers = list(peers["peer"])
         self.peer_distance = dict(zip(peers["peer"], peers["distance"], strict=True))
-        self.peer_stability = _read(f, "peer_stability.parquet", [("unit", "==", view.code)])
-        typ = _read(f, "typology.parquet", [("unit", "==", view.code)])
+        self.peer_explanations = read("peer_explanations", [("unit", "==", code)]).sort_values("order").set_index("feature")
+        self.peer_stability = read("peer_stability", [("unit", "==", code)])
+        typ = read("typology", [("unit", "==", code)])
         self.cluster = str(typ["cluster"].iloc[0]) if len(typ) and pd.notna(typ["cluster"].iloc[0]) else None
-        self.clusters = _read(f, "clusters.parquet").set_index("cluster")
-        self.similar_group = f"podobne-{view.code}"
+        self.clusters = read("clusters").set_index("cluster")
+        self.similar_group = f"podobne-{code}"
         gids = [self.similar_group] + ([self.cluster] if self.cluster else [])
-        self.composites = _read(f, "composite_scores.parquet", [("unit", "==", view.code)])
+        self.composites = read("composite_scores", [("unit", "==", code)])
         gids_c = [g["id"] for g in view.groups]
-        self.composite_groups = _read(f, "composite_groups.parquet", [("group", "in", gids_c)]) if gids_c else None
-        self.composite_shares = _read(f, "composite_shares.parquet")
-        deflators = json.loads((f / "deflators.json").read_text(encoding="utf-8"))
-        self.price_level = price_level(Deflator.model_validate(deflators[view.s.meta.get("deflator", "cpi")]), view.year)
-        self._real: dict[str, pd.DataFrame] = {}
-        self.fair_rows = pd.concat([_read(f, f"comparison_{gt}.parquet", [("group", "in", gids)]).assign(group_type=gt)
+        self.composite_groups = read("composite_groups", [("group", "in", gids_c)]) if gids_c else None
+        self.composite_shares = read("composite_shares")
+        self.real = read("real_terms", [("unit", "==", code)])
+        self.trends = read("trends", [("unit", "==", code)]).set_index("indicator")
+        self.fair_rows = pd.concat([read(f"comparison_{gt}", [("group", "in", gids)]).assign(group_type=gt)
                                     for gt in ("similar", "cluster")], ignore_index=True)
 
     def expected_table(self, sectors: list[str]) -> pd.DataFrame:
@@ -95,23 +87,18 @@ class UnitFair:
             return "<p>Brak wskaźników z modelem korekty w tych obszarach.</p>"
         head = ["Wskaźnik", "Jednostka", "Wartość", "Oczekiwana", "Przedział 90%", "Różnica", "Ćwiartka w kraju",
                 "Ćwiartka po korekcie", "Model"]
-        out = [table_open("jst-expected", head)]
+        rows, classes = [], []
         for r in df.itertuples():
             fmt = lambda x, signed=False, i=r.indicator: self.v.s.fmt(i, x, signed)  # noqa: E731
             model = f"{STATUS_TEXT[r.status]}, R² = {num(r.r2, 2)}, n = {int(r.n)}" if r.status not in NOT_FITTED \
                 else f"{STATUS_TEXT[r.status]} (n = {int(r.n)})"
             fitted = r.status not in NOT_FITTED and pd.notna(r.expected)
-            cells = [r.name, r.unit, fmt(r.value), fmt(r.expected) if fitted else "–",
-                     f"{fmt(r.pi_low)}–{fmt(r.pi_high)}" if fitted else "–",
-                     _gap_text(r.gap_rel, r.gap_abs, fmt, r.response) if fitted else "–",
-                     _quartile(r.raw_quartile), _quartile(r.adj_quartile), model]
-            style = "color:#777" if r.status != "ok" else ""
-            out.append(f"<tr style='border-bottom:1px solid #eee;{style}'>"
-                       + "".join(f"<td style='padding:2px 6px'>{esc(c)}</td>" for c in cells) + "</tr>")
-        out.append("</tbody></table>")
-        out.append(f"<p style='font-size:0.85em;color:#555'>{esc(ADJ_NOTE)} Szare wiersze: model słabo dopasowany "
-                   "albo za mało danych — wartość oczekiwana mało wtedy mówi.</p>")
-        return "".join(out)
+            rows.append([r.name, r.unit, fmt(r.value), fmt(r.expected) if fitted else "–",
+                         f"{fmt(r.pi_low)}–{fmt(r.pi_high)}" if fitted else "–",
+                         _gap_text(r.gap_rel, r.gap_abs, fmt, r.response) if fitted else "–",
+                         _quartile(r.raw_quartile), _quartile(r.adj_quartile), model])
+            classes.append("muted" if r.status != "ok" else "")
+        return table("jst-expected", head, rows, row_classes=classes) + note(f"{ADJ_NOTE} {GREY_ROWS_NOTE}")
 
     def expected_sentence(self, indicator: str) -> str | None:
         """"Authorities in conditions like yours have about X; you have Y" — or why there is no such sentence."""
@@ -119,7 +106,7 @@ class UnitFair:
             return None
         m = self.models.loc[indicator]
         if m["status"] in NOT_FITTED:
-            return f"Wartości oczekiwanej nie liczymy: {m['note']}."
+            return f"Wartości oczekiwanej nie liczymy: {model_note(m['status'], m['n'], m['needed'], m['r2'], m['min_r2'])}."
         if indicator not in self.adjusted.index:
             own = self.v.values[(self.v.values["indicator"] == indicator) & (self.v.values["year"] == self.v.year)]
             if own["value"].notna().any():
@@ -151,18 +138,6 @@ class UnitFair:
         return (f"Część różnic to przypadek (tu {num(r['trials'], 0)} spraw w roku): z 90% pewnością wynik jest lepszy niż u "
                 f"{pct(r['percentile_lo'])}–{pct(r['percentile_hi'])} członków grupy (przedział bootstrap).")
 
-    def feature_text(self, feature: str, value: float) -> str:
-        """A feature on its natural scale for display (a logged feature is shown un-logged)."""
-        x = self.v.s.structure.feature(feature).natural(value)
-        return num(x, 0 if pd.notna(x) and abs(x) >= 100 else 1)
-
-    def why_peers(self) -> pd.DataFrame:
-        """Per structural feature: this unit, its peers' median and range (raw scale), and how close they are."""
-        weights = self.v.s.meta["similar"]["weights"]
-        feats = _read(self.v.s.folder, "features.parquet", [("year", "==", self.v.year)]).set_index("unit")[list(weights)]
-        z = standardise(feats, strata(self.v.s.units.reset_index(drop=True)))
-        return explain(feats, z, self.v.code, self.peers, weights)
-
     def similar_html(self) -> str:
         """Who the similar authorities are, why, and how stable that is."""
         if not self.peers:
@@ -172,14 +147,11 @@ class UnitFair:
         items = "".join(f"<li>{esc(self.v.s.unit_name(p))} ({esc(UNIT_KINDS[units.loc[p, 'kind']])}, TERYT {esc(p)}; "
                         f"odległość {esc(num(self.peer_distance[p], 2))})</li>" for p in self.peers)
         labels = self.v.s.structure.labels()
-        why = self.why_peers()
-        rows = "".join(
-            f"<tr><td>{esc(labels.get(f, f))}</td><td>{esc(self.feature_text(f, r.unit_value))}</td>"
-            f"<td>{esc(self.feature_text(f, r.peers_median))}</td>"
-            f"<td>{esc(self.feature_text(f, r.peers_min))}–{esc(self.feature_text(f, r.peers_max))}</td>"
-            f"<td>{esc(num(r.gap_sd, 2))}</td><td>{esc(num(r.weight, 1))}</td></tr>"
-            for f, r in why.iterrows() if r.weight > 0)
-        closest = [labels.get(f, f) for f, r in why.iterrows() if r.weight > 0][:2]
+        why = self.peer_explanations[self.peer_explanations["weight"] > 0]
+        value = lambda x: num(x, 0 if pd.notna(x) and abs(x) >= 100 else 1)  # noqa: E731
+        rows = [[labels.get(f, f), value(r.unit_value), value(r.peers_median), f"{value(r.peers_min)}–{value(r.peers_max)}",
+                 num(r.gap_sd, 2), num(r.weight, 1)] for f, r in why.iterrows()]
+        closest = [labels.get(f, f) for f in why.index[:2]]
         stab = self.peer_stability.iloc[0] if len(self.peer_stability) else None
         text = [f"Podobne JST to {k} jednostek tego samego rodzaju porównań (gminy z gminami, powiaty z powiatami), "
                 f"najbliższych pod względem cech strukturalnych z wagami z metodologii. Najbardziej zbliżają je: "
@@ -192,10 +164,7 @@ class UnitFair:
                                "z roku na rok: traktuj ją jako przykłady do porównań, nie stałą grupę."))
             text.append(f"Przy losowej zmianie wag o ±25% średnio {pct(100 * stab['kept_share'])} podobnych JST zostaje w grupie.")
         head = ["Cecha", "Ta JST", "Mediana podobnych", "Zakres podobnych", "Średnia różnica (odch. std.)", "Waga"]
-        return (f"<p>{esc(' '.join(text))}</p><ol class='jst-peers'>{items}</ol>"
-                + table_open("jst-why", head) + f"{rows}</tbody></table>"
-                "<p style='font-size:0.85em;color:#555'>„–”: brak danych tej JST; w odległości przyjęto wtedy medianę "
-                "jednostek tego rodzaju.</p>")
+        return (paragraph(text) + f"<ol class='jst-peers'>{items}</ol>" + table("jst-why", head, rows) + note(PEERS_MISSING_NOTE))
 
     def cluster_html(self) -> str:
         """The data-driven type of the unit, what characterises it and how stable it is."""
@@ -245,16 +214,13 @@ class UnitFair:
             rank, n = r[f"{label}_rank"], r[f"{label}_n"]
             return f"{int(rank)}/{int(n)}" if pd.notna(rank) else "–"
 
-        body = []
+        rows = []
         for _, r in df.iterrows():
             fmt = lambda x, i=r["indicator"]: self.v.s.fmt(i, x)  # noqa: E731
             value = next((r[f"{g}_value"] for g in ("similar", "cluster", "exchange") if pd.notna(r[f"{g}_value"])), float("nan"))
-            cells = [r["name"], fmt(value), fmt(r["exchange_median"]), pos(r, "exchange"), fmt(r["similar_median"]),
-                     pos(r, "similar"), fmt(r["cluster_median"]), pos(r, "cluster")]
-            body.append("<tr>" + "".join(f"<td style='padding:2px 6px'>{esc(c)}</td>" for c in cells) + "</tr>")
-        return (table_open("jst-peer-positions", head) + "".join(body)
-                + "</tbody></table><p style='font-size:0.85em;color:#555'>Pozycja 1 = najlepszy wynik według kierunku "
-                "wskaźnika; liczba po ukośniku to liczba JST z danymi (razem z tą).</p>")
+            rows.append([r["name"], fmt(value), fmt(r["exchange_median"]), pos(r, "exchange"), fmt(r["similar_median"]),
+                         pos(r, "similar"), fmt(r["cluster_median"]), pos(r, "cluster")])
+        return table("jst-peer-positions", head, rows) + note(POSITION_NOTE)
 
     def composite_rows(self) -> list[dict]:
         """Per composite of the series: this unit's national rank interval, its primary group's intervals, the
@@ -283,9 +249,15 @@ class UnitFair:
             names = ", ".join(self.v.s.indicators[i]["name"]["pl"] for i in c["indicators"])
             text = [f"Składowe: {names}. Wybory nominalne: normalizacja {METHOD_NAMES[c['normalise']]}, wagi "
                     f"{METHOD_NAMES[c['weights']]}, agregacja {METHOD_NAMES[c['aggregate']]}, braki: {METHOD_NAMES[c['impute']]}."]
+            missing = [self.v.s.indicators[i]["name"]["pl"] for i in str(nat["missing_inputs"]).split(",") if i] \
+                if nat is not None else []
             if nat is None or pd.isna(nat["nominal_rank"]):
-                text.append("Ta JST nie ma indeksu: za mało składowych z danymi.")
+                text.append("Ta JST nie ma indeksu: za mało składowych z danymi"
+                            + (f" (brak: {', '.join(missing)})." if missing else "."))
             else:
+                if missing:
+                    text.append(f"Uwaga: indeks policzono bez {len(missing)} z {len(c['indicators'])} składowych, dla których ta JST "
+                                f"nie ma danych ({', '.join(missing)}); pozycja jest mniej pewna.")
                 text.append(f"W kraju ({STRATUM_NAMES.get(nat['stratum'], nat['stratum'])}): pozycja {int(nat['nominal_rank'])} "
                             f"na {int(nat['n'])}; przy innych rozsądnych "
                             f"wyborach metody (90% przebiegów Monte Carlo) od {int(nat['rank_lo'])} do {int(nat['rank_hi'])}.")
@@ -300,46 +272,36 @@ class UnitFair:
                 top = shares.idxmax()
                 text.append(f"Najwięcej niepewności pozycji wnosi wybór: {FACTOR_NAMES.get(top, top)} "
                             f"({pct(100 * shares[top])} wariancji pozycji).")
-            parts.append(f"<h4>{esc(c['name'])}</h4><p>{esc(' '.join(text))}</p>")
+            parts.append(f"<h4>{esc(c['name'])}</h4>" + paragraph(text))
         return "".join(parts)
 
     def money(self, indicators: list[str]) -> list[str]:
-        """The indicators measured in money (their unit is in złoty): these get real-terms trends."""
-        return [i for i in indicators if is_money(self.v.s.indicators[i]["unit"])]
+        """The indicators measured in money that have a real-terms series for this unit."""
+        have = set(self.real["indicator"])
+        return [i for i in indicators if i in have]
 
     def real_terms(self, indicator: str) -> pd.DataFrame:
-        """Years × nominal and real value (prices of the report year) of a money indicator, with a note where the
-        deflator does not cover a year (computed once per indicator)."""
-        if indicator not in self._real:
-            own = self.v.values[self.v.values["indicator"] == indicator][["year", "value"]].dropna()
-            self._real[indicator] = to_real(own, self.price_level, self.v.year).sort_values("year")
-        return self._real[indicator]
+        """Years × nominal and real value (prices of the report year) of a money indicator."""
+        return self.real[self.real["indicator"] == indicator].sort_values("year")
 
     def trend_sentence(self, indicator: str) -> str | None:
         """Compound and linear trends of a money indicator, nominal and real."""
-        if not self.money([indicator]):
+        if indicator not in self.trends.index:
             return None
-        rt = self.real_terms(indicator).dropna(subset=["value_real"])
-        if len(rt) < 3:
-            return None
-        first, last = rt.iloc[0], rt.iloc[-1]
-        years = int(last["year"] - first["year"])
-        nominal = cagr(first["value"], last["value"], years)
-        real = cagr(first["value_real"], last["value_real"], years)
-        lt = linear_trend(rt["year"], rt["value_real"], alpha=0.1, log=True)
-        text = (f"W latach {int(first['year'])}–{int(last['year'])} średnioroczna zmiana: {num(100 * nominal, 1, signed=True)}% "
-                f"w cenach bieżących, {num(100 * real, 1, signed=True)}% w cenach stałych {self.v.year} r.")
-        if pd.notna(lt["slope"]):
-            sure = lt["lo"] > 0 or lt["hi"] < 0
-            text += (f" Trend liniowy w cenach stałych: {num(100 * lt['slope'], 1, signed=True)}% rocznie "
-                     f"(90% przedział ufności: od {num(100 * lt['lo'], 1, signed=True)}% do {num(100 * lt['hi'], 1, signed=True)}%)"
-                     + (", kierunek pewny." if sure else ", kierunek niepewny."))
+        tr = self.trends.loc[indicator]
+        text = (f"W latach {int(tr['first_year'])}–{int(tr['last_year'])} średnioroczna zmiana: "
+                f"{num(100 * tr['cagr_nominal'], 1, signed=True)}% w cenach bieżących, "
+                f"{num(100 * tr['cagr_real'], 1, signed=True)}% w cenach stałych {self.v.year} r.")
+        if pd.notna(tr["slope"]):
+            sure = tr["slope_lo"] > 0 or tr["slope_hi"] < 0
+            text += (f" Trend liniowy w cenach stałych: {num(100 * tr['slope'], 1, signed=True)}% rocznie "
+                     f"(90% przedział ufności: od {num(100 * tr['slope_lo'], 1, signed=True)}% "
+                     f"do {num(100 * tr['slope_hi'], 1, signed=True)}%)" + (", kierunek pewny." if sure else ", kierunek niepewny."))
         return text
 
     def notes_html(self, indicator: str) -> str:
-        parts = [s for s in (self.expected_sentence(indicator), self.interval_sentence(indicator),
-                             self.trend_sentence(indicator)) if s]
-        return f"<p style='color:#333'>{' '.join(esc(s) for s in parts)}</p>" if parts else ""
+        return paragraph([self.expected_sentence(indicator), self.interval_sentence(indicator), self.trend_sentence(indicator)],
+                         "jst-notes")
 
 
 class GroupFair:
@@ -347,12 +309,12 @@ class GroupFair:
 
     def __init__(self, view: GroupView):
         self.v = view
-        f = view.s.folder
-        members = list(view.group["members"])
-        self.adjusted = _read(f, "adjusted.parquet", [("unit", "in", members)])
-        models = _read(f, "models.parquet")
+        read, gid = view.s.read, view.group["id"]
+        self.adjusted = read("adjusted", [("unit", "in", list(view.group["members"]))])
+        self.ranks = read("adjusted_ranks", [("group", "==", gid)])
+        models = read("models")
         self.models = models[models["year"] == view.year].set_index("indicator")
-        self.composite_groups = _read(f, "composite_groups.parquet", [("group", "==", view.group["id"])])
+        self.composite_groups = read("composite_groups", [("group", "==", gid)])
 
     def composites(self) -> list[tuple[dict, pd.DataFrame]]:
         """Each composite of the series with the members' rank intervals within the group."""
@@ -375,14 +337,12 @@ class GroupFair:
 
     def adjusted_table(self, indicator: str) -> pd.DataFrame:
         """Members: value, expected, gap, rank in the group on the raw value and on the adjusted scale."""
-        a = self.adjusted[self.adjusted["indicator"] == indicator].copy()
+        a = self.adjusted[self.adjusted["indicator"] == indicator]
         if a.empty:
             return a
-        sign = -1 if self.v.s.indicators[indicator]["direction"] == "lower-better" else 1
-        a["raw_rank"] = (sign * a["value"]).rank(ascending=False, method="min")
-        a["adj_rank"] = (sign * a["residual"]).rank(ascending=False, method="min")
-        a["name"] = [self.v.s.unit_name(c) for c in a["unit"]]
-        return a.sort_values("adj_rank")
+        ranks = self.ranks[self.ranks["indicator"] == indicator][["unit", "raw_rank", "adj_rank", "inside"]]
+        a = a.merge(ranks, on="unit", how="left")
+        return a.assign(name=[self.v.s.unit_name(c) for c in a["unit"]]).sort_values("adj_rank")
 
     def adjusted_html(self, indicators: list[str]) -> str:
         out = []
@@ -394,15 +354,13 @@ class GroupFair:
             fmt = lambda x, signed=False, i=ind: self.v.s.fmt(i, x, signed)  # noqa: E731
             title = f"{meta['name']['pl']} ({meta['unit']})"
             if m["status"] in NOT_FITTED:
-                out.append(f"<p><b>{esc(title)}</b>: bez korekty — {esc(m['note'])}.</p>")
+                why = model_note(m["status"], m["n"], m["needed"], m["r2"], m["min_r2"])
+                out.append(f"<p><b>{esc(title)}</b>: bez korekty — {esc(why)}.</p>")
                 continue
             t = self.adjusted_table(ind)
-            quality = (f"model: {STATUS_TEXT[m['status']]}, R² = {num(m['r2'], 2)}, n = {int(m['n'])}")
-            rows = "".join(
-                f"<tr><td>{esc(r.name)}</td><td>{esc(fmt(r.value))}</td><td>{esc(fmt(r.expected))}</td>"
-                f"<td>{esc(_gap_text(r.gap_rel, r.gap_abs, fmt, m['response']))}</td><td>{int(r.raw_rank)}</td><td>{int(r.adj_rank)}</td>"
-                f"<td>{esc('tak' if r.pi_low <= r.value <= r.pi_high else 'nie')}</td></tr>" for r in t.itertuples())
+            quality = f"model: {STATUS_TEXT[m['status']]}, R² = {num(m['r2'], 2)}, n = {int(m['n'])}"
+            rows = [[r.name, fmt(r.value), fmt(r.expected), _gap_text(r.gap_rel, r.gap_abs, fmt, m["response"]),
+                     int(r.raw_rank), int(r.adj_rank), "tak" if r.inside else "nie"] for r in t.itertuples()]
             head = ["JST", "Wartość", "Oczekiwana", "Różnica", "Pozycja", "Pozycja po korekcie", "W przedziale 90%"]
-            out.append(f"<h4>{esc(title)}</h4><p style='font-size:0.85em;color:#555'>{esc(quality)}</p>"
-                       + table_open("jst-adjusted", head) + f"{rows}</tbody></table>")
-        return "".join(out) + f"<p style='font-size:0.85em;color:#555'>{esc(ADJ_NOTE)}</p>"
+            out.append(f"<h4>{esc(title)}</h4>" + note(quality) + table("jst-adjusted", head, rows))
+        return "".join(out) + note(ADJ_NOTE)

@@ -51,7 +51,6 @@ class QualityParams(_Params):
     """Parameters of `notebooks/data_quality.ipynb`: one series."""
 
     series_dir: str = Field(min_length=1)
-    data_dir: str = Field(min_length=1)
     year: int = Field(ge=1990, le=2100)
 
 

@@ -1,12 +1,11 @@
 """What the report notebooks show, computed here so that notebooks only present.
 
-`UnitView` (one authority, one year) and `GroupView` (one group, one year) read the series data
-folder written by `jstbench reports`; every number they put into sentences comes from the data.
+`UnitView` (one authority, one year) and `GroupView` (one group, one year) read the series folder through
+`jstbench.series.folder` (nothing else); every number they put into sentences comes from it.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,38 +14,21 @@ import pandas as pd
 
 from jstbench.catalogue.model import DIRECTIONS, SECTORS, Structure
 from jstbench.core.errors import InputError
-from jstbench.core.text import banner, esc, num, pct, reason_text
+from jstbench.core.text import banner, num, pct, reason_text
 from jstbench.core.units import UNIT_KINDS
-from jstbench.indicators.quality import quality_text
-
-TH = "text-align:left;border-bottom:1px solid #999;padding:2px 6px"
-QUARTILE_COLOURS = {1: "#a6d96a", 2: "#e6f5c9", 3: "#fee8c8", 4: "#fdae61"}
-QUARTILE_LABELS = {1: "Q1 najlepsza ćwiartka", 2: "Q2", 3: "Q3", 4: "Q4 najsłabsza ćwiartka"}
-SYNTHETIC_NOTE = ("DANE SYNTETYCZNE: wszystkie wartości w tym raporcie są wygenerowane do celów "
-                  "demonstracyjnych i nie opisują rzeczywistych jednostek.")
-COLOUR_NOTE = ("Kolory pokazują pozycję względem grupy porównawczej (ćwiartki), z uwzględnieniem kierunku "
-               "wskaźnika; to ocena względna, nie bezwzględna. Wskaźniki kontekstowe nie są oceniane.")
-
-
-def table_open(cls: str, head: list[str], caption: str = "") -> str:
-    """The opening of a report table: class, caption and escaped column headers, up to `<tbody>`."""
-    cap = f"<caption style='text-align:left'>{esc(caption)}</caption>" if caption else ""
-    return (f"<table class='{cls}' style='border-collapse:collapse;font-size:0.9em'>{cap}<thead><tr>"
-            + "".join(f"<th style='{TH}'>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>")
-
-
-def _read(folder: Path, name: str, filters: list | None = None) -> pd.DataFrame:
-    path = folder / name
-    if not path.exists():
-        raise InputError("series data file not found: run `jstbench reports <series>` first", path)
-    return pd.read_parquet(path, filters=filters)
+from jstbench.series.folder import SeriesFolder
+from jstbench.views.tables import note, paragraph, stylesheet, table
+from jstbench.views.wording import COLOUR_NOTE, ORIENTATION, ORIENTATION_NOTE, QUARTILE_LABELS, SYNTHETIC_NOTE, quality_text
 
 
 @dataclass
 class SeriesData:
-    """The shared, read-only part of a series: catalogue, units, groups."""
+    """The shared, read-only part of a series: catalogue, units, groups. With `year`, a series built for another
+    year is refused (the notebook's year parameter must be the series' year)."""
 
     folder: Path
+    year: int | None = None
+    data: SeriesFolder = field(init=False)
     meta: dict = field(init=False)
     indicators: dict[str, dict] = field(init=False)
     variables: dict[str, dict] = field(init=False)
@@ -55,23 +37,24 @@ class SeriesData:
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
-        for name in ("series.json", "catalogue.json"):
-            if not (self.folder / name).exists():
-                raise InputError("series data file not found: run `jstbench reports <series>` first",
-                                 self.folder / name)
-        self.meta = json.loads((self.folder / "series.json").read_text(encoding="utf-8"))
-        cat = json.loads((self.folder / "catalogue.json").read_text(encoding="utf-8"))
+        self.data = SeriesFolder(self.folder, self.year)
+        self.meta = self.data.meta
+        cat = self.data.json("catalogue")
         self.indicators = {i["id"]: i for i in cat["indicators"]}
         self.variables = {v["name"]: v for v in cat["variables"]}
         self.structure = Structure.model_validate(cat["structure"]) if cat.get("structure") else None
-        self.units = _read(self.folder, "units.parquet").set_index("code", drop=False)
+        self.units = self.data.read("units").set_index("code", drop=False)
+
+    def read(self, name: str, filters: list | None = None) -> pd.DataFrame:
+        return self.data.read(name, filters)
 
     @property
     def synthetic(self) -> bool:
         return bool(self.meta.get("synthetic"))
 
     def banner_html(self) -> str:
-        return banner(SYNTHETIC_NOTE) if self.synthetic else ""
+        """The stylesheet of the reports, and the synthetic-data banner where it applies."""
+        return stylesheet() + (banner(SYNTHETIC_NOTE) if self.synthetic else "")
 
     def ordered(self) -> list[tuple[str, dict]]:
         """Indicators in reading order: by sector, monitoring before context, then by name."""
@@ -96,33 +79,28 @@ class SeriesData:
         return num(x, int(self.indicators[indicator].get("decimals", 1)), signed)
 
 
-def _orientation(direction: str) -> str:
-    return {"higher-better": "↑", "lower-better": "↓", "target-range": "↔", "none": ""}[direction]
-
-
 class UnitView:
     """One authority in one year: its values, positions and peers."""
 
     def __init__(self, series_dir: str | Path, unit: str, year: int):
-        self.s = SeriesData(Path(series_dir))
+        self.s = SeriesData(Path(series_dir), int(year))
         if unit not in self.s.units.index:
             raise InputError(f"unit {unit!r} is not in the series' units register", self.s.folder / "units.parquet")
         self.code, self.year = unit, int(year)
         self.unit = self.s.units.loc[unit]
         self.groups = [g for g in self.s.meta["exchange_groups"] if unit in g["members"]]
-        f = self.s.folder
-        self.values = _read(f, "values.parquet", [("unit", "==", unit)])
-        own = [_read(f, f"comparison_{gt}.parquet", [("unit", "==", unit)]).assign(group_type=gt)
-               for gt in ("exchange", "typology", "national")]
+        read = self.s.read
+        self.values = read("values", [("unit", "==", unit)])
+        own = [read(f"comparison_{gt}", [("unit", "==", unit)]).assign(group_type=gt) for gt in ("exchange", "typology", "national")]
         self.own = pd.concat(own, ignore_index=True)
         gids = [g["id"] for g in self.groups]
-        self.peers = _read(f, "comparison_exchange.parquet", [("group", "in", gids)]) if gids else self.own.iloc[:0]
+        self.peers = read("comparison_exchange", [("group", "in", gids)]) if gids else self.own.iloc[:0]
         typ = self.own.loc[self.own["group_type"] == "typology", "group"]
         self.typology_group = str(typ.iloc[0]) if len(typ) else None
         stat_groups = gids + [self.s.meta["national_id"]] + ([self.typology_group] if self.typology_group else [])
-        self.stats = _read(f, "group_stats.parquet", [("group", "in", stat_groups)])
+        self.stats = read("group_stats", [("group", "in", stat_groups)])
         if not (self.values["year"] == self.year).any():
-            raise InputError(f"no values for year {self.year} for unit {unit}", f / "values.parquet")
+            raise InputError(f"no values for year {self.year} for unit {unit}", self.s.folder / "values.parquet")
 
     @property
     def name(self) -> str:
@@ -165,7 +143,7 @@ class UnitView:
                 "indicator": ind_id,
                 "Wskaźnik": meta["name"]["pl"],
                 "kind": meta["kind"],
-                "Kierunek": _orientation(meta["direction"]),
+                "Kierunek": ORIENTATION[meta["direction"]],
                 "Jednostka": meta["unit"],
                 "value": value,
                 "Wartość": self.s.fmt(ind_id, value),
@@ -190,30 +168,21 @@ class UnitView:
         group_name = self.primary_group["name"] if self.primary_group else "brak grupy wymiany"
         head = ["Obszar", "Wskaźnik", "", "Jednostka", "Wartość", "Mediana grupy", "Pozycja w grupie",
                 "Ćwiartka w grupie", "Mediana kraju", "Ćwiartka w kraju", "Uwagi"]
-        out = [table_open("jst-summary", head, f"Grupa: {group_name}; kraj: wszystkie JST, do których wskaźnik się stosuje. "
-                                               f"↑ więcej = lepiej, ↓ mniej = lepiej, ↔ najlepiej w przedziale docelowym.")]
 
-        def qcell(q: float, context: bool) -> str:
+        def quartile(q: float, context: bool) -> tuple[str, str]:
             if context:
-                return "<td style='padding:2px 6px;color:#777'>kontekst</td>"
-            if pd.isna(q):
-                return "<td style='padding:2px 6px'>–</td>"
-            q = int(q)
-            return (f"<td style='padding:2px 6px;background:{QUARTILE_COLOURS[q]}'>{esc(QUARTILE_LABELS[q])}</td>")
+                return "kontekst", "context"
+            return ("–", "") if pd.isna(q) else (QUARTILE_LABELS[int(q)], f"q{int(q)}")
 
+        rows, classes = [], []
         for _, r in df.iterrows():
             ctx = r["kind"] == "context"
-            cells = [esc(r["Obszar"]), esc(r["Wskaźnik"]), esc(r["Kierunek"]), esc(r["Jednostka"]),
-                     esc(r["Wartość"]), esc(r["Mediana grupy"]), esc(r["Pozycja w grupie"])]
-            tds = "".join(f"<td style='padding:2px 6px'>{c}</td>" for c in cells)
-            tds += qcell(r["group_quartile"], ctx)
-            tds += f"<td style='padding:2px 6px'>{esc(r['Mediana kraju'])}</td>"
-            tds += qcell(r["national_quartile"], ctx)
-            tds += f"<td style='padding:2px 6px;color:#a00'>{esc(r['Uwagi'])}</td>"
-            out.append(f"<tr style='border-bottom:1px solid #eee'>{tds}</tr>")
-        out.append("</tbody></table>")
-        out.append(f"<p style='font-size:0.85em;color:#555'>{esc(COLOUR_NOTE)}</p>")
-        return "".join(out)
+            (gq, gc), (nq, nc) = quartile(r["group_quartile"], ctx), quartile(r["national_quartile"], ctx)
+            rows.append([r["Obszar"], r["Wskaźnik"], r["Kierunek"], r["Jednostka"], r["Wartość"], r["Mediana grupy"],
+                         r["Pozycja w grupie"], gq, r["Mediana kraju"], nq, r["Uwagi"]])
+            classes.append(["", "", "", "", "", "", "", gc, "", nc, "remark"])
+        caption = f"Grupa: {group_name}; kraj: wszystkie JST, do których wskaźnik się stosuje. {ORIENTATION_NOTE}"
+        return table("jst-summary", head, rows, caption, cell_classes=classes) + note(COLOUR_NOTE)
 
     def sectors(self) -> list[str]:
         present = set(self.values["indicator"])
@@ -306,7 +275,7 @@ class UnitView:
         return out
 
     def sentences_html(self, indicator: str) -> str:
-        return "<p>" + " ".join(esc(s) for s in self.sentences(indicator)) + "</p>"
+        return paragraph(self.sentences(indicator))
 
     def header_html(self) -> str:
         groups = ", ".join(g["name"] for g in self.groups) or "brak"
@@ -314,19 +283,18 @@ class UnitView:
         lines = [f"Rodzaj: {self.kind_label}; województwo {self.unit['voivodeship']}; powiat {self.unit['powiat']}.",
                  f"Grupy wymiany doświadczeń: {groups}.",
                  f"Grupa typologiczna: {typ}. Porównanie krajowe: wszystkie JST, do których wskaźnik się stosuje."]
-        return self.s.banner_html() + "".join(f"<p>{esc(x)}</p>" for x in lines)
+        return self.s.banner_html() + "".join(paragraph([x]) for x in lines)
 
 
 class GroupView:
     """One experience-exchange group in one year."""
 
     def __init__(self, series_dir: str | Path, group: str, year: int):
-        self.s = SeriesData(Path(series_dir))
+        self.s = SeriesData(Path(series_dir), int(year))
         self.group = self.s.exchange_group(group)
         self.year = int(year)
-        f = self.s.folder
-        self.rows = _read(f, "comparison_exchange.parquet", [("group", "==", group)])
-        self.stats = _read(f, "group_stats.parquet", [("group", "in", [group, self.s.meta["national_id"]])])
+        self.rows = self.s.read("comparison_exchange", [("group", "==", group)])
+        self.stats = self.s.read("group_stats", [("group", "in", [group, self.s.meta["national_id"]])])
 
     @property
     def name(self) -> str:
@@ -339,10 +307,7 @@ class GroupView:
 
     def members_html(self) -> str:
         m = self.members()
-        rows = "".join(f"<tr><td>{esc(r.TERYT)}</td><td>{esc(r.Nazwa)}</td><td>{esc(r.Rodzaj)}</td></tr>"
-                       for r in m.itertuples())
-        return ("<table class='jst-members'><thead><tr><th>TERYT</th><th>Nazwa</th><th>Rodzaj</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+        return table("jst-members", ["TERYT", "Nazwa", "Rodzaj"], [[r.TERYT, r.Nazwa, r.Rodzaj] for r in m.itertuples()])
 
     def monitoring_indicators(self, sector: str | None = None) -> list[str]:
         present = set(self.rows.loc[self.rows["year"] == self.year, "indicator"])
@@ -403,9 +368,9 @@ class GroupView:
         return out
 
     def sentences_html(self, indicator: str) -> str:
-        return "<p>" + " ".join(esc(s) for s in self.sentences(indicator)) + "</p>"
+        return paragraph(self.sentences(indicator))
 
     def header_html(self) -> str:
         sector = SECTORS[self.group["sector"]]["pl"]
         text = f"Usługa: {sector}. Członkowie: {len(self.group['members'])}. Rok: {self.year}."
-        return self.s.banner_html() + f"<p>{esc(text)}</p>"
+        return self.s.banner_html() + paragraph([text])

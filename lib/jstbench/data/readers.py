@@ -1,0 +1,270 @@
+"""The readers of `data load`, each registered once by name: a description for the help, how a file is recognised
+(a suffix or a rule on its first line; none means only with --format), whether the store needs a units register
+first, and the function that reads one file into observations and a Summary (or, for TERC, into the register)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jstbench.core.errors import InputError
+
+if TYPE_CHECKING:  # the readers import pandas and their parsers when they run: `jstbench --help` stays quick
+    import pandas as pd
+
+    from jstbench.catalogue.model import Catalogue
+
+SNAPSHOTS_FILE = "register_snapshots.parquet"
+CROSSWALK_FILE = "crosswalk.parquet"
+
+
+@dataclass
+class Summary:
+    file: str
+    layout: str
+    rows: int = 0
+    units: int = 0
+    years: list[int] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+    values: int = 0
+    flags: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    recoded: dict[str, str] = field(default_factory=dict)  # old code -> current code (type change of a gmina)
+
+
+@dataclass
+class Context:
+    """What readers share during one load: the options, the units register as it stands (a TERC file replaces it)
+    and the tables written with everything else (`pending`, file name -> table)."""
+
+    store_dir: Path
+    units: pd.DataFrame | None
+    mapping_path: Path | None = None
+    known_variables: set[str] | None = None
+    skip_unknown_units: bool = False
+    budget_columns: Path | None = None
+    catalogue: Catalogue | None = None
+    year: int | None = None
+    layout: str | None = None
+    pending: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @cached_property
+    def mapping(self):
+        """The BDL mapping rules, read once per load."""
+        from jstbench.data.bdl import load_mapping
+
+        if self.mapping_path is None:
+            raise InputError("BDL files need a mapping file (--mapping) from BDL variables to catalogue variables")
+        return load_mapping(self.mapping_path, self.known_variables)
+
+
+ReadFn = Callable[[Path, str, str, Context], "tuple[pd.DataFrame | None, Summary]"]
+"""read(path, format name, source, context) -> (observations, or None when the file updates the register; summary)"""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One format of `data load`; with neither suffixes nor a header rule it is read only when named by --format."""
+
+    name: str
+    description: str  # one line for the help
+    read: ReadFn
+    needs_register: bool = True  # the store must have a units register before a file of this format loads
+    suffixes: tuple[str, ...] = ()  # a file with one of these (lower-case) suffixes is this format
+    header: Callable[[str], bool] | None = None  # a rule on the first line of a text file
+
+    @property
+    def detected(self) -> bool:
+        return bool(self.suffixes) or self.header is not None
+
+
+READERS: dict[str, Reader] = {}
+"""Registered readers by name, in registration order: the order of the help and of detection."""
+
+
+def register(reader: Reader) -> Reader:
+    """Add a reader: this alone makes `load_files` and `data load` accept its format."""
+    if reader.name in READERS:
+        raise ValueError(f"a reader {reader.name!r} is already registered")
+    READERS[reader.name] = reader
+    return reader
+
+
+def get(name: str) -> Reader:
+    """The reader of format `name`; an unknown name is refused with the known ones."""
+    if name not in READERS:
+        raise InputError(f"unknown format {name!r}: {', '.join(READERS)}", where="--format")
+    return READERS[name]
+
+
+def detect_format(path: Path) -> str:
+    """The first reader claiming the file's suffix; failing that (the file is text), the first whose rule accepts
+    its first line."""
+    from jstbench.data.bdl import read_text
+
+    suffix = path.suffix.lower()
+    for r in READERS.values():
+        if suffix in r.suffixes:
+            return r.name
+    header = read_text(path).splitlines()[0]
+    for r in READERS.values():
+        if r.header is not None and r.header(header):
+            return r.name
+    raise InputError(f"cannot tell the format: give --format ({', '.join(READERS)})", path)
+
+
+def format_help() -> str:
+    """`name: description` of every reader, for the --format help."""
+    return "; ".join(f"{r.name}: {r.description}" + ("" if r.detected else " (only with --format)") for r in READERS.values())
+
+
+def files_help() -> str:
+    """The formats recognised from the file and those that need --format, for the files argument's help."""
+    detected = ", ".join(r.name for r in READERS.values() if r.detected)
+    named = ", ".join(r.name for r in READERS.values() if not r.detected)
+    return f"Files to load; recognised: {detected}; only with --format: {named}."
+
+
+def _known_units(rows: pd.DataFrame, units: pd.DataFrame, skip: bool, summary: Summary, path: Path, describe) -> pd.DataFrame:
+    """Rows of units in the register; others fail the file, or with `skip` are counted as rejected."""
+    known = rows["unit"].isin(set(units["code"]))
+    if known.all():
+        return rows
+    if not skip:
+        what, where = describe(rows[~known].iloc[0])
+        raise InputError(f"unit code {what} is not in the units register ({int((~known).sum())} rows); load the "
+                         f"TERYT register first, or pass --skip-unknown-units", path, where)
+    summary.rejected["unit not in the register"] = int((~known).sum())
+    return rows[known]
+
+
+def _bdl_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
+    import pandas as pd
+
+    from jstbench.data.bdl import apply_mapping, check_leading_zeros, read_export, unit_code
+    from jstbench.data.teryt import kind_change_crosswalk
+
+    table = read_export(path, fmt)
+    data = table.data
+    check_leading_zeros(data, path)
+    summary = Summary(str(path), table.layout, rows=len(data))
+    mapped = data["code"].map(unit_code)
+    data = data.assign(unit=[m[0] for m in mapped], why=[m[1] for m in mapped])
+    for why, n in data.loc[data["unit"].isna(), "why"].value_counts().items():
+        summary.rejected[why] = int(n)
+    data = data[data["unit"].notna()]
+    crosswalk = kind_change_crosswalk(set(data["unit"]), ctx.units)
+    if crosswalk:
+        data = data.assign(unit=data["unit"].replace(crosswalk))
+        summary.recoded = {old: new for old, new in sorted(crosswalk.items())}
+    matched, unmatched = apply_mapping(data, ctx.mapping)
+    if unmatched.any():
+        summary.rejected["no mapping rule for this BDL variable/breakdown"] = int(unmatched.sum())
+    matched = _known_units(matched, ctx.units, ctx.skip_unknown_units, summary, path,
+                           lambda r: (f"{r['code']!r} ({r['name']})", f"row {r['row']}, column Kod"))
+    # a city with powiat rights appears twice in gmina-level exports ("Powiat m. X" WWPP000 and "X (1)" WWPP011):
+    # identical values are one observation; different values are an error below
+    twins = matched.duplicated(["unit", "year", "variable", "value"], keep="last")
+    if twins.any():
+        summary.rejected["same value given for the city and its powiat row"] = int(twins.sum())
+        matched = matched[~twins]
+    dup = matched.duplicated(["unit", "year", "variable"], keep=False)
+    if dup.any():
+        rows = ", ".join(map(str, matched.loc[dup, "row"].head(4)))
+        raise InputError(f"two rows give the same unit, year and catalogue variable (rows {rows}): check the mapping", path)
+    obs = pd.DataFrame({"unit": matched["unit"], "year": matched["year"].astype(int), "variable": matched["variable"],
+                        "value": matched["value"].astype(float), "flag": matched["flag"], "source": source})
+    summary.units, summary.values = obs["unit"].nunique(), int(obs["value"].notna().sum())
+    summary.years = sorted(int(y) for y in obs["year"].unique())
+    summary.variables = sorted(obs["variable"].unique())
+    summary.flags = int(obs["flag"].notna().sum())
+    return obs, summary
+
+
+def _terc_snapshot(path: Path, fmt: str, source: str, ctx: Context) -> tuple[None, Summary]:
+    """Add a TERC snapshot to the register's history; the register holds every unit of every snapshot with
+    valid_from/valid_to, except old codes of gminas that changed kind (their data join the new code)."""
+    import pandas as pd
+
+    from jstbench.data.teryt import read_terc, register_history
+
+    store_dir, units, pending = ctx.store_dir, ctx.units, ctx.pending
+    terc = read_terc(path)
+    old = pending.get(SNAPSHOTS_FILE)
+    if old is None and (store_dir / SNAPSHOTS_FILE).exists():
+        old = pd.read_parquet(store_dir / SNAPSHOTS_FILE)
+    snaps = terc if old is None else pd.concat([old[~old["valid_on"].isin(set(terc["valid_on"]))], terc], ignore_index=True)
+    history, crosswalk = register_history([g for _, g in snaps.groupby("valid_on")])
+    register = history[~history["code"].isin(set(crosswalk["old_code"]))].reset_index(drop=True)
+    if units is not None:  # keep what a previous register knew that TERC does not (e.g. population classes)
+        known = units.set_index("code")["population_class"]
+        register["population_class"] = register["code"].map(known).fillna(register["population_class"])
+    pending[SNAPSHOTS_FILE] = snaps.drop(columns=["row"], errors="ignore")
+    pending[CROSSWALK_FILE] = crosswalk
+    s = Summary(str(path), "terc", rows=len(terc), units=len(register))
+    if len(crosswalk):
+        s.recoded = dict(zip(crosswalk["old_code"], crosswalk["new_code"], strict=True))
+    ended = int(register["valid_to"].notna().sum())
+    if ended:
+        s.rejected[f"(not rows) {ended} units no longer exist in the newest register (kept with valid_to)"] = 0
+    ctx.units = register
+    return None, s
+
+
+def _budget_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
+    from jstbench.data.budget import load_budget_mapping, read_budget, to_observations
+
+    budget_columns, catalogue, layout_name = ctx.budget_columns, ctx.catalogue, ctx.layout or fmt
+    if budget_columns is None or catalogue is None:
+        raise InputError("budget reports need the column layouts (params/budget_columns.yml) and the catalogue")
+    layouts = load_budget_mapping(budget_columns).layouts
+    if layout_name not in layouts:
+        raise InputError(f"no layout {layout_name!r} in {budget_columns.name} (layouts: {', '.join(layouts)})", budget_columns)
+    cols = layouts[layout_name]
+    items = read_budget(path, cols, ctx.year)
+    summary = Summary(str(path), layout_name, rows=len(items))
+    items = _known_units(items, ctx.units, ctx.skip_unknown_units, summary, path, lambda r: (f"{r['unit']!r}", f"row {r['row']}"))
+    obs, not_derivable = to_observations(items, catalogue, cols.report, source)
+    if not_derivable:
+        summary.rejected[f"(not rows) variables not derivable from line items: {', '.join(not_derivable)}"] = 0
+    execution = obs[~obs["variable"].str.startswith("plan:")]
+    summary.units, summary.values = obs["unit"].nunique(), int(execution["value"].notna().sum())
+    summary.years = sorted(int(y) for y in obs["year"].unique())
+    summary.variables = sorted(execution["variable"].unique())
+    return obs, summary
+
+
+def _form_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
+    from jstbench.data.forms import read_workbook
+
+    if ctx.catalogue is None:
+        raise InputError("forms need a store with a units register and the catalogue", ctx.store_dir)
+    obs, year, group = read_workbook(path, ctx.catalogue)
+    unknown = sorted(set(obs["unit"]) - set(ctx.units["code"]))
+    if unknown:
+        raise InputError(f"unit codes {unknown} are not in the units register", path)
+    obs = obs.assign(flag=None, source=source)
+    s = Summary(str(path), f"form:{group}", rows=len(obs), units=obs["unit"].nunique(), years=[year],
+                variables=sorted(obs["variable"].unique()), values=int(obs["value"].notna().sum()))
+    return obs, s
+
+
+# the order of the help and of detection: suffixes first; among text files TERC, then CREL, then CTAB takes the rest
+for _reader in (
+    Reader("xlsx", "BDL XLSX download, sheet DANE (.xlsx, .xlsm)", _bdl_observations, suffixes=(".xlsx", ".xlsm")),
+    Reader("api-json", "BDL API response saved by `data fetch-bdl` (.json)", _bdl_observations, suffixes=(".json",)),
+    Reader("terc", "TERYT TERC units register (.xml, or CSV starting WOJ;POW;GMI;RODZ), needed by the others", _terc_snapshot,
+           needs_register=False, suffixes=(".xml",), header=lambda line: line.replace('"', "").startswith("WOJ;POW;GMI;RODZ")),
+    Reader("crel", "BDL CSV export, long table (header with Wartosc)", _bdl_observations, header=lambda line: "Wartosc" in line),
+    Reader("ctab", "BDL CSV export, wide table (any other CSV)", _bdl_observations, header=lambda line: True),
+    Reader("rb27s", "Rb-27S budget revenue report, --layout from params/budget_columns.yml", _budget_observations),
+    Reader("rb28s", "Rb-28S budget expenditure report, --layout from params/budget_columns.yml", _budget_observations),
+    Reader("form", "filled data-collection workbook made by `forms make`", _form_observations),
+):
+    register(_reader)

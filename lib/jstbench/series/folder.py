@@ -1,0 +1,204 @@
+"""The series folder: the one contract between a built series and everything that reads it.
+
+Every file of `output/<series>/data/` is declared here once, with its schema (pandera), the order its rows are
+sorted in for fast per-unit reads, and what it holds. `write` is its single writer (called by the build, which
+validates each table against its schema before writing it atomically); `SeriesFolder` is its single reader (the
+report views, the data-quality notebook and the methodology site read through it). A test checks that a build
+writes exactly the files declared here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from jstbench.core.atomic import write_text, write_with
+from jstbench.core.errors import InputError
+
+CONTRACT_VERSION = 2
+GROUP_TYPES = ("exchange", "typology", "national")
+FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
+MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
+NOT_FITTED = ("too-few", "constant")  # statuses without an expected value
+QUALITY_MEASURES = ("observations", "missing", "outlier", "jump", "impossible-share", "input-flag")
+
+
+def _str(nullable: bool = False) -> pa.Column:
+    return pa.Column(object, nullable=nullable, coerce=True)
+
+
+def _num(dtype: type | str = float, nullable: bool = True, **checks: object) -> pa.Column:
+    return pa.Column(dtype, nullable=nullable, coerce=True)
+
+
+def _schema(columns: dict[str, pa.Column], strict: bool | str = True, unique: list[str] | None = None) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(columns, strict=strict, unique=unique, ordered=False)
+
+
+COMPARISON = {"group": pa.Column("category"), "unit": _str(), "year": _num("int64", False), "indicator": pa.Column("category"),
+              **{c: _num("float32") for c in ("value", "n", "rank", "percentile", "quartile", "zscore", "median",
+                                               "distance_to_best", "yoy_change")}}
+RANKS = {"nominal_rank": _num(), "median_rank": _num(), "rank_lo": _num(), "rank_hi": _num(), "n": _num("int64", False)}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One parquet file of the series folder."""
+
+    name: str
+    schema: pa.DataFrameSchema
+    doc: str
+    sort: tuple[str, ...] = ()
+
+
+TABLES: dict[str, Table] = {t.name: t for t in [
+    Table("units", _schema({"code": _str(), "name": _str(), "kind": _str(), "voivodeship": _str(True), "powiat": _str(True),
+                            "population_class": _str(True), "synthetic": _num(bool, False)}, strict="filter", unique=["code"]),
+          "the units register of the data (code, name, kind, voivodeship, powiat, size class, synthetic)"),
+    Table("values", _schema({"unit": _str(), "year": _num("int64", False), "indicator": _str(), "value": _num(),
+                             "reason": _str(True), "quality": _str(True)}, unique=["unit", "year", "indicator"]),
+          "every indicator for every unit and year, with the reason of a missing value and quality flags",
+          ("unit", "indicator", "year")),
+    Table("membership", _schema({"group": _str(), "group_type": _str(), "group_name": _str(True), "unit": _str()}),
+          "which unit is in which exchange, typology and national group"),
+    Table("group_stats", _schema({"group": pa.Column("category"), "group_type": pa.Column("category"), "year": _num("int64", False),
+                                  "indicator": pa.Column("category"), "n": _num("int64", False),
+                                  **{c: _num() for c in ("median", "mean", "q25", "q75", "best")}}),
+          "per group, year and indicator: n, median, mean, quartiles, best value", ("group", "indicator", "year")),
+    *[Table(f"comparison_{gt}", _schema(COMPARISON), f"per unit in its {gt} group(s): position measures", sort)
+      for gt, sort in (("exchange", ("group", "unit")), ("typology", ("unit", "indicator", "year")),
+                       ("national", ("unit", "indicator", "year")), ("similar", ("group", "indicator")),
+                       ("cluster", ("group", "indicator")))],
+    Table("features", _schema({"unit": _str(), "year": _num("int64", False)}, strict=False),
+          "structural features (one column each) of every unit in the report year and the year before"),
+    Table("peers", _schema({"unit": _str(), "peer": _str(), "order": _num("int64", False), "distance": _num()}),
+          "the similar authorities of each report unit, nearest first"),
+    Table("peer_explanations", _schema({"unit": _str(), "feature": _str(), "order": _num("int64", False),
+                                        **{c: _num() for c in ("unit_value", "peers_median", "peers_min", "peers_max",
+                                                               "gap_sd", "weight", "share_of_distance")}}),
+          "why peers are peers: per report unit and feature, its value and the peers' median and range on the natural "
+          "scale, the mean gap in standard deviations, the weight", ("unit", "order")),
+    Table("peer_stability", _schema({"unit": _str(), "jaccard_previous": _num(), "jaccard_weights": _num(), "kept_share": _num()}),
+          "how stable each report unit's peers are (last year's data, weight noise)"),
+    Table("typology", _schema({"unit": _str(), "cluster": _str(True)}), "the data-driven type of every unit"),
+    Table("clusters", _schema({"cluster": _str(), "n": _num("int64", False), "stability": _num()}, strict=False),
+          "each type: size, feature medians and z-medians (z_<feature>), bootstrap Jaccard stability"),
+    Table("composite_scores", _schema({"unit": _str(), **RANKS, "score": _num(), "composite": _str(), "stratum": _str(),
+                                       "year": _num("int64", False), "inputs": _num("int64", False), "missing_inputs": _str()}),
+          "each composite in each stratum: score, rank and Monte Carlo rank interval, inputs present and missing"),
+    Table("composite_groups", _schema({"unit": _str(), **RANKS, "composite": _str(), "group": _str(), "year": _num("int64", False)}),
+          "rank intervals of each composite within each exchange group"),
+    Table("composite_shares", _schema({"factor": _str(), "share": _num(), "composite": _str(), "stratum": _str()}),
+          "share of rank variance due to each methodological choice"),
+    Table("models", _schema({"indicator": _str(), "year": _num("int64", False), "response": _str(), "features": _str(),
+                             "n": _num("int64", False), "needed": _num("int64", False),
+                             "status": pa.Column(object, pa.Check.isin(MODEL_STATUSES)),
+                             "r2": _num(), "r2_adj": _num(), "min_r2": _num(), "bp_pvalue": _num(), "coefficients": _str()}),
+          "the structural-adjustment model of every adjustable indicator: status, fit, coefficients (JSON)"),
+    Table("adjusted", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False),
+                               **{c: _num() for c in ("value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel", "residual",
+                                                      "cooks_d", "raw_percentile", "raw_quartile", "adj_percentile", "adj_quartile")},
+                               "influential": _num(bool, False)}),
+          "every unit's expected value, 90% prediction interval, gap and national position before and after adjustment",
+          ("unit", "indicator")),
+    Table("adjusted_ranks", _schema({"group": _str(), "unit": _str(), "indicator": _str(), "raw_rank": _num(), "adj_rank": _num(),
+                                     "inside": _num(bool, False)}),
+          "ranks of each exchange group's members on the raw value and on the adjusted scale (residual)",
+          ("group", "indicator", "adj_rank")),
+    Table("intervals", _schema({"group": _str(), "unit": _str(), "indicator": _str(), "year": _num("int64", False),
+                                "trials": _num(), "percentile_lo": _num(), "percentile_hi": _num(), "alpha": _num()}),
+          "bootstrap intervals of positions on shares of small counts", ("group", "unit", "indicator")),
+    Table("real_terms", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False), "value": _num(),
+                                 "value_real": _num()}),
+          "money indicators of the report units in current and constant prices of the report year", ("unit", "indicator", "year")),
+    Table("trends", _schema({"unit": _str(), "indicator": _str(), "first_year": _num("int64", False), "last_year": _num("int64", False),
+                             "cagr_nominal": _num(), "cagr_real": _num(), "slope": _num(), "slope_lo": _num(), "slope_hi": _num()}),
+          "average yearly change of money indicators of the report units: nominal and real CAGR, log-linear trend with "
+          "its 90% confidence interval", ("unit", "indicator")),
+    Table("quality_coverage_variable", _schema({"variable": _str(), "values": _num(), "expected": _num(), "coverage_pct": _num()},
+                                               strict=False),
+          "coverage of every input variable (values present among expected unit-years)"),
+    Table("quality_coverage_year", _schema({"year": _num("int64", False), "values": _num(), "expected": _num(),
+                                            "coverage_pct": _num()}, strict=False),
+          "coverage of the input data by year"),
+    Table("quality_flags", _schema({"variable": _str()}, strict=False), "missing and flagged observations per variable"),
+    Table("quality_report", _schema({"unit": _str(), "indicator": _str(), "value": _num(), "z": _num(), "change": _num(),
+                                     "quality": _str()}),
+          "indicator values of the report year with quality flags (robust z, year-on-year change)"),
+    Table("quality_counts", _schema({"measure": pa.Column(object, pa.Check.isin(QUALITY_MEASURES), coerce=True),
+                                     "n": _num("int64", False)}, unique=["measure"]),
+          "counts for the data-quality summary: observations, missing ones, and indicator values with each quality flag"),
+    Table("revisions", _schema({}, strict=False), "values revised between loads of the data"),
+]}
+
+JSON_FILES = {"catalogue": "the catalogue as JSON (indicators, variables, structural features)",
+              "series": "the series: name, title, year, groups, composites, settings, contract version"}
+
+
+def files() -> set[str]:
+    """Every file name a built series folder holds."""
+    return {f"{name}.parquet" for name in TABLES} | {f"{name}.json" for name in JSON_FILES}
+
+
+def empty(name: str) -> pd.DataFrame:
+    """An empty table with the declared columns and types (an empty result is still a well-typed file)."""
+    cols = TABLES[name].schema.columns
+    return pd.DataFrame({c: pd.Series([], dtype=str(col.dtype) if col.dtype else object) for c, col in cols.items()})
+
+
+def write(folder: Path, name: str, df: pd.DataFrame) -> None:
+    """Validate a table against its schema and write it atomically, sorted as declared."""
+    table = TABLES[name]
+    if df.empty and not len(df.columns):
+        df = empty(name)
+    try:
+        df = table.schema.validate(df)
+    except (SchemaError, SchemaErrors) as exc:
+        raise InputError(f"series table {name!r} does not match its declared schema: {exc}", folder / f"{name}.parquet") from None
+    df = df.sort_values(list(table.sort), ignore_index=True) if table.sort else df.reset_index(drop=True)
+    write_with(folder / f"{name}.parquet", lambda p: df.to_parquet(p, index=False, row_group_size=50_000))
+
+
+def write_json(folder: Path, name: str, data: dict) -> None:
+    if name not in JSON_FILES:
+        raise KeyError(name)
+    write_text(folder / f"{name}.json", json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class SeriesFolder:
+    """Read access to a built series folder; refuses a folder that is not one, or one built for another year."""
+
+    def __init__(self, folder: str | Path, year: int | None = None):
+        self.folder = Path(folder)
+        for name in JSON_FILES:
+            if not (self.folder / f"{name}.json").exists():
+                raise InputError("not a built series folder (series data file missing): run `jstbench reports <series>` first",
+                                 self.folder / f"{name}.json")
+        self.meta = self.json("series")
+        if self.meta.get("contract") != CONTRACT_VERSION:
+            raise InputError(f"the series folder was built by another version of jstbench (contract {self.meta.get('contract')}, "
+                             f"this version reads {CONTRACT_VERSION}): rebuild it with `jstbench reports {self.meta.get('name')}`",
+                             self.folder / "series.json")
+        if year is not None and int(year) != int(self.meta["year"]):
+            raise InputError(f"year {year} (notebook parameter) does not match the series' year {self.meta['year']} "
+                             f"(series {self.meta['name']!r}, {self.folder / 'series.json'}): run the report with year="
+                             f"{self.meta['year']} or build a series for {year}", "notebook parameters", "year")
+
+    def json(self, name: str) -> dict:
+        if name not in JSON_FILES:
+            raise KeyError(name)
+        return json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+
+    def read(self, name: str, filters: list | None = None) -> pd.DataFrame:
+        """A declared table (optionally only the rows matching pyarrow `filters`)."""
+        if name not in TABLES:
+            raise KeyError(f"{name!r} is not a declared series table")
+        path = self.folder / f"{name}.parquet"
+        if not path.exists():
+            raise InputError("series data file not found: run `jstbench reports <series>` first", path)
+        return pd.read_parquet(path, filters=filters)
