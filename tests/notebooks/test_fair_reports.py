@@ -79,7 +79,7 @@ def test_expected_values_table_prints_the_adjusted_values(out, indicators):
         ind = by_name[name]
         m = models.loc[ind]
         assert unit == indicators[ind]["unit"]
-        assert ("color:#777" in tr["style"]) == (m["status"] != "ok"), name
+        assert ("muted" in tr.get("class", [])) == (m["status"] != "ok"), name
         if m["status"] != "ok" or ind not in adjusted.index:
             continue
         a, d = adjusted.loc[ind], int(indicators[ind].get("decimals", 1))

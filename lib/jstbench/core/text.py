@@ -84,10 +84,3 @@ def esc(text: object) -> str:
 def md_cell(text: object) -> str:
     """Text for a Markdown table cell: HTML-escaped, pipes and newlines neutralised."""
     return esc(text).replace("|", "\\|").replace("\n", " ")
-
-
-def banner(text: str, kind: str = "warning") -> str:
-    colours = {"warning": ("#fff3cd", "#856404"), "info": ("#e7f1ff", "#0b3d91")}
-    bg, fg = colours.get(kind, colours["info"])
-    return (f'<div class="jst-banner" style="background:{bg};color:{fg};padding:0.6em 1em;'
-            f'border-radius:4px;margin:0.5em 0;font-weight:600">{esc(text)}</div>')

@@ -236,8 +236,8 @@ def _units(participants: list[Participant], background_scale: float, rng: np.ran
     """Participants plus synthetic units; synthetic codes use powiat numbers 40-59 (land) and
     70-79 (cities), which no real unit has, so they can never be mistaken for real ones."""
     real = [p for p in participants if p.code]
-    rows = [dict(code=p.code, name=p.name, kind=p.kind, population=float(p.demo_population), synthetic=False)
-            for p in real]
+    rows = [dict(code=p.code, name=p.name, kind=p.kind, population=float(pop), synthetic=False)
+            for p in real if (pop := p.demo_population) is not None]  # always set when code is (Participant validator)
     counts = {k: n - sum(p.kind == k for p in real) for k, n in NATIONAL_COUNTS.items()}
     serial: dict[str, int] = {}
     gmina_slots: dict[str, int] = {}
@@ -318,7 +318,8 @@ def generate(participants: list[Participant], years: range = range(2015, 2025), 
             share_missing = 0.0
         arr = arr.copy()
         drop = rng.random(arr.shape) < share_missing
-        flag = np.where(drop & ~np.isnan(arr), "not-available", None)
+        flag = np.full(arr.shape, None, dtype=object)
+        flag[drop & ~np.isnan(arr)] = "not-available"
         arr[drop] = np.nan
         present = ~np.isnan(arr) | (flag != None)  # noqa: E711 - elementwise on object array
         ui, yi = np.nonzero(present)

@@ -153,7 +153,8 @@ def read_workbook(path: Path, catalogue: Catalogue) -> tuple[pd.DataFrame, int, 
         if [h for h in header if h is not None] != want:
             errors.append(InputError(f"row 1 must hold {want} (do not edit rows 1-4)", path, f"{sheet}!A1"))
             continue
-        records, cells = [], {}
+        records: list[dict[str, str | float | None]] = []
+        cells: dict[tuple[int, str], str] = {}
         for r, row in enumerate(ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), start=FIRST_DATA_ROW):
             if not row or all(v in (None, "") for v in row):
                 continue
@@ -161,7 +162,7 @@ def read_workbook(path: Path, catalogue: Catalogue) -> tuple[pd.DataFrame, int, 
             if not code or not code.isdigit() or len(code) not in (4, 7):
                 errors.append(InputError(f"TERYT code {row[0]!r} is not 4 or 7 digits", path, f"{sheet}!A{r}"))
                 continue
-            rec = {"code": code}
+            rec: dict[str, str | float | None] = {"code": code}
             kind = unit_kind(code) if code[:2] != "00" else None
             for j, f in enumerate(form.fields, start=3):
                 v = row[j - 1] if j - 1 < len(row) else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
         revisions.append(rev)
     save(ctx.units, observations.reset_index(drop=True), store_dir)
     for name, table in ctx.pending.items():
-        write_with(store_dir / name, lambda p, t=table: t.to_parquet(p, index=False))
+        write_with(store_dir / name, partial(_write_parquet, table))
     _append(store_dir / LOADS_FILE, pd.DataFrame(loads))
     if revisions and any(len(r) for r in revisions):
         _append(store_dir / REVISIONS_FILE, pd.concat(revisions, ignore_index=True))
@@ -106,3 +107,7 @@ def _append(path: Path, rows: pd.DataFrame) -> None:
 
 
 __all__ = ["load_files", "Summary", "FORMATS", "OBSERVATIONS_FILE"]
+
+
+def _write_parquet(table: pd.DataFrame, path: Path) -> None:
+    table.to_parquet(path, index=False)

@@ -243,7 +243,7 @@ def _budget_observations(path: Path, fmt: str, source: str, ctx: Context) -> tup
 def _form_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
     from jstbench.data.forms import read_workbook
 
-    if ctx.catalogue is None:
+    if ctx.catalogue is None or ctx.units is None:
         raise InputError("forms need a store with a units register and the catalogue", ctx.store_dir)
     obs, year, group = read_workbook(path, ctx.catalogue)
     unknown = sorted(set(obs["unit"]) - set(ctx.units["code"]))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +13,12 @@ import pandas as pd
 from jstbench.catalogue.deflators import Deflator, load_deflators
 from jstbench.catalogue.model import Catalogue, load_catalogue
 from jstbench.compare.groups import GroupsFile, load_groups, membership
-from jstbench.compare.measures import compare
+from jstbench.compare.measures import compare, distance_to_range
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
 from jstbench.data.store import Store
 from jstbench.indicators.compute import compute_all
+from jstbench.indicators.panel import previous_year
 from jstbench.indicators.quality import coverage, flagged, input_flagged, quality_flags, revisions, robust_z, yoy_relative
 from jstbench.series import folder as sf
 from jstbench.series.folder import FAIR_GROUP_TYPES, GROUP_TYPES
@@ -115,11 +118,11 @@ def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where:
             inds.append(ind)
     if inds and not set.intersection(*(set(i.applies_to) for i in inds)):
         errors.append(InputError("the indicators share no unit kind (e.g. gmina-only with powiat-only)", path, f"{where}.indicators"))
-    checks = [(where, lambda: composite_spec(c))]
+    checks: list[tuple[str, Callable[[], object]]] = [(where, lambda: composite_spec(c))]
     alternatives = c.uncertainty.alternatives or {}
     if c.weights == "expert" or "expert" in alternatives.get("weights", []):  # the weighting function checks its input
         checks.append((f"{where}.expert_weights", lambda: WEIGHT["expert"](pd.DataFrame(columns=c.indicators), c.expert_weights)))
-    checks += [(f"{where}.uncertainty.alternatives.{factor}", lambda f=factor, n=name: check_method(f, n))
+    checks += [(f"{where}.uncertainty.alternatives.{factor}", partial(check_method, factor, name))
                for factor, names in alternatives.items() for name in names]
     for place, check in checks:
         try:
@@ -148,13 +151,38 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     inputs = {i.id: i.variables for i in checked.catalogue.indicators.values()}
     shares = {i.id for i in checked.catalogue.indicators.values() if i.uncertainty == "binomial"}
     values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None, shares)
+    values = values.assign(**changes(values, checked.catalogue))
     member = membership(checked.groups, units)
     meta = catalogue_meta(checked.catalogue)
     comp = compare(values, member, meta, checked.groups.min_group_size)
     stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]
     stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
-    tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units}
+    tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
+              "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year)}
     return tables | fair_tables(checked, values, wide, units, meta) | quality_tables(checked, values)
+
+
+def changes(values: pd.DataFrame, catalogue: Catalogue) -> dict[str, pd.Series]:
+    """Per value: change on the previous year (absolute; in per cent only from a positive base) and, for
+    target-range indicators, the distance to the target range (0 inside)."""
+    prev = pd.Series(previous_year(values["value"], [values["unit"], values["indicator"]], values["year"]), index=values.index)
+    change = values["value"] - prev
+    bounds = {i.id: (i.target.low, i.target.high) for i in catalogue.indicators.values() if i.target}
+    low = values["indicator"].map({k: v[0] for k, v in bounds.items()}).astype(float)
+    high = values["indicator"].map({k: v[1] for k, v in bounds.items()}).astype(float)
+    return {"change": change, "change_pct": (100 * change / prev).where(prev > 0),
+            "target_gap": distance_to_range(values["value"], low, high)}
+
+
+def group_sectors(comparison: pd.DataFrame, catalogue: Catalogue, year: int) -> pd.DataFrame:
+    """Exchange-group members × sectors in the report year: mean percentile in the group over the sector's
+    monitoring indicators with a position, and how many indicators that is."""
+    cur = comparison[(comparison["group_type"] == "exchange") & (comparison["year"] == year) & comparison["percentile"].notna()]
+    monitoring = {i.id: i.sector for i in catalogue.indicators.values() if i.kind == "monitoring"}
+    cur = cur[cur["indicator"].isin(set(monitoring))]
+    cur = cur.assign(sector=cur["indicator"].astype(str).map(monitoring))
+    out = cur.groupby(["group", "unit", "sector"], observed=True)["percentile"].agg(["mean", "size"]).reset_index()
+    return out.rename(columns={"mean": "mean_percentile", "size": "indicators"}).astype({"group": str, "unit": str})
 
 
 def quality_tables(checked: Checked, values: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -217,6 +245,6 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
         "exchange_groups": groups, "report_units": checked.unit_codes, "national_id": checked.groups.national.id,
         "national_name": checked.groups.national.name, "deflator": checked.spec.deflator,
         "composites": [c.model_dump(mode="json") for c in checked.spec.composites],
-        "similar": {"k": checked.spec.similar.k or checked.catalogue.structure.similar.k,
-                    "weights": checked.spec.similar.weights or checked.catalogue.structure.similar.weights},
+        "similar": {"k": checked.spec.similar.k or checked.catalogue.require_structure().similar.k,
+                    "weights": checked.spec.similar.weights or checked.catalogue.require_structure().similar.weights},
     })

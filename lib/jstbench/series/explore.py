@@ -92,7 +92,7 @@ def adjustment_of_variant(store: Store, catalogue: Catalogue, indicator: str, fo
     if not base.adjustable:
         raise InputError(f"{indicator!r} is not adjusted for structure (context, target-range or disabled)", "indicator")
     variant = variant_of(base, formula_text, catalogue)
-    structure = catalogue.structure
+    structure = catalogue.require_structure()
     units = store.units.reset_index(drop=True)
     wide = store.wide()
     kinds = units.set_index("code")["kind"]

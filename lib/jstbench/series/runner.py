@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.client import KernelClient
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbconvert import HTMLExporter
@@ -69,8 +71,8 @@ class WarmKernel:
 
     def __init__(self, cwd: Path, timeout: int):
         self.cwd, self.timeout = str(cwd), timeout
-        self.km = None
-        self.kc = None
+        self.km: KernelManager | None = None
+        self.kc: KernelClient | None = None
 
     def _client(self, nb: nbformat.NotebookNode) -> NotebookClient:
         client = NotebookClient(nb, timeout=self.timeout, kernel_name=KERNEL, extra_arguments=KERNEL_ARGS,
@@ -100,7 +102,8 @@ class WarmKernel:
                     self.kc.stop_channels()
                 from nbclient.util import run_sync
 
-                run_sync(self.km.shutdown_kernel)(now=True)
+                # nbclient types km as KernelManager, but its default kernel_manager_class is AsyncKernelManager (async shutdown_kernel)
+                run_sync(self.km.shutdown_kernel)(now=True)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001 - best effort at exit
                 pass
         self.km = self.kc = None

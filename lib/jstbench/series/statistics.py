@@ -31,9 +31,9 @@ def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[st
     cur = wide.xs(year, level="year") if year in wide.index.get_level_values("year") else wide.iloc[:0]
     rows, draw_no = [], 0
     for ind in catalogue.indicators.values():
-        if ind.uncertainty != "binomial":
+        if ind.uncertainty != "binomial" or (pair := ind.count_share) is None:  # binomial ones have a share (validated)
             continue
-        succ_var, trial_var = ind.count_share
+        succ_var, trial_var = pair
         if succ_var not in cur or trial_var not in cur:
             continue
         for gid, members in groups.items():
@@ -50,7 +50,7 @@ def similar_tables(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFra
                    k: int | None = None, weights: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
     """Peers of the report units (with stability against last year's data and the weights), and the
     data-driven typology of every unit (with Hennig's cluster stability)."""
-    structure = catalogue.structure
+    structure = catalogue.require_structure()
     k = k or structure.similar.k
     weights = weights or structure.similar.weights
     numeric = [f.id for f in structure.features if not f.categorical]
@@ -71,7 +71,9 @@ def similar_tables(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFra
     peers = pd.concat(peers, ignore_index=True) if peers else pd.DataFrame(columns=["unit", "peer", "order", "distance"])
     stability = pd.concat(stability) if stability else pd.DataFrame(columns=["jaccard_previous", "jaccard_weights", "kept_share"])
     typ = structure.typology.features
-    labels, clusters = data_typology(feats[typ], st, structure.typology.n_clusters, structure.typology.max_clusters)
+    n_clusters = structure.typology.n_clusters
+    labels, clusters = data_typology(feats[typ], st, dict(n_clusters.items()) if n_clusters is not None else None,
+                                     structure.typology.max_clusters)
     features = pd.concat([feats.assign(year=year), prev.assign(year=year - 1)]).reset_index()
     peers = peers.reset_index(drop=True)
     return {"features": features, "peers": peers, "peer_explanations": peer_explanations(feats[cols], st, peers, weights, structure),
@@ -185,7 +187,8 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
             x = wide.reindex(index=codes, columns=c.indicators)
             if x.notna().any(axis=1).sum() < min_size:
                 continue
-            result = monte_carlo(x, {i.id: i.direction for i in inds}, composite_spec(c), u.alternatives, u.weight_noise,
+            alternatives: dict[str, list[str]] | None = dict(u.alternatives.items()) if u.alternatives is not None else None
+            result = monte_carlo(x, {i.id: i.direction for i in inds}, composite_spec(c), alternatives, u.weight_noise,
                                  u.runs, u.seed, targets or None)
             present = x.notna()
             missing = present.apply(lambda r: ",".join(r.index[~r.to_numpy()]), axis=1).rename("missing_inputs")

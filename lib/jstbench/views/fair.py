@@ -146,7 +146,7 @@ class UnitFair:
         units = self.v.s.units
         items = "".join(f"<li>{esc(self.v.s.unit_name(p))} ({esc(UNIT_KINDS[units.loc[p, 'kind']])}, TERYT {esc(p)}; "
                         f"odległość {esc(num(self.peer_distance[p], 2))})</li>" for p in self.peers)
-        labels = self.v.s.structure.labels()
+        labels = self.v.s.structure.labels() if self.v.s.structure else {}
         why = self.peer_explanations[self.peer_explanations["weight"] > 0]
         value = lambda x: num(x, 0 if pd.notna(x) and abs(x) >= 100 else 1)  # noqa: E731
         rows = [[labels.get(f, f), value(r.unit_value), value(r.peers_median), f"{value(r.peers_min)}–{value(r.peers_max)}",
@@ -174,7 +174,7 @@ class UnitFair:
         stab = c["stability"]
         verdict = ("stabilny" if stab >= 0.75 else "umiarkowanie stabilny" if stab >= 0.5 else
                    "niestabilny: to umowny podział ciągłego zróżnicowania, granice typu łatwo się przesuwają")
-        labels = self.v.s.structure.labels()
+        labels = self.v.s.structure.labels() if self.v.s.structure else {}
         z = {k[2:]: c[k] for k in c.index if k.startswith("z_") and pd.notna(c[k])}
         top = sorted(z, key=lambda f: -abs(z[f]))[:2]
         distinct = "; ".join(f"{labels.get(f, f).split(' (')[0].lower()}: {'powyżej' if z[f] > 0 else 'poniżej'} przeciętnej "
@@ -195,11 +195,8 @@ class UnitFair:
                 for label, part in (("exchange", exch), ("similar", cur[(cur["group_type"] == "similar") & (cur["unit"] == self.v.code)]
                                                        .set_index("indicator")),
                                     ("cluster", cur[(cur["group_type"] == "cluster") & (cur["unit"] == self.v.code)].set_index("indicator"))):
-                    hit = part is not None and ind in part.index
-                    r[f"{label}_value"] = part.loc[ind, "value"] if hit else float("nan")
-                    r[f"{label}_median"] = part.loc[ind, "median"] if hit else float("nan")
-                    r[f"{label}_rank"] = part.loc[ind, "rank"] if hit else float("nan")
-                    r[f"{label}_n"] = part.loc[ind, "n"] if hit else float("nan")
+                    for col in ("value", "median", "rank", "n"):
+                        r[f"{label}_{col}"] = part.loc[ind, col] if part is not None and ind in part.index else float("nan")
                 rows.append(r)
         return pd.DataFrame(rows)
 
@@ -261,11 +258,12 @@ class UnitFair:
                 text.append(f"W kraju ({STRATUM_NAMES.get(nat['stratum'], nat['stratum'])}): pozycja {int(nat['nominal_rank'])} "
                             f"na {int(nat['n'])}; przy innych rozsądnych "
                             f"wyborach metody (90% przebiegów Monte Carlo) od {int(nat['rank_lo'])} do {int(nat['rank_hi'])}.")
-            if r["group"] is not None:
+            pg = self.v.primary_group
+            if r["group"] is not None and pg is not None:  # a group row exists only with a primary group
                 own = r["group"][r["group"]["unit"] == self.v.code]
                 if len(own) and pd.notna(own["nominal_rank"].iloc[0]):
                     o = own.iloc[0]
-                    text.append(f"W grupie „{self.v.primary_group['name']}”: pozycja {int(o['nominal_rank'])} z {int(o['n'])}, "
+                    text.append(f"W grupie „{pg['name']}”: pozycja {int(o['nominal_rank'])} z {int(o['n'])}, "
                                 f"przedział {int(o['rank_lo'])}–{int(o['rank_hi'])}.")
             shares = r["shares"].drop(index="interactions/residual", errors="ignore")
             if len(shares) and shares.notna().any():

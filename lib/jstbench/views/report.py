@@ -14,10 +14,10 @@ import pandas as pd
 
 from jstbench.catalogue.model import DIRECTIONS, SECTORS, Structure
 from jstbench.core.errors import InputError
-from jstbench.core.text import banner, num, pct, reason_text
+from jstbench.core.text import num, pct, reason_text
 from jstbench.core.units import UNIT_KINDS
 from jstbench.series.folder import SeriesFolder
-from jstbench.views.tables import note, paragraph, stylesheet, table
+from jstbench.views.tables import banner, note, paragraph, stylesheet, table
 from jstbench.views.wording import COLOUR_NOTE, ORIENTATION, ORIENTATION_NOTE, QUARTILE_LABELS, SYNTHETIC_NOTE, quality_text
 
 
@@ -243,10 +243,11 @@ class UnitView:
         warning = quality_text(cur["quality"].iloc[0] if "quality" in cur.columns else None)
         if warning:
             out.append(f"Uwaga: {warning} — sprawdź dane źródłowe.")
-        grp = self.position("exchange", self.primary_group["id"]) if self.primary_group else None
-        if grp is not None and indicator in grp.index:
+        pg = self.primary_group
+        grp = self.position("exchange", pg["id"]) if pg else None
+        if pg and grp is not None and indicator in grp.index:
             g = grp.loc[indicator]
-            text = f"Mediana grupy „{self.primary_group['name']}”: {self.s.fmt(indicator, g['median'])}"
+            text = f"Mediana grupy „{pg['name']}”: {self.s.fmt(indicator, g['median'])}"
             if meta["kind"] == "monitoring" and pd.notna(g["rank"]):
                 text += f"; pozycja {int(g['rank'])}. na {int(g['n'])} JST z danymi"
             elif meta["kind"] == "monitoring":
@@ -260,18 +261,15 @@ class UnitView:
             if meta["kind"] == "monitoring" and pd.notna(n["percentile"]):
                 text += f"; wynik lepszy niż u {pct(n['percentile'])} porównywanych JST w kraju"
             out.append(text + ".")
+        row = cur.iloc[0]
         if meta["direction"] == "target-range":
-            t = meta["target"]
-            gap = max(t["low"] - value, value - t["high"], 0.0)
+            t, gap = meta["target"], row["target_gap"]
             out.append(f"Przedział docelowy: {num(t['low'])}–{num(t['high'])}; wartość "
                        + ("mieści się w nim." if gap == 0 else f"jest poza nim o {self.s.fmt(indicator, gap)} ({unit}); "
                           "porównania liczą odległość od przedziału, nie samą wartość."))
-        prev = self.values[(self.values["indicator"] == indicator) & (self.values["year"] == self.year - 1)]
-        if not prev.empty and pd.notna(prev["value"].iloc[0]):
-            p = prev["value"].iloc[0]
-            change = value - p
-            rel = f" ({num(100 * change / p, 1, signed=True)}%)" if p else ""
-            out.append(f"Zmiana wobec {self.year - 1} r.: {self.s.fmt(indicator, change, signed=True)}{rel}.")
+        if pd.notna(row["change"]):
+            rel = f" ({num(row['change_pct'], 1, signed=True)}%)" if pd.notna(row["change_pct"]) else ""
+            out.append(f"Zmiana wobec {self.year - 1} r.: {self.s.fmt(indicator, row['change'], signed=True)}{rel}.")
         return out
 
     def sentences_html(self, indicator: str) -> str:
@@ -326,10 +324,8 @@ class GroupView:
 
     def sector_matrix(self) -> pd.DataFrame:
         """Members × sectors: mean percentile over the sector's monitoring indicators with a position."""
-        cur = self.rows[(self.rows["year"] == self.year) & self.rows["percentile"].notna()]
-        cur = cur.assign(sector=[self.s.indicators[i]["sector"] for i in cur["indicator"]])
-        cur = cur[[self.s.indicators[i]["kind"] == "monitoring" for i in cur["indicator"]]]
-        mat = cur.pivot_table(index="unit", columns="sector", values="percentile", aggfunc="mean", observed=True)
+        cur = self.s.read("group_sectors", [("group", "==", self.group["id"])])
+        mat = cur.pivot(index="unit", columns="sector", values="mean_percentile")
         order = [s for s in SECTORS if s in mat.columns]
         mat = mat.reindex(index=self.group["members"], columns=order)
         mat.index = [self.s.unit_name(c) for c in mat.index]

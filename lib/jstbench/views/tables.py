@@ -34,9 +34,14 @@ def note(text: str) -> str:
     return f"<p class='jst-note'>{esc(text)}</p>"
 
 
-def paragraph(sentences: Iterable[str], cls: str = "") -> str:
+def paragraph(sentences: Iterable[str | None], cls: str = "") -> str:
     """Escaped sentences as one paragraph (empty when there are none)."""
     text = " ".join(esc(s) for s in sentences if s)
     if not text:
         return ""
     return f"<p class='{esc(cls)}'>{text}</p>" if cls else f"<p>{text}</p>"
+
+
+def banner(text: str) -> str:
+    """A prominent warning above a report (e.g. synthetic data)."""
+    return f"<div class='jst-banner'>{esc(text)}</div>"
