@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from jstbench.views.report import GroupView, UnitView  # noqa: E402
+from jstbench.views.report import GroupView, UnitView
+from jstbench.views.wording import CHART  # noqa: E402
 
 SELF = "#c0392b"
 GROUP = "#2c3e50"
@@ -64,10 +65,10 @@ def sector_figure(view: UnitView, sector: str):
         ts = view.series(ind)
         ax = axes[row][0]
         ax.fill_between(ts.index, ts["national_q25"], ts["national_q75"], color=BAND, alpha=0.6,
-                        label="kraj: 25–75 percentyl")
-        ax.plot(ts.index, ts["national_median"], color="#7f8c8d", lw=1, ls=":", label="mediana kraju")
+                        label=CHART["national_band"])
+        ax.plot(ts.index, ts["national_median"], color="#7f8c8d", lw=1, ls=":", label=CHART["national_median"])
         if "group_median" in ts:
-            ax.plot(ts.index, ts["group_median"], color=GROUP, lw=1.5, ls="--", label="mediana grupy")
+            ax.plot(ts.index, ts["group_median"], color=GROUP, lw=1.5, ls="--", label=CHART["group_median"])
         ax.plot(ts.index, ts["value"], color=SELF, lw=2, marker="o", ms=3, label=view.name)
         ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -84,7 +85,7 @@ def sector_figure(view: UnitView, sector: str):
                 ax2.axvline(med, color="#7f8c8d", ls=":", lw=1)
             if meta["direction"] == "target-range":
                 ax2.axvspan(meta["target"]["low"], meta["target"]["high"], color="#a6d96a", alpha=0.3)
-            ax2.set_title(f"grupa w {view.year} r.", loc="left")
+            ax2.set_title(CHART["group_in_year"].format(year=view.year), loc="left")
         else:
             ax2.set_axis_off()
             ax2.text(0.5, 0.5, "brak grupy wymiany lub danych", ha="center", va="center", fontsize=8)
@@ -99,7 +100,7 @@ def group_heatmap(view: GroupView, sector: str | None = None, by_sector: bool = 
         return None
     mat.index = [textwrap.shorten(i, 55) for i in mat.index]
     fig, ax = plt.subplots(figsize=(2.2 + 1.1 * mat.shape[1], 0.9 + 0.28 * mat.shape[0]))
-    sns.heatmap(mat, ax=ax, cmap="RdYlGn", vmin=0, vmax=100, annot=True, fmt=".0f", cbar_kws={"label": "percentyl (100 = najlepiej)"},
+    sns.heatmap(mat, ax=ax, cmap="RdYlGn", vmin=0, vmax=100, annot=True, fmt=".0f", cbar_kws={"label": CHART["percentile"]},
                 linewidths=0.5, linecolor="white", annot_kws={"fontsize": 7})
     ax.set_xticklabels([textwrap.shorten(t.get_text(), 20) for t in ax.get_xticklabels()], rotation=30, ha="right")
     ax.set_xlabel("")
@@ -124,9 +125,9 @@ def group_indicator_figure(view: GroupView, indicators: list[str]):
         tr = view.trend(ind)
         ax2 = axes[row][1]
         for col in tr.columns:
-            if col in ("mediana grupy", "mediana kraju"):
-                ax2.plot(tr.index, tr[col], lw=2, ls="--" if col == "mediana grupy" else ":",
-                         color="black" if col == "mediana grupy" else "#7f8c8d", label=col)
+            if col in (CHART["group_median"], CHART["national_median"]):
+                ax2.plot(tr.index, tr[col], lw=2, ls="--" if col == CHART["group_median"] else ":",
+                         color="black" if col == CHART["group_median"] else "#7f8c8d", label=col)
             else:
                 ax2.plot(tr.index, tr[col], lw=1, alpha=0.7, label=textwrap.shorten(col, 20))
         ax2.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -147,12 +148,12 @@ def expected_figure(table):
     gap = (100 * t["gap_rel"]).clip(-150, 150)
     y = np.arange(len(t))
     fig, ax = plt.subplots(figsize=(9, 0.9 + 0.32 * len(t)))
-    ax.hlines(y, lo, hi, color=BAND, lw=6, label="90% przedział JST w podobnych warunkach")
+    ax.hlines(y, lo, hi, color=BAND, lw=6, label=CHART["expected_band"])
     inside = (t["value"] >= t["pi_low"]) & (t["value"] <= t["pi_high"])
-    ax.scatter(gap, y, c=np.where(inside, GROUP, SELF), zorder=3, s=30, label="ta JST")
+    ax.scatter(gap, y, c=np.where(inside, GROUP, SELF), zorder=3, s=30, label=CHART["this_unit"])
     ax.axvline(0, color="#7f8c8d", lw=1, ls=":")
     ax.set_yticks(y, [textwrap.shorten(n, 55) for n in t["name"]], fontsize=7)
-    ax.set_xlabel("różnica wobec wartości oczekiwanej, % (czerwony: poza przedziałem)")
+    ax.set_xlabel(CHART["expected_gap"])
     ax.invert_yaxis()
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     fig.subplots_adjust(left=0.42, right=0.98, top=1 - 0.2 / fig.get_figheight(), bottom=0.75 / fig.get_figheight())
@@ -173,7 +174,7 @@ def rank_interval_figure(rows, names: dict[str, str], highlight: str | None = No
     ax.set_xlim(0.5, r["n"].max() + 0.5)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.invert_yaxis()
-    ax.set_xlabel("pozycja (1 = najlepsza)\npasek: 90% przebiegów Monte Carlo; kropka: wybory nominalne", fontsize=8)
+    ax.set_xlabel(CHART["rank_axis"], fontsize=8)
     ax.set_title(_title(title, 70), loc="left")
     fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.35 / fig.get_figheight(), bottom=0.85 / fig.get_figheight())
     return fig
@@ -190,8 +191,8 @@ def real_terms_figure(fair, indicators: list[str]):
     for ax, ind in zip(axes.flat, inds, strict=False):
         rt = fair.real_terms(ind)
         meta = fair.v.s.indicators[ind]
-        ax.plot(rt["year"], rt["value"], color="#7f8c8d", lw=1.2, ls="--", marker="o", ms=2, label="ceny bieżące")
-        ax.plot(rt["year"], rt["value_real"], color=SELF, lw=2, marker="o", ms=3, label=f"ceny stałe {fair.v.year} r.")
+        ax.plot(rt["year"], rt["value"], color="#7f8c8d", lw=1.2, ls="--", marker="o", ms=2, label=CHART["current_prices"])
+        ax.plot(rt["year"], rt["value_real"], color=SELF, lw=2, marker="o", ms=3, label=CHART["constant_prices"].format(year=fair.v.year))
         ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for ax in list(axes.flat)[len(inds):]:
@@ -206,12 +207,12 @@ def residual_figure(rows, response: str):
     (Cook's distance > 4/n) in red."""
     expected = np.log(rows["expected"].clip(lower=1e-12)) if response == "log" else rows["expected"]
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.scatter(expected, rows["residual"], s=6, alpha=0.4, color=GROUP, label="JST")
+    ax.scatter(expected, rows["residual"], s=6, alpha=0.4, color=GROUP, label=CHART["units"])
     infl = rows["influential"].to_numpy()
-    ax.scatter(expected[infl], rows["residual"][infl], s=10, color=SELF, label="punkty wpływowe")
+    ax.scatter(expected[infl], rows["residual"][infl], s=10, color=SELF, label=CHART["influential"])
     ax.axhline(0, color="#7f8c8d", lw=1, ls=":")
-    ax.set_xlabel("wartość dopasowana" + (" (log)" if response == "log" else ""))
-    ax.set_ylabel("reszta")
+    ax.set_xlabel(CHART["fitted_log" if response == "log" else "fitted"])
+    ax.set_ylabel(CHART["residual"])
     ax.legend(fontsize=7, frameon=False)
     fig.subplots_adjust(left=0.12, right=0.98, top=0.95, bottom=0.17)
     return fig

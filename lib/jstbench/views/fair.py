@@ -18,12 +18,14 @@ from jstbench.views.wording import (
     ADJ_NOTE,
     FACTOR_NAMES,
     GREY_ROWS_NOTE,
+    HEADS,
     METHOD_NAMES,
     PEERS_MISSING_NOTE,
     POSITION_NOTE,
     STATUS_TEXT,
     STRATUM_NAMES,
     model_note,
+    say,
 )
 
 
@@ -84,21 +86,19 @@ class UnitFair:
     def expected_html(self, sectors: list[str]) -> str:
         df = self.expected_table(sectors)
         if df.empty:
-            return "<p>Brak wskaźników z modelem korekty w tych obszarach.</p>"
-        head = ["Wskaźnik", "Jednostka", "Wartość", "Oczekiwana", "Przedział 90%", "Różnica", "Ćwiartka w kraju",
-                "Ćwiartka po korekcie", "Model"]
+            return paragraph([say("expected.none_here")])
         rows, classes = [], []
         for r in df.itertuples():
             fmt = lambda x, signed=False, i=r.indicator: self.v.s.fmt(i, x, signed)  # noqa: E731
-            model = f"{STATUS_TEXT[r.status]}, R² = {num(r.r2, 2)}, n = {int(r.n)}" if r.status not in NOT_FITTED \
-                else f"{STATUS_TEXT[r.status]} (n = {int(r.n)})"
+            model = say("expected.model", status=STATUS_TEXT[r.status], r2=num(r.r2, 2), n=int(r.n)) if r.status not in NOT_FITTED \
+                else say("expected.model_not_fitted", status=STATUS_TEXT[r.status], n=int(r.n))
             fitted = r.status not in NOT_FITTED and pd.notna(r.expected)
             rows.append([r.name, r.unit, fmt(r.value), fmt(r.expected) if fitted else "–",
                          f"{fmt(r.pi_low)}–{fmt(r.pi_high)}" if fitted else "–",
                          _gap_text(r.gap_rel, r.gap_abs, fmt, r.response) if fitted else "–",
                          _quartile(r.raw_quartile), _quartile(r.adj_quartile), model])
             classes.append("muted" if r.status != "ok" else "")
-        return table("jst-expected", head, rows, row_classes=classes) + note(f"{ADJ_NOTE} {GREY_ROWS_NOTE}")
+        return table("jst-expected", HEADS["expected"], rows, row_classes=classes) + note(f"{ADJ_NOTE} {GREY_ROWS_NOTE}")
 
     def expected_sentence(self, indicator: str) -> str | None:
         """"Authorities in conditions like yours have about X; you have Y" — or why there is no such sentence."""
@@ -106,22 +106,19 @@ class UnitFair:
             return None
         m = self.models.loc[indicator]
         if m["status"] in NOT_FITTED:
-            return f"Wartości oczekiwanej nie liczymy: {model_note(m['status'], m['n'], m['needed'], m['r2'], m['min_r2'])}."
+            return say("expected.not_computed", why=model_note(m["status"], m["n"], m["needed"], m["r2"], m["min_r2"]))
         if indicator not in self.adjusted.index:
             own = self.v.values[(self.v.values["indicator"] == indicator) & (self.v.values["year"] == self.v.year)]
             if own["value"].notna().any():
-                return "Wartości oczekiwanej nie liczymy: brak cech strukturalnych tej JST."
+                return say("expected.no_features")
             return None
         a = self.adjusted.loc[indicator]
         if m["status"] != "ok":
             return None  # a poor fit is shown, greyed, in the table of expected values; no sentence builds on it
         fmt = lambda x, signed=False: self.v.s.fmt(indicator, x, signed)  # noqa: E731
         inside = a["pi_low"] <= a["value"] <= a["pi_high"]
-        text = (f"JST w warunkach podobnych do tej mają zwykle około {fmt(a['expected'])} "
-                f"(90% przedział: {fmt(a['pi_low'])}–{fmt(a['pi_high'])}); tutaj {fmt(a['value'])}, "
-                f"różnica {_gap_text(a['gap_rel'], a['gap_abs'], fmt, m['response'])} — "
-                + ("w granicach zwykłej zmienności." if inside else "poza zwykłą zmiennością, warto ją wyjaśnić."))
-        return text
+        return say("expected.inside" if inside else "expected.outside", expected=fmt(a["expected"]), low=fmt(a["pi_low"]),
+                   high=fmt(a["pi_high"]), value=fmt(a["value"]), gap=_gap_text(a["gap_rel"], a["gap_abs"], fmt, m["response"]))
 
     def interval_sentence(self, indicator: str) -> str | None:
         """The bootstrap interval of the position in the primary group, for shares of small counts."""
@@ -133,19 +130,17 @@ class UnitFair:
             return None
         r = iv.iloc[0]
         if r["percentile_lo"] == r["percentile_hi"]:
-            return (f"Losowość spraw (tu {num(r['trials'], 0)} w roku) nie zmienia pozycji w grupie: wynik lepszy niż u "
-                    f"{pct(r['percentile_lo'])} członków grupy (przedział bootstrap 90%).")
-        return (f"Część różnic to przypadek (tu {num(r['trials'], 0)} spraw w roku): z 90% pewnością wynik jest lepszy niż u "
-                f"{pct(r['percentile_lo'])}–{pct(r['percentile_hi'])} członków grupy (przedział bootstrap).")
+            return say("interval.certain", trials=num(r["trials"], 0), low=pct(r["percentile_lo"]))
+        return say("interval", trials=num(r["trials"], 0), low=pct(r["percentile_lo"]), high=pct(r["percentile_hi"]))
 
     def similar_html(self) -> str:
         """Who the similar authorities are, why, and how stable that is."""
         if not self.peers:
-            return "<p>Brak podobnych JST: dla tej jednostki brakuje cech strukturalnych.</p>"
+            return paragraph([say("similar.none")])
         k = len(self.peers)
         units = self.v.s.units
-        items = "".join(f"<li>{esc(self.v.s.unit_name(p))} ({esc(UNIT_KINDS[units.loc[p, 'kind']])}, TERYT {esc(p)}; "
-                        f"odległość {esc(num(self.peer_distance[p], 2))})</li>" for p in self.peers)
+        items = "".join("<li>" + esc(say("similar.item", name=self.v.s.unit_name(p), kind=UNIT_KINDS[units.loc[p, "kind"]], code=p,
+                                             distance=num(self.peer_distance[p], 2))) + "</li>" for p in self.peers)
         labels = self.v.s.structure.labels() if self.v.s.structure else {}
         why = self.peer_explanations[self.peer_explanations["weight"] > 0]
         value = lambda x: num(x, 0 if pd.notna(x) and abs(x) >= 100 else 1)  # noqa: E731
@@ -153,36 +148,28 @@ class UnitFair:
                  num(r.gap_sd, 2), num(r.weight, 1)] for f, r in why.iterrows()]
         closest = [labels.get(f, f) for f in why.index[:2]]
         stab = self.peer_stability.iloc[0] if len(self.peer_stability) else None
-        text = [f"Podobne JST to {k} jednostek tego samego rodzaju porównań (gminy z gminami, powiaty z powiatami), "
-                f"najbliższych pod względem cech strukturalnych z wagami z metodologii. Najbardziej zbliżają je: "
-                f"{' i '.join(closest)}."]
+        text = [say("similar.intro", k=k, closest=say("and").join(closest))]
         if stab is not None:
             if pd.notna(stab["jaccard_previous"]):
                 same = round(k * 2 * stab["jaccard_previous"] / (1 + stab["jaccard_previous"]))
-                text.append(f"Na danych z poprzedniego roku {same} z {k} podobnych JST byłoby takich samych"
-                            + ("." if same > k / 2 else " — wiele JST ma bardzo zbliżone warunki, więc skład tej grupy zmienia się "
-                               "z roku na rok: traktuj ją jako przykłady do porównań, nie stałą grupę."))
-            text.append(f"Przy losowej zmianie wag o ±25% średnio {pct(100 * stab['kept_share'])} podobnych JST zostaje w grupie.")
-        head = ["Cecha", "Ta JST", "Mediana podobnych", "Zakres podobnych", "Średnia różnica (odch. std.)", "Waga"]
-        return (paragraph(text) + f"<ol class='jst-peers'>{items}</ol>" + table("jst-why", head, rows) + note(PEERS_MISSING_NOTE))
+                text.append(say("similar.stable" if same > k / 2 else "similar.unstable", same=same, k=k))
+            text.append(say("similar.weights", kept=pct(100 * stab["kept_share"])))
+        return (paragraph(text) + f"<ol class='jst-peers'>{items}</ol>" + table("jst-why", HEADS["why_peers"], rows)
+                + note(PEERS_MISSING_NOTE))
 
     def cluster_html(self) -> str:
         """The data-driven type of the unit, what characterises it and how stable it is."""
         if self.cluster is None or self.cluster not in self.clusters.index:
-            return "<p>Jednostka nie ma typu strukturalnego (brak cech).</p>"
+            return paragraph([say("cluster.none")])
         c = self.clusters.loc[self.cluster]
         stab = c["stability"]
-        verdict = ("stabilny" if stab >= 0.75 else "umiarkowanie stabilny" if stab >= 0.5 else
-                   "niestabilny: to umowny podział ciągłego zróżnicowania, granice typu łatwo się przesuwają")
+        verdict = say("cluster.stable" if stab >= 0.75 else "cluster.moderate" if stab >= 0.5 else "cluster.unstable")
         labels = self.v.s.structure.labels() if self.v.s.structure else {}
         z = {k[2:]: c[k] for k in c.index if k.startswith("z_") and pd.notna(c[k])}
         top = sorted(z, key=lambda f: -abs(z[f]))[:2]
-        distinct = "; ".join(f"{labels.get(f, f).split(' (')[0].lower()}: {'powyżej' if z[f] > 0 else 'poniżej'} przeciętnej "
-                             f"({num(z[f], 1, signed=True)} odch. std.)" for f in top)
-        text = (f"Typ strukturalny (grupowanie metodą Warda według cech strukturalnych): {self.cluster}, {int(c['n'])} JST. "
-                f"Wyróżnia go: {distinct}. "
-                f"Stabilność typu (średni indeks Jaccarda przy losowaniu 80% jednostek): {num(stab, 2)} — {verdict}.")
-        return f"<p>{esc(text)}</p>"
+        distinct = "; ".join(say("cluster.feature", feature=labels.get(f, f).split(" (")[0].lower(),
+                                 side=say("cluster.above" if z[f] > 0 else "cluster.below"), z=num(z[f], 1, signed=True)) for f in top)
+        return paragraph([say("cluster", cluster=self.cluster, n=int(c["n"]), distinct=distinct, stability=num(stab, 2), verdict=verdict)])
 
     def peer_positions(self, sectors: list[str]) -> pd.DataFrame:
         """Monitoring indicators: position in the exchange group, among similar authorities and in the type."""
@@ -204,8 +191,6 @@ class UnitFair:
         df = self.peer_positions(sectors)
         if df.empty:
             return ""
-        head = ["Wskaźnik", "Wartość", "Mediana grupy wymiany", "Pozycja", "Mediana podobnych JST", "Pozycja",
-                "Mediana typu", "Pozycja w typie"]
 
         def pos(r, label):
             rank, n = r[f"{label}_rank"], r[f"{label}_n"]
@@ -217,7 +202,7 @@ class UnitFair:
             value = next((r[f"{g}_value"] for g in ("similar", "cluster", "exchange") if pd.notna(r[f"{g}_value"])), float("nan"))
             rows.append([r["name"], fmt(value), fmt(r["exchange_median"]), pos(r, "exchange"), fmt(r["similar_median"]),
                          pos(r, "similar"), fmt(r["cluster_median"]), pos(r, "cluster")])
-        return table("jst-peer-positions", head, rows) + note(POSITION_NOTE)
+        return table("jst-peer-positions", HEADS["peer_positions"], rows) + note(POSITION_NOTE)
 
     def composite_rows(self) -> list[dict]:
         """Per composite of the series: this unit's national rank interval, its primary group's intervals, the
@@ -244,32 +229,28 @@ class UnitFair:
         for r in rows:
             c, nat = r["definition"], r["national"]
             names = ", ".join(self.v.s.indicators[i]["name"]["pl"] for i in c["indicators"])
-            text = [f"Składowe: {names}. Wybory nominalne: normalizacja {METHOD_NAMES[c['normalise']]}, wagi "
-                    f"{METHOD_NAMES[c['weights']]}, agregacja {METHOD_NAMES[c['aggregate']]}, braki: {METHOD_NAMES[c['impute']]}."]
+            text = [say("composite.methods", names=names, normalise=METHOD_NAMES[c["normalise"]], weights=METHOD_NAMES[c["weights"]],
+                        aggregate=METHOD_NAMES[c["aggregate"]], impute=METHOD_NAMES[c["impute"]])]
             missing = [self.v.s.indicators[i]["name"]["pl"] for i in str(nat["missing_inputs"]).split(",") if i] \
                 if nat is not None else []
             if nat is None or pd.isna(nat["nominal_rank"]):
-                text.append("Ta JST nie ma indeksu: za mało składowych z danymi"
-                            + (f" (brak: {', '.join(missing)})." if missing else "."))
+                text.append(say("composite.no_index_missing", missing=", ".join(missing)) if missing else say("composite.no_index"))
             else:
                 if missing:
-                    text.append(f"Uwaga: indeks policzono bez {len(missing)} z {len(c['indicators'])} składowych, dla których ta JST "
-                                f"nie ma danych ({', '.join(missing)}); pozycja jest mniej pewna.")
-                text.append(f"W kraju ({STRATUM_NAMES.get(nat['stratum'], nat['stratum'])}): pozycja {int(nat['nominal_rank'])} "
-                            f"na {int(nat['n'])}; przy innych rozsądnych "
-                            f"wyborach metody (90% przebiegów Monte Carlo) od {int(nat['rank_lo'])} do {int(nat['rank_hi'])}.")
+                    text.append(say("composite.missing", k=len(missing), n=len(c["indicators"]), missing=", ".join(missing)))
+                text.append(say("composite.national", stratum=STRATUM_NAMES.get(nat["stratum"], nat["stratum"]), rank=int(nat["nominal_rank"]),
+                                n=int(nat["n"]), low=int(nat["rank_lo"]), high=int(nat["rank_hi"])))
             pg = self.v.primary_group
             if r["group"] is not None and pg is not None:  # a group row exists only with a primary group
                 own = r["group"][r["group"]["unit"] == self.v.code]
                 if len(own) and pd.notna(own["nominal_rank"].iloc[0]):
                     o = own.iloc[0]
-                    text.append(f"W grupie „{pg['name']}”: pozycja {int(o['nominal_rank'])} z {int(o['n'])}, "
-                                f"przedział {int(o['rank_lo'])}–{int(o['rank_hi'])}.")
+                    text.append(say("composite.group", group=pg["name"], rank=int(o["nominal_rank"]), n=int(o["n"]), low=int(o["rank_lo"]),
+                                    high=int(o["rank_hi"])))
             shares = r["shares"].drop(index="interactions/residual", errors="ignore")
             if len(shares) and shares.notna().any():
                 top = shares.idxmax()
-                text.append(f"Najwięcej niepewności pozycji wnosi wybór: {FACTOR_NAMES.get(top, top)} "
-                            f"({pct(100 * shares[top])} wariancji pozycji).")
+                text.append(say("composite.top_factor", factor=FACTOR_NAMES.get(top, top), share=pct(100 * shares[top])))
             parts.append(f"<h4>{esc(c['name'])}</h4>" + paragraph(text))
         return "".join(parts)
 
@@ -287,14 +268,13 @@ class UnitFair:
         if indicator not in self.trends.index:
             return None
         tr = self.trends.loc[indicator]
-        text = (f"W latach {int(tr['first_year'])}–{int(tr['last_year'])} średnioroczna zmiana: "
-                f"{num(100 * tr['cagr_nominal'], 1, signed=True)}% w cenach bieżących, "
-                f"{num(100 * tr['cagr_real'], 1, signed=True)}% w cenach stałych {self.v.year} r.")
+        signed = lambda x: num(100 * x, 1, signed=True)  # noqa: E731  (a rate as a signed percentage)
+        text = say("trend.cagr", first=int(tr["first_year"]), last=int(tr["last_year"]), nominal=signed(tr["cagr_nominal"]),
+                   real=signed(tr["cagr_real"]), year=self.v.year)
         if pd.notna(tr["slope"]):
             sure = tr["slope_lo"] > 0 or tr["slope_hi"] < 0
-            text += (f" Trend liniowy w cenach stałych: {num(100 * tr['slope'], 1, signed=True)}% rocznie "
-                     f"(90% przedział ufności: od {num(100 * tr['slope_lo'], 1, signed=True)}% "
-                     f"do {num(100 * tr['slope_hi'], 1, signed=True)}%)" + (", kierunek pewny." if sure else ", kierunek niepewny."))
+            text += say("trend.sure" if sure else "trend.unsure", slope=signed(tr["slope"]), low=signed(tr["slope_lo"]),
+                        high=signed(tr["slope_hi"]))
         return text
 
     def notes_html(self, indicator: str) -> str:
@@ -326,11 +306,9 @@ class GroupFair:
     def composite_text(self, c: dict, rows: pd.DataFrame) -> str:
         ranked = rows.dropna(subset=["nominal_rank"])
         clear = ranked[ranked["rank_hi"] == 1]
-        text = (f"{c['name']}: pozycje {len(ranked)} członków z danymi. Pasek pokazuje, jakie pozycje członek zajmuje w 90% "
-                f"przebiegów analizy niepewności (inne normalizacje, wagi, agregacje); nakładające się paski oznaczają, "
-                f"że kolejności nie da się rozstrzygnąć.")
+        text = say("composite.group_intro", name=c["name"], n=len(ranked))
         if len(clear):
-            text += f" Pierwsze miejsce niezależnie od wyborów metody: {', '.join(self.v.s.unit_name(u) for u in clear['unit'])}."
+            text += say("composite.group_first", units=", ".join(self.v.s.unit_name(u) for u in clear["unit"]))
         return text
 
     def adjusted_table(self, indicator: str) -> pd.DataFrame:
@@ -353,12 +331,11 @@ class GroupFair:
             title = f"{meta['name']['pl']} ({meta['unit']})"
             if m["status"] in NOT_FITTED:
                 why = model_note(m["status"], m["n"], m["needed"], m["r2"], m["min_r2"])
-                out.append(f"<p><b>{esc(title)}</b>: bez korekty — {esc(why)}.</p>")
+                out.append(f"<p><b>{esc(title)}</b>: {esc(say('adjusted.not_fitted', why=why))}</p>")
                 continue
             t = self.adjusted_table(ind)
-            quality = f"model: {STATUS_TEXT[m['status']]}, R² = {num(m['r2'], 2)}, n = {int(m['n'])}"
+            quality = say("adjusted.model", status=STATUS_TEXT[m["status"]], r2=num(m["r2"], 2), n=int(m["n"]))
             rows = [[r.name, fmt(r.value), fmt(r.expected), _gap_text(r.gap_rel, r.gap_abs, fmt, m["response"]),
-                     int(r.raw_rank), int(r.adj_rank), "tak" if r.inside else "nie"] for r in t.itertuples()]
-            head = ["JST", "Wartość", "Oczekiwana", "Różnica", "Pozycja", "Pozycja po korekcie", "W przedziale 90%"]
-            out.append(f"<h4>{esc(title)}</h4>" + note(quality) + table("jst-adjusted", head, rows))
+                     int(r.raw_rank), int(r.adj_rank), say("yes" if r.inside else "no")] for r in t.itertuples()]
+            out.append(f"<h4>{esc(title)}</h4>" + note(quality) + table("jst-adjusted", HEADS["adjusted"], rows))
         return "".join(out) + note(ADJ_NOTE)

@@ -9,7 +9,7 @@ import pandas as pd
 from jstbench.core.text import num
 from jstbench.views.report import SeriesData
 from jstbench.views.tables import paragraph, table
-from jstbench.views.wording import quality_text
+from jstbench.views.wording import HEADS, quality_text, say
 
 
 class QualityView:
@@ -23,10 +23,9 @@ class QualityView:
     def header_html(self) -> str:
         c = self.counts
         share = 100 * c["missing"] / max(c["observations"], 1)
-        text = (f"Obserwacji: {num(c['observations'], 0)}, w tym brakujących: {num(c['missing'], 0)} ({num(share, 1)}%). "
-                f"Wartości wskaźników nietypowych: {num(c['outlier'], 0)}; skoków rok do roku powyżej 50%: {num(c['jump'], 0)}; "
-                f"udziałów spoza 0–100% (niespójne liczby spraw): {num(c['impossible-share'], 0)}; "
-                f"z flagą źródła danych wejściowych: {num(c['input-flag'], 0)}.")
+        text = say("quality.summary", observations=num(c["observations"], 0), missing=num(c["missing"], 0), share=num(share, 1),
+                   outliers=num(c["outlier"], 0), jumps=num(c["jump"], 0), impossible=num(c["impossible-share"], 0),
+                   flagged=num(c["input-flag"], 0))
         return self.s.banner_html() + paragraph([text])
 
     def coverage_html(self, by: str, limit: int | None = None) -> str:
@@ -35,37 +34,36 @@ class QualityView:
         df = df.head(limit) if limit else df
         labels = self.s.variable_labels()
         first = [labels.get(v, v) for v in df["variable"]] if by == "variable" else [str(int(y)) for y in df["year"]]
-        head = ["Zmienna" if by == "variable" else "Rok", "Wartości", "Oczekiwane", "Pokrycie"]
         rows = [[f, num(r.values, 0), num(r.expected, 0), f"{num(r.coverage_pct, 1)}%"] for f, r in zip(first, df.itertuples(), strict=True)]
-        return table(f"jst-coverage-{by}", head, rows)
+        return table(f"jst-coverage-{by}", HEADS[f"coverage_{by}"], rows)
 
     def flags_html(self, limit: int) -> str:
         """Variables with the most missing values, by source flag."""
         df = self.s.read("quality_flags")
         df = df[df["missing"] > 0].sort_values("missing", ascending=False).head(limit)
         if df.empty:
-            return paragraph(["Brak brakujących wartości."])
+            return paragraph([say("quality.no_missing")])
         labels = self.s.variable_labels()
         rows = [[labels.get(r.variable, r.variable), r.flag, num(r.rows, 0), num(r.missing, 0)] for r in df.itertuples()]
-        return table("jst-flags", ["Zmienna", "Flaga źródła", "Wierszy", "Brakujących"], rows)
+        return table("jst-flags", HEADS["flags"], rows)
 
     def flagged_values_html(self, limit: int) -> str:
         """The report units' flagged indicator values in the report year, the largest deviations first."""
         df = self.s.read("quality_report")
         if df.empty:
-            return paragraph([f"Brak oznaczonych wartości w {self.year} r."])
+            return paragraph([say("quality.no_flagged", year=self.year)])
         df = df.sort_values("z", key=lambda z: z.abs(), ascending=False, na_position="last").head(limit)
         rows = [[r.unit, self.s.unit_name(r.unit), self.s.indicators[r.indicator]["name"]["pl"], self.s.fmt(r.indicator, r.value),
                  num(r.z, 1), "–" if pd.isna(r.change) else f"{num(100 * r.change, 0, signed=True)}%", quality_text(r.quality)]
                 for r in df.itertuples()]
-        return table("jst-flagged", ["TERYT", "JST", "Wskaźnik", "Wartość", "Odporny z-score", "Zmiana r/r", "Uwagi"], rows)
+        return table("jst-flagged", HEADS["flagged"], rows)
 
     def revisions_html(self, limit: int) -> str:
         df = self.s.read("revisions")
-        text = paragraph([f"Poprawionych wartości: {num(len(df), 0)}."])
+        text = paragraph([say("quality.revised", n=num(len(df), 0))])
         if df.empty:
             return text
         labels = self.s.variable_labels()
         rows = [[r.unit, self.s.unit_name(r.unit), labels.get(r.variable, r.variable), str(r.year), num(r.old_value, 2),
                  num(r.new_value, 2), r.new_source] for r in df.head(limit).itertuples()]
-        return text + table("jst-revisions", ["TERYT", "JST", "Zmienna", "Rok", "Było", "Jest", "Źródło poprawki"], rows)
+        return text + table("jst-revisions", HEADS["revisions"], rows)

@@ -18,7 +18,7 @@ from jstbench.core.text import num, pct, reason_text
 from jstbench.core.units import UNIT_KINDS
 from jstbench.series.folder import SeriesFolder
 from jstbench.views.tables import banner, note, paragraph, stylesheet, table
-from jstbench.views.wording import COLOUR_NOTE, ORIENTATION, ORIENTATION_NOTE, QUARTILE_LABELS, SYNTHETIC_NOTE, quality_text
+from jstbench.views.wording import CHART, COLOUR_NOTE, HEADS, ORIENTATION, QUARTILE_LABELS, SYNTHETIC_NOTE, quality_text, say
 
 
 @dataclass
@@ -115,7 +115,7 @@ class UnitView:
         return self.groups[0] if self.groups else None
 
     def title(self) -> str:
-        return f"{self.name} ({self.kind_label}, TERYT {self.code}) — raport porównawczy za {self.year} r."
+        return say("unit.title", name=self.name, kind=self.kind_label, code=self.code, year=self.year)
 
     def position(self, group_type: str, group: str | None = None) -> pd.DataFrame:
         """The unit's comparison rows in the report year for one group type (and group), indexed by indicator."""
@@ -165,13 +165,11 @@ class UnitView:
     def summary_html(self) -> str:
         """The summary table as HTML, cells coloured by quartile (with the quartile written out too)."""
         df = self.summary()
-        group_name = self.primary_group["name"] if self.primary_group else "brak grupy wymiany"
-        head = ["Obszar", "Wskaźnik", "", "Jednostka", "Wartość", "Mediana grupy", "Pozycja w grupie",
-                "Ćwiartka w grupie", "Mediana kraju", "Ćwiartka w kraju", "Uwagi"]
+        group_name = self.primary_group["name"] if self.primary_group else say("no_group")
 
         def quartile(q: float, context: bool) -> tuple[str, str]:
             if context:
-                return "kontekst", "context"
+                return say("context"), "context"
             return ("–", "") if pd.isna(q) else (QUARTILE_LABELS[int(q)], f"q{int(q)}")
 
         rows, classes = [], []
@@ -181,8 +179,8 @@ class UnitView:
             rows.append([r["Obszar"], r["Wskaźnik"], r["Kierunek"], r["Jednostka"], r["Wartość"], r["Mediana grupy"],
                          r["Pozycja w grupie"], gq, r["Mediana kraju"], nq, r["Uwagi"]])
             classes.append(["", "", "", "", "", "", "", gc, "", nc, "remark"])
-        caption = f"Grupa: {group_name}; kraj: wszystkie JST, do których wskaźnik się stosuje. {ORIENTATION_NOTE}"
-        return table("jst-summary", head, rows, caption, cell_classes=classes) + note(COLOUR_NOTE)
+        caption = say("summary.caption", group=group_name)
+        return table("jst-summary", HEADS["summary"], rows, caption, cell_classes=classes) + note(COLOUR_NOTE)
 
     def sectors(self) -> list[str]:
         present = set(self.values["indicator"])
@@ -238,49 +236,46 @@ class UnitView:
             return []
         value, reason = cur["value"].iloc[0], cur["reason"].iloc[0]
         if pd.isna(value):
-            return [f"{name}: brak wartości za {self.year} r. ({reason_text(reason, self.s.variable_labels())})."]
-        out = [f"{name} w {self.year} r.: {self.s.fmt(indicator, value)} ({unit})."]
+            return [say("value.missing", name=name, year=self.year, reason=reason_text(reason, self.s.variable_labels()))]
+        out = [say("value", name=name, year=self.year, value=self.s.fmt(indicator, value), unit=unit)]
         warning = quality_text(cur["quality"].iloc[0] if "quality" in cur.columns else None)
         if warning:
-            out.append(f"Uwaga: {warning} — sprawdź dane źródłowe.")
+            out.append(say("value.warning", warning=warning))
         pg = self.primary_group
         grp = self.position("exchange", pg["id"]) if pg else None
         if pg and grp is not None and indicator in grp.index:
             g = grp.loc[indicator]
-            text = f"Mediana grupy „{pg['name']}”: {self.s.fmt(indicator, g['median'])}"
+            text = say("group.median", group=pg["name"], median=self.s.fmt(indicator, g["median"]))
             if meta["kind"] == "monitoring" and pd.notna(g["rank"]):
-                text += f"; pozycja {int(g['rank'])}. na {int(g['n'])} JST z danymi"
+                text += say("group.rank", rank=int(g["rank"]), n=int(g["n"]))
             elif meta["kind"] == "monitoring":
-                text += (f"; pozycji nie podajemy, bo dane ma tylko {int(g['n'])} JST "
-                         f"(minimum {self.s.meta['min_group_size']})")
+                text += say("group.too_few", n=int(g["n"]), minimum=self.s.meta["min_group_size"])
             out.append(text + ".")
         nat = self.position("national")
         if indicator in nat.index:
             n = nat.loc[indicator]
-            text = f"Mediana krajowa: {self.s.fmt(indicator, n['median'])}"
+            text = say("national.median", median=self.s.fmt(indicator, n["median"]))
             if meta["kind"] == "monitoring" and pd.notna(n["percentile"]):
-                text += f"; wynik lepszy niż u {pct(n['percentile'])} porównywanych JST w kraju"
+                text += say("national.better_than", percentile=pct(n["percentile"]))
             out.append(text + ".")
         row = cur.iloc[0]
         if meta["direction"] == "target-range":
             t, gap = meta["target"], row["target_gap"]
-            out.append(f"Przedział docelowy: {num(t['low'])}–{num(t['high'])}; wartość "
-                       + ("mieści się w nim." if gap == 0 else f"jest poza nim o {self.s.fmt(indicator, gap)} ({unit}); "
-                          "porównania liczą odległość od przedziału, nie samą wartość."))
+            out.append(say("target.inside" if gap == 0 else "target.outside", low=num(t["low"]), high=num(t["high"]),
+                           gap=self.s.fmt(indicator, gap), unit=unit))
         if pd.notna(row["change"]):
-            rel = f" ({num(row['change_pct'], 1, signed=True)}%)" if pd.notna(row["change_pct"]) else ""
-            out.append(f"Zmiana wobec {self.year - 1} r.: {self.s.fmt(indicator, row['change'], signed=True)}{rel}.")
+            change = self.s.fmt(indicator, row["change"], signed=True)
+            out.append(say("change.pct", year=self.year - 1, change=change, pct=num(row["change_pct"], 1, signed=True))
+                       if pd.notna(row["change_pct"]) else say("change", year=self.year - 1, change=change))
         return out
 
     def sentences_html(self, indicator: str) -> str:
         return paragraph(self.sentences(indicator))
 
     def header_html(self) -> str:
-        groups = ", ".join(g["name"] for g in self.groups) or "brak"
-        typ = self.typology_group or "brak"
-        lines = [f"Rodzaj: {self.kind_label}; województwo {self.unit['voivodeship']}; powiat {self.unit['powiat']}.",
-                 f"Grupy wymiany doświadczeń: {groups}.",
-                 f"Grupa typologiczna: {typ}. Porównanie krajowe: wszystkie JST, do których wskaźnik się stosuje."]
+        lines = [say("unit.kind", kind=self.kind_label, voivodeship=self.unit["voivodeship"], powiat=self.unit["powiat"]),
+                 say("unit.groups", groups=", ".join(g["name"] for g in self.groups) or say("none")),
+                 say("unit.typology", typology=self.typology_group or say("none"))]
         return self.s.banner_html() + "".join(paragraph([x]) for x in lines)
 
 
@@ -305,7 +300,7 @@ class GroupView:
 
     def members_html(self) -> str:
         m = self.members()
-        return table("jst-members", ["TERYT", "Nazwa", "Rodzaj"], [[r.TERYT, r.Nazwa, r.Rodzaj] for r in m.itertuples()])
+        return table("jst-members", HEADS["members"], [[r.TERYT, r.Nazwa, r.Rodzaj] for r in m.itertuples()])
 
     def monitoring_indicators(self, sector: str | None = None) -> list[str]:
         present = set(self.rows.loc[self.rows["year"] == self.year, "indicator"])
@@ -343,8 +338,8 @@ class GroupView:
         wide = rows.pivot(index="year", columns="unit", values="value")
         wide.columns = [self.s.unit_name(c) for c in wide.columns]
         st = self.stats[self.stats["indicator"] == indicator]
-        wide["mediana grupy"] = st[st["group"] == self.group["id"]].set_index("year")["median"]
-        wide["mediana kraju"] = st[st["group"] == self.s.meta["national_id"]].set_index("year")["median"]
+        wide[CHART["group_median"]] = st[st["group"] == self.group["id"]].set_index("year")["median"]
+        wide[CHART["national_median"]] = st[st["group"] == self.s.meta["national_id"]].set_index("year")["median"]
         return wide.sort_index()
 
     def sentences(self, indicator: str) -> list[str]:
@@ -353,14 +348,14 @@ class GroupView:
         g = st[st["group"] == self.group["id"]]
         n = st[st["group"] == self.s.meta["national_id"]]
         if g.empty or g["n"].iloc[0] == 0:
-            return [f"{meta['name']['pl']}: brak danych w grupie za {self.year} r."]
+            return [say("group.no_data", name=meta["name"]["pl"], year=self.year)]
         best = self.values_table(indicator).dropna(subset=["value"])
-        out = [f"{meta['name']['pl']} ({meta['unit']}), {self.year} r.: mediana grupy "
-               f"{self.s.fmt(indicator, g['median'].iloc[0])}, średnia nieważona {self.s.fmt(indicator, g['mean'].iloc[0])}, "
-               f"mediana krajowa {self.s.fmt(indicator, n['median'].iloc[0]) if not n.empty else '–'}."]
+        out = [say("group.summary", name=meta["name"]["pl"], unit=meta["unit"], year=self.year,
+                   median=self.s.fmt(indicator, g["median"].iloc[0]), mean=self.s.fmt(indicator, g["mean"].iloc[0]),
+                   national=self.s.fmt(indicator, n["median"].iloc[0]) if not n.empty else "–")]
         if len(best) and pd.notna(best["rank"].iloc[0]):
-            out.append(f"Najlepszy wynik w grupie ({DIRECTIONS[meta['direction']]}): {best['name'].iloc[0]}, "
-                       f"{self.s.fmt(indicator, best['value'].iloc[0])}.")
+            out.append(say("group.best", direction=DIRECTIONS[meta["direction"]], unit=best["name"].iloc[0],
+                           value=self.s.fmt(indicator, best["value"].iloc[0])))
         return out
 
     def sentences_html(self, indicator: str) -> str:
@@ -368,5 +363,4 @@ class GroupView:
 
     def header_html(self) -> str:
         sector = SECTORS[self.group["sector"]]["pl"]
-        text = f"Usługa: {sector}. Członkowie: {len(self.group['members'])}. Rok: {self.year}."
-        return self.s.banner_html() + paragraph([text])
+        return self.s.banner_html() + paragraph([say("group.header", sector=sector, n=len(self.group["members"]), year=self.year)])

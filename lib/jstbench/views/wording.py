@@ -68,3 +68,139 @@ def model_note(status: str, n: int, needed: int, r2: float, min_r2: float) -> st
     if status == "poor-fit":
         return f"R² = {num(r2, 3)} < {num(min_r2, 3)}"
     return ""
+
+CHART = {
+    "national_band": "kraj: 25–75 percentyl", "national_median": "mediana kraju", "group_median": "mediana grupy",
+    "group_in_year": "grupa w {year} r.", "percentile": "percentyl (100 = najlepiej)",
+    "expected_band": "90% przedział JST w podobnych warunkach", "this_unit": "ta JST",
+    "expected_gap": "różnica wobec wartości oczekiwanej, % (czerwony: poza przedziałem)",
+    "rank_axis": "pozycja (1 = najlepsza)\npasek: 90% przebiegów Monte Carlo; kropka: wybory nominalne",
+    "current_prices": "ceny bieżące", "constant_prices": "ceny stałe {year} r.", "units": "JST", "influential": "punkty wpływowe",
+    "fitted": "wartość dopasowana", "fitted_log": "wartość dopasowana (log)", "residual": "reszta",
+}
+
+HEADS = {
+    "summary": ["Obszar", "Wskaźnik", "", "Jednostka", "Wartość", "Mediana grupy", "Pozycja w grupie", "Ćwiartka w grupie",
+                "Mediana kraju", "Ćwiartka w kraju", "Uwagi"],
+    "members": ["TERYT", "Nazwa", "Rodzaj"],
+    "expected": ["Wskaźnik", "Jednostka", "Wartość", "Oczekiwana", "Przedział 90%", "Różnica", "Ćwiartka w kraju",
+                 "Ćwiartka po korekcie", "Model"],
+    "why_peers": ["Cecha", "Ta JST", "Mediana podobnych", "Zakres podobnych", "Średnia różnica (odch. std.)", "Waga"],
+    "peer_positions": ["Wskaźnik", "Wartość", "Mediana grupy wymiany", "Pozycja", "Mediana podobnych JST", "Pozycja",
+                       "Mediana typu", "Pozycja w typie"],
+    "adjusted": ["JST", "Wartość", "Oczekiwana", "Różnica", "Pozycja", "Pozycja po korekcie", "W przedziale 90%"],
+    "coverage_variable": ["Zmienna", "Wartości", "Oczekiwane", "Pokrycie"],
+    "coverage_year": ["Rok", "Wartości", "Oczekiwane", "Pokrycie"],
+    "flags": ["Zmienna", "Flaga źródła", "Wierszy", "Brakujących"],
+    "flagged": ["TERYT", "JST", "Wskaźnik", "Wartość", "Odporny z-score", "Zmiana r/r", "Uwagi"],
+    "revisions": ["TERYT", "JST", "Zmienna", "Rok", "Było", "Jest", "Źródło poprawki"],
+}
+
+# Sentences with numbers: str.format templates filled by `say` with values the views format from the series folder.
+PHRASES = {
+    # authority report
+    "unit.title": "{name} ({kind}, TERYT {code}) — raport porównawczy za {year} r.",
+    "unit.kind": "Rodzaj: {kind}; województwo {voivodeship}; powiat {powiat}.",
+    "unit.groups": "Grupy wymiany doświadczeń: {groups}.",
+    "unit.typology": "Grupa typologiczna: {typology}. Porównanie krajowe: wszystkie JST, do których wskaźnik się stosuje.",
+    "none": "brak",
+    "no_group": "brak grupy wymiany",
+    "context": "kontekst",
+    "summary.caption": "Grupa: {group}; kraj: wszystkie JST, do których wskaźnik się stosuje. " + ORIENTATION_NOTE,
+    "value.missing": "{name}: brak wartości za {year} r. ({reason}).",
+    "value": "{name} w {year} r.: {value} ({unit}).",
+    "value.warning": "Uwaga: {warning} — sprawdź dane źródłowe.",
+    "group.median": "Mediana grupy „{group}”: {median}",
+    "group.rank": "; pozycja {rank}. na {n} JST z danymi",
+    "group.too_few": "; pozycji nie podajemy, bo dane ma tylko {n} JST (minimum {minimum})",
+    "national.median": "Mediana krajowa: {median}",
+    "national.better_than": "; wynik lepszy niż u {percentile} porównywanych JST w kraju",
+    "target.inside": "Przedział docelowy: {low}–{high}; wartość mieści się w nim.",
+    "target.outside": ("Przedział docelowy: {low}–{high}; wartość jest poza nim o {gap} ({unit}); porównania liczą "
+                       "odległość od przedziału, nie samą wartość."),
+    "change": "Zmiana wobec {year} r.: {change}.",
+    "change.pct": "Zmiana wobec {year} r.: {change} ({pct}%).",
+    # group report
+    "group.header": "Usługa: {sector}. Członkowie: {n}. Rok: {year}.",
+    "group.no_data": "{name}: brak danych w grupie za {year} r.",
+    "group.summary": "{name} ({unit}), {year} r.: mediana grupy {median}, średnia nieważona {mean}, mediana krajowa {national}.",
+    "group.best": "Najlepszy wynik w grupie ({direction}): {unit}, {value}.",
+    # expected values
+    "expected.none_here": "Brak wskaźników z modelem korekty w tych obszarach.",
+    "expected.model": "{status}, R² = {r2}, n = {n}",
+    "expected.model_not_fitted": "{status} (n = {n})",
+    "expected.not_computed": "Wartości oczekiwanej nie liczymy: {why}.",
+    "expected.no_features": "Wartości oczekiwanej nie liczymy: brak cech strukturalnych tej JST.",
+    "expected.inside": ("JST w warunkach podobnych do tej mają zwykle około {expected} (90% przedział: {low}–{high}); "
+                        "tutaj {value}, różnica {gap} — w granicach zwykłej zmienności."),
+    "expected.outside": ("JST w warunkach podobnych do tej mają zwykle około {expected} (90% przedział: {low}–{high}); "
+                         "tutaj {value}, różnica {gap} — poza zwykłą zmiennością, warto ją wyjaśnić."),
+    "adjusted.not_fitted": "bez korekty — {why}.",
+    "adjusted.model": "model: {status}, R² = {r2}, n = {n}",
+    "yes": "tak",
+    "no": "nie",
+    # bootstrap intervals
+    "interval.certain": ("Losowość spraw (tu {trials} w roku) nie zmienia pozycji w grupie: wynik lepszy niż u {low} członków "
+                         "grupy (przedział bootstrap 90%)."),
+    "interval": ("Część różnic to przypadek (tu {trials} spraw w roku): z 90% pewnością wynik jest lepszy niż u {low}–{high} "
+                 "członków grupy (przedział bootstrap)."),
+    # similar authorities and types
+    "similar.none": "Brak podobnych JST: dla tej jednostki brakuje cech strukturalnych.",
+    "similar.item": "{name} ({kind}, TERYT {code}; odległość {distance})",
+    "similar.intro": ("Podobne JST to {k} jednostek tego samego rodzaju porównań (gminy z gminami, powiaty z powiatami), "
+                      "najbliższych pod względem cech strukturalnych z wagami z metodologii. Najbardziej zbliżają je: {closest}."),
+    "similar.stable": "Na danych z poprzedniego roku {same} z {k} podobnych JST byłoby takich samych.",
+    "similar.unstable": ("Na danych z poprzedniego roku {same} z {k} podobnych JST byłoby takich samych — wiele JST ma bardzo "
+                         "zbliżone warunki, więc skład tej grupy zmienia się z roku na rok: traktuj ją jako przykłady do porównań, "
+                         "nie stałą grupę."),
+    "similar.weights": "Przy losowej zmianie wag o ±25% średnio {kept} podobnych JST zostaje w grupie.",
+    "and": " i ",
+    "cluster.none": "Jednostka nie ma typu strukturalnego (brak cech).",
+    "cluster.feature": "{feature}: {side} przeciętnej ({z} odch. std.)",
+    "cluster.above": "powyżej",
+    "cluster.below": "poniżej",
+    "cluster": ("Typ strukturalny (grupowanie metodą Warda według cech strukturalnych): {cluster}, {n} JST. Wyróżnia go: "
+                "{distinct}. Stabilność typu (średni indeks Jaccarda przy losowaniu 80% jednostek): {stability} — {verdict}."),
+    "cluster.stable": "stabilny",
+    "cluster.moderate": "umiarkowanie stabilny",
+    "cluster.unstable": "niestabilny: to umowny podział ciągłego zróżnicowania, granice typu łatwo się przesuwają",
+    # composites
+    "composite.none": "Ta seria nie definiuje indeksów złożonych.",
+    "composite.methods": ("Składowe: {names}. Wybory nominalne: normalizacja {normalise}, wagi {weights}, agregacja {aggregate}, "
+                          "braki: {impute}."),
+    "composite.no_index": "Ta JST nie ma indeksu: za mało składowych z danymi.",
+    "composite.no_index_missing": "Ta JST nie ma indeksu: za mało składowych z danymi (brak: {missing}).",
+    "composite.missing": ("Uwaga: indeks policzono bez {k} z {n} składowych, dla których ta JST nie ma danych ({missing}); "
+                          "pozycja jest mniej pewna."),
+    "composite.national": ("W kraju ({stratum}): pozycja {rank} na {n}; przy innych rozsądnych wyborach metody "
+                           "(90% przebiegów Monte Carlo) od {low} do {high}."),
+    "composite.group": "W grupie „{group}”: pozycja {rank} z {n}, przedział {low}–{high}.",
+    "composite.top_factor": "Najwięcej niepewności pozycji wnosi wybór: {factor} ({share} wariancji pozycji).",
+    "composite.group_intro": ("{name}: pozycje {n} członków z danymi. Pasek pokazuje, jakie pozycje członek zajmuje w 90% "
+                              "przebiegów analizy niepewności (inne normalizacje, wagi, agregacje); nakładające się paski "
+                              "oznaczają, że kolejności nie da się rozstrzygnąć."),
+    "composite.group_first": " Pierwsze miejsce niezależnie od wyborów metody: {units}.",
+    # trends in constant prices
+    "trend.cagr": ("W latach {first}–{last} średnioroczna zmiana: {nominal}% w cenach bieżących, {real}% w cenach stałych "
+                   "{year} r."),
+    "trend.sure": (" Trend liniowy w cenach stałych: {slope}% rocznie (90% przedział ufności: od {low}% do {high}%), "
+                   "kierunek pewny."),
+    "trend.unsure": (" Trend liniowy w cenach stałych: {slope}% rocznie (90% przedział ufności: od {low}% do {high}%), "
+                     "kierunek niepewny."),
+    # data quality
+    "quality.summary": ("Obserwacji: {observations}, w tym brakujących: {missing} ({share}%). Wartości wskaźników nietypowych: "
+                        "{outliers}; skoków rok do roku powyżej 50%: {jumps}; udziałów spoza 0–100% (niespójne liczby spraw): "
+                        "{impossible}; z flagą źródła danych wejściowych: {flagged}."),
+    "quality.no_missing": "Brak brakujących wartości.",
+    "quality.no_flagged": "Brak oznaczonych wartości w {year} r.",
+    "quality.revised": "Poprawionych wartości: {n}.",
+}
+
+
+def say(key: str, **values: object) -> str:
+    """A phrase of `PHRASES` filled with values (numbers already formatted the Polish way).
+
+    >>> say("change.pct", year=2023, change="+3,4", pct="+6,6")
+    'Zmiana wobec 2023 r.: +3,4 (+6,6%).'
+    """
+    return PHRASES[key].format(**values)

@@ -9,7 +9,7 @@ import yaml
 from jstbench.core.errors import InputError
 from jstbench.stats import composite as c
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ALL_FACTORS = {"normalise": list(c.NORMALISE), "weights": ["equal", "pca"], "aggregate": list(c.AGGREGATE), "impute": list(c.IMPUTE)}
 
 

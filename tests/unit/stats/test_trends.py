@@ -9,7 +9,7 @@ from jstbench.catalogue.deflators import load_deflators
 from jstbench.core.errors import InputError
 from jstbench.stats.trends import cagr, cagr_table, is_money, linear_trend, price_level, to_real
 
-from ..conftest import ROOT
+from ...conftest import ROOT
 
 DEFLATORS = ROOT / "methodology" / "catalogue" / "deflators.yml"
 

@@ -9,9 +9,9 @@ import yaml
 from jstbench.catalogue.model import load_catalogue
 from jstbench.indicators.compute import compute_indicator
 
-from ..conftest import ROOT
+from ...conftest import ROOT
 
-CASES = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "indicator_cases.yml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load((Path(__file__).parents[2] / "fixtures" / "indicator_cases.yml").read_text(encoding="utf-8"))
 CATALOGUE = load_catalogue(ROOT / "methodology" / "catalogue")
 
 
