@@ -30,6 +30,11 @@ def _project(root: Path | None):
     return Project.find(root) if root is None else Project(root.resolve())
 
 
+def _path(project, given: Path | None, default: Path) -> Path:
+    """An option's path (relative to the project root), or the project's default for it."""
+    return default if given is None else project.resolve(given)
+
+
 def friendly(fn):
     """Turn input errors into a clear message and exit code 1 (no traceback)."""
 
@@ -80,7 +85,7 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
 
     project = _project(root)
     t0 = time.perf_counter()
-    participants = load_participants(project.params_dir / "participants.yml")
+    participants = load_participants(project.participants_file)
     units, obs = generate(participants, background_scale=scale, seed=seed)
     save(units, obs, project.demo_data_dir)
     out.print(f"demo data: {len(units)} units ({int((~units['synthetic']).sum())} real participants, "
@@ -174,8 +179,10 @@ from jstbench.data.readers import files_help, format_help  # noqa: E402  (the he
 def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
               fmt: Annotated[Optional[str], typer.Option(
                   "--format", help=f"Format of every file, detected when not given. {format_help()}.")] = None,
-              store: Annotated[Path, typer.Option(help="Store folder (units.parquet, observations.parquet).")] = Path("output/data/real"),
-              mapping: Annotated[Path, typer.Option(help="BDL variable → catalogue variable rules.")] = Path("params/bdl_mapping.yml"),
+              store: Annotated[Optional[Path], typer.Option(
+                  help="Store folder (units.parquet, observations.parquet); default output/data/real.")] = None,
+              mapping: Annotated[Optional[Path], typer.Option(
+                  help="BDL variable → catalogue variable rules; default params/bdl_mapping.yml.")] = None,
               skip_unknown_units: Annotated[bool, typer.Option(
                   help="Reject rows of units not in the register instead of failing.")] = False,
               year: Annotated[Optional[int], typer.Option(help="Year of a budget report file without a year column.")] = None,
@@ -188,8 +195,9 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
     t0 = time.perf_counter()
-    summaries = load_files(project.resolve(store), [Path(f) for f in files], fmt, project.resolve(mapping),
-                           set(cat.variables), skip_unknown_units, budget_columns=project.params_dir / "budget_columns.yml",
+    store_dir = _path(project, store, project.real_data_dir)
+    summaries = load_files(store_dir, [Path(f) for f in files], fmt, _path(project, mapping, project.bdl_mapping),
+                           set(cat.variables), skip_unknown_units, budget_columns=project.budget_columns,
                            catalogue=cat, year=year, layout=layout)
     for s in summaries:
         years = f"{s.years[0]}–{s.years[-1]}" if s.years else "–"
@@ -202,17 +210,17 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
             pairs = ", ".join(f"{a}→{b}" for a, b in list(s.recoded.items())[:6])
             more = f" and {len(s.recoded) - 6} more" if len(s.recoded) > 6 else ""
             out.print(f"  recoded {len(s.recoded)} gmina codes whose type changed since (same territory): {pairs}{more}")
-    out.print(f"loaded into {project.resolve(store)} in {time.perf_counter() - t0:.1f} s")
+    out.print(f"loaded into {store_dir} in {time.perf_counter() - t0:.1f} s")
 
 
 @data_app.command("fetch-bdl")
 @friendly
 def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Years to fetch (repeat the option).")],
                    level: Annotated[int, typer.Option(help="BDL unit level: 5 powiats, 6 gminas.")] = 6,
-                   store: Annotated[Path, typer.Option(
-                       help="Store folder; responses are kept in <store>/bdl-api/.")] = Path("output/data/real"),
-                   mapping: Annotated[Path, typer.Option(
-                       help="Rules; those with table API_<id> name the variables.")] = Path("params/bdl_mapping.yml"),
+                   store: Annotated[Optional[Path], typer.Option(
+                       help="Store folder (default output/data/real); responses are kept in <store>/bdl-api/.")] = None,
+                   mapping: Annotated[Optional[Path], typer.Option(
+                       help="Rules (default params/bdl_mapping.yml); those with table API_<id> name the variables.")] = None,
                    skip_unknown_units: bool = True, root: RootOpt = None) -> None:
     """Fetch the mapping's API variables from the BDL API (pyBDL: rate limits, cache) and load them."""
     from jstbench.catalogue.model import load_catalogue
@@ -222,10 +230,10 @@ def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Year
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
-    rules = load_mapping(project.resolve(mapping), set(cat.variables))
-    paths = fetch(api_variables(rules), years, level, project.resolve(store) / "bdl-api")
-    summaries = load_files(project.resolve(store), paths, "api-json", project.resolve(mapping), set(cat.variables),
-                           skip_unknown_units)
+    store_dir, mapping_file = _path(project, store, project.real_data_dir), _path(project, mapping, project.bdl_mapping)
+    rules = load_mapping(mapping_file, set(cat.variables))
+    paths = fetch(api_variables(rules), years, level, store_dir / "bdl-api")
+    summaries = load_files(store_dir, paths, "api-json", mapping_file, set(cat.variables), skip_unknown_units)
     for s in summaries:
         out.print(f"{Path(s.file).name}: {s.values:,} values for {s.units:,} units, {s.new} new, {s.revised} revised")
 
@@ -238,8 +246,9 @@ app.add_typer(forms_app, name="forms")
 @friendly
 def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange group id from params/groups.yml.")],
                year: Annotated[int, typer.Option(help="The year the data are for.")] = dt.date.today().year - 1,
-               data: Annotated[Path, typer.Option(help="Store whose units register gives the names.")] = Path("output/data/demo"),
-               out_dir: Annotated[Path, typer.Option("--out", help="Folder for the workbook.")] = Path("output/forms"),
+               data: Annotated[Optional[Path], typer.Option(
+                   help="Store whose units register gives the names (default output/data/demo).")] = None,
+               out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the workbook (default output/forms).")] = None,
                root: RootOpt = None) -> None:
     """Write the group's workbook: a sheet per form, a row per member, a column per field."""
     from jstbench.catalogue.model import load_catalogue
@@ -248,19 +257,19 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
-    groups = load_groups(project.params_dir / "groups.yml")
+    groups = load_groups(project.groups_file)
     try:
         g = groups.exchange(group)
     except KeyError:
         raise InputError(f"unknown group {group!r}; groups: {', '.join(x.id for x in groups.exchange_groups)}",
-                         project.params_dir / "groups.yml") from None
+                         project.groups_file) from None
     names = {}
-    units_file = project.resolve(data) / "units.parquet"
+    units_file = _path(project, data, project.demo_data_dir) / "units.parquet"
     if units_file.exists():
         import pandas as pd
 
         names = pd.read_parquet(units_file).set_index("code")["name"].to_dict()
-    path = project.resolve(out_dir) / f"{g.id}-{year}.xlsx"
+    path = _path(project, out_dir, project.forms_dir) / f"{g.id}-{year}.xlsx"
     form_ids = forms_for_sector(cat, g.sector)
     make_workbook(path, cat, [(c, names.get(c, "")) for c in g.members], g.id, year, form_ids)
     out.print(f"{len(form_ids)} forms ({', '.join(form_ids)}), {len(g.members)} authorities → {path}")

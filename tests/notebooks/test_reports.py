@@ -111,3 +111,14 @@ def test_cold_papermill_engine_gives_the_same_report(small_project, small_series
     warm = html(small_project, "jst/3064011.html")
     strip = lambda s: re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", BeautifulSoup(s, "html.parser").body.get_text(" "))
     assert strip(cold) == strip(warm)
+
+
+def test_a_unit_report_for_a_year_the_series_was_not_built_for_is_refused(small_project, small_series, tmp_path):
+    """The defect of issue 9: year=2023 against the 2024 series used to show 2024 composite ranks in a "2023" report."""
+    import papermill as pm
+
+    nb_dir = small_project / "notebooks"
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        pm.execute_notebook(str(nb_dir / "jst_report.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False,
+                            cwd=str(nb_dir), parameters={"unit": "3064011", "year": 2023, "series_dir": "../output/tests/data"})
+    assert "year 2023 (notebook parameter) does not match the series' year 2024" in str(err.value)

@@ -19,7 +19,7 @@ def find_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if all((folder / m).exists() for m in MARKERS):
             return folder
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[3]  # <checkout>/lib/jstbench/core/project.py
     if all((checkout / m).exists() for m in MARKERS):
         return checkout
     raise FileNotFoundError(
@@ -56,6 +56,31 @@ class Project:
     @property
     def demo_data_dir(self) -> Path:
         return self.output_dir / "data" / "demo"
+
+    @property
+    def real_data_dir(self) -> Path:
+        """The default store for real data (`jstbench data load`, `data fetch-bdl`)."""
+        return self.output_dir / "data" / "real"
+
+    @property
+    def groups_file(self) -> Path:
+        return self.params_dir / "groups.yml"
+
+    @property
+    def participants_file(self) -> Path:
+        return self.params_dir / "participants.yml"
+
+    @property
+    def bdl_mapping(self) -> Path:
+        return self.params_dir / "bdl_mapping.yml"
+
+    @property
+    def budget_columns(self) -> Path:
+        return self.params_dir / "budget_columns.yml"
+
+    @property
+    def forms_dir(self) -> Path:
+        return self.output_dir / "forms"
 
     @property
     def site_dir(self) -> Path:

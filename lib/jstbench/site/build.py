@@ -190,7 +190,7 @@ def forms_page(cat: Catalogue) -> str:
 
 
 def participants_page(project: Project) -> str:
-    people = load_participants(project.params_dir / "participants.yml")
+    people = load_participants(project.participants_file)
     labels = {"exact": "jednoznaczna", "homonym-chosen": "wybór spośród jednostek o tej nazwie",
               "garbled-probable": "nazwa zniekształcona — prawdopodobna jednostka", "unresolved": "nierozstrzygnięta"}
     lines = ["---", 'title: "Uczestnicy i rozstrzygnięcie nazw"', "---", "",
