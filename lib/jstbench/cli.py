@@ -254,6 +254,7 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
     from jstbench.catalogue.model import load_catalogue
     from jstbench.compare.groups import load_groups
     from jstbench.data.forms import forms_for_sector, make_workbook
+    from jstbench.data.store import UNITS_FILE
 
     project = _project(root)
     cat = load_catalogue(project.catalogue_dir)
@@ -264,7 +265,7 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
         raise InputError(f"unknown group {group!r}; groups: {', '.join(x.id for x in groups.exchange_groups)}",
                          project.groups_file) from None
     names = {}
-    units_file = _path(project, data, project.demo_data_dir) / "units.parquet"
+    units_file = _path(project, data, project.demo_data_dir) / UNITS_FILE
     if units_file.exists():
         import pandas as pd
 

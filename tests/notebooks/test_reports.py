@@ -21,7 +21,7 @@ def test_manifest_lists_every_report_and_the_failure(small_project, small_series
     assert m["ok"] == 1 + 2 + 6 + 4 + 1 and m["failed"] == 1  # quality + groups + members + Poznań
     failed = [r for r in m["reports"] if r["status"] == "failed"]
     assert failed[0]["key"] == empty and "no values for year 2024" in failed[0]["error"]
-    for field in ("git_commit", "catalogue_digest", "data_digest", "created", "duration_s"):
+    for field in ("git_commit", "catalogue_digest", "data_digest", "created", "duration_s", "series_contract"):
         assert field in m
     ok = [r for r in m["reports"] if r["status"] == "ok"]
     assert all(r["parameters"]["series_dir"] == "../data" for r in ok)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jstbench.data.load import REVISIONS_FILE
 from jstbench.indicators.panel import previous_year
 
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
@@ -86,6 +87,6 @@ def quality_flags(values: pd.DataFrame, input_flag: pd.Series | None = None, cou
 
 
 def revisions(store_dir: Path) -> pd.DataFrame:
-    path = Path(store_dir) / "revisions.parquet"
+    path = Path(store_dir) / REVISIONS_FILE
     cols = ["unit", "year", "variable", "old_value", "new_value", "old_source", "new_source", "load_id"]
     return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=cols)

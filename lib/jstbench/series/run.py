@@ -19,6 +19,7 @@ from jstbench.core.atomic import replace_dir, write_text
 from jstbench.core.project import Project
 from jstbench.core.units import UNIT_KINDS
 from jstbench.data.store import data_digest
+from jstbench.series import folder as sf
 from jstbench.series.build import Checked, check_series, compute, write_data
 from jstbench.series.runner import Job, Result, execute, result_record
 
@@ -123,7 +124,7 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "git_commit": git_commit(project.root), "catalogue_digest": checked.catalogue.digest,
             "data_digest": data_digest(project.resolve(checked.spec.data)), "engine": engine,
-            "workers": workers or checked.spec.workers, "synthetic": checked.spec.synthetic,
+            "workers": workers or checked.spec.workers, "synthetic": checked.spec.synthetic, "series_contract": sf.CONTRACT_VERSION,
             "reports": [result_record(r) for r in results],
         })
         manifest["duration_s"] = round(time.perf_counter() - t0, 2)
