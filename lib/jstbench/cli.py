@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from jstbench.core.errors import InputError
@@ -43,10 +44,10 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            err.print("[bold red]error:[/] " + exc.message.replace("\n", "\n  "), highlight=False, markup=True)
+            err.print("[bold red]error:[/] " + escape(exc.message.replace("\n", "\n  ")), highlight=False)
             raise typer.Exit(1) from None
         except FileNotFoundError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -133,7 +134,7 @@ def reports(series: Annotated[str, typer.Argument(help="Series name: params/<ser
     out.print(f"{m['ok']} reports ok, {m['failed']} failed in {m['duration_s']} s → {folder / 'index.html'}")
     for r in m["reports"]:
         if r["status"] != "ok":
-            err.print(f"[red]failed:[/] {r['label']}: {r['error']}", highlight=False)
+            err.print(f"[red]failed:[/] {escape(r['label'])}: {escape(r['error'])}", highlight=False)
     if m["failed"]:
         raise typer.Exit(1)
 
@@ -201,11 +202,11 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
                            catalogue=cat, year=year, layout=layout)
     for s in summaries:
         years = f"{s.years[0]}–{s.years[-1]}" if s.years else "–"
-        out.print(f"[bold]{Path(s.file).name}[/] ({s.layout}): {s.rows:,} rows read; {s.units:,} units, years {years}, "
+        out.print(f"[bold]{escape(Path(s.file).name)}[/] ({s.layout}): {s.rows:,} rows read; {s.units:,} units, years {years}, "
                   f"variables: {', '.join(s.variables) or '–'}; {s.values:,} values, {s.flags} flagged; "
                   f"{s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged")
         for why, n in s.rejected.items():
-            out.print(f"  rejected {n:,} rows: {why}" if n else f"  note: {why}")
+            out.print(f"  rejected {n:,} rows: {escape(why)}" if n else f"  note: {escape(why)}")
         if s.recoded:
             pairs = ", ".join(f"{a}→{b}" for a, b in list(s.recoded.items())[:6])
             more = f" and {len(s.recoded) - 6} more" if len(s.recoded) > 6 else ""

@@ -35,3 +35,9 @@ def test_help_lists_commands():
 def test_reports_unknown_series_exits_nonzero(small_project):
     res = runner.invoke(app, ["reports", "nope", "--root", str(small_project)])
     assert res.exit_code == 1 and "series file not found" in res.stderr
+
+
+def test_square_brackets_in_an_error_message_are_printed_not_eaten_as_markup(small_project):
+    """Rich markup is off for messages: text such as '[osoba]' (a BDL unit) must reach the user as written."""
+    res = runner.invoke(app, ["check", "no-such-[osoba]", "--root", str(small_project)])
+    assert res.exit_code == 1 and "[osoba]" in res.output, res.output
