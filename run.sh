@@ -39,7 +39,7 @@ case "${1:-}" in
   test)
     setup
     "$VENV/bin/ruff" check lib tests benchmarks
-    "$VENV/bin/lint-imports"
+    "$VENV/bin/lint-imports" --no-logo
     "$VENV/bin/mypy"
     "$VENV/bin/python" -m pytest "${@:2}"
     ;;
