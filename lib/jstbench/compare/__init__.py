@@ -1,0 +1,1 @@
+"""Stage 4, comparison: peer groups (exchange, typology, national) and direction-aware measures."""

@@ -1,1 +1,2 @@
-"""Data: the units register and the long observations table."""
+"""Stage 2, data: the store (units register, observations) and everything that fills it: the registry of readers,
+participants, the demo generator."""
