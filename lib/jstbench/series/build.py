@@ -151,27 +151,28 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     inputs = {i.id: i.variables for i in checked.catalogue.indicators.values()}
     shares = {i.id for i in checked.catalogue.indicators.values() if i.uncertainty == "binomial"}
     values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None, shares)
-    values = values.assign(**changes(values, checked.catalogue))
     member = membership(checked.groups, units)
     meta = catalogue_meta(checked.catalogue)
     comp = compare(values, member, meta, checked.groups.min_group_size)
     stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]
     stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
-              "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year)}
+              "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year),
+              "changes": changes(values, checked.catalogue, checked.unit_codes)}
     return tables | fair_tables(checked, values, wide, units, meta) | quality_tables(checked, values)
 
 
-def changes(values: pd.DataFrame, catalogue: Catalogue) -> dict[str, pd.Series]:
-    """Per value: change on the previous year (absolute; in per cent only from a positive base) and, for
-    target-range indicators, the distance to the target range (0 inside)."""
-    prev = pd.Series(previous_year(values["value"], [values["unit"], values["indicator"]], values["year"]), index=values.index)
-    change = values["value"] - prev
+def changes(values: pd.DataFrame, catalogue: Catalogue, report_units: list[str]) -> pd.DataFrame:
+    """Per value of a report unit: change on the previous year (absolute; in per cent only from a positive base)
+    and, for target-range indicators, the distance to the target range (0 inside)."""
+    v = values[values["unit"].isin(report_units)]
+    prev = pd.Series(previous_year(v["value"], [v["unit"], v["indicator"]], v["year"]), index=v.index)
+    change = v["value"] - prev
     bounds = {i.id: (i.target.low, i.target.high) for i in catalogue.indicators.values() if i.target}
-    low = values["indicator"].map({k: v[0] for k, v in bounds.items()}).astype(float)
-    high = values["indicator"].map({k: v[1] for k, v in bounds.items()}).astype(float)
-    return {"change": change, "change_pct": (100 * change / prev).where(prev > 0),
-            "target_gap": distance_to_range(values["value"], low, high)}
+    low = v["indicator"].map({k: b[0] for k, b in bounds.items()}).astype(float)
+    high = v["indicator"].map({k: b[1] for k, b in bounds.items()}).astype(float)
+    return pd.DataFrame({"unit": v["unit"], "indicator": v["indicator"], "year": v["year"], "change": change,
+                         "change_pct": (100 * change / prev).where(prev > 0), "target_gap": distance_to_range(v["value"], low, high)})
 
 
 def group_sectors(comparison: pd.DataFrame, catalogue: Catalogue, year: int) -> pd.DataFrame:

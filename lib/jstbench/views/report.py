@@ -90,7 +90,8 @@ class UnitView:
         self.unit = self.s.units.loc[unit]
         self.groups = [g for g in self.s.meta["exchange_groups"] if unit in g["members"]]
         read = self.s.read
-        self.values = read("values", [("unit", "==", unit)])
+        self.values = read("values", [("unit", "==", unit)]).merge(
+            read("changes", [("unit", "==", unit)]), on=["unit", "indicator", "year"], how="left")
         own = [read(f"comparison_{gt}", [("unit", "==", unit)]).assign(group_type=gt) for gt in ("exchange", "typology", "national")]
         self.own = pd.concat(own, ignore_index=True)
         gids = [g["id"] for g in self.groups]
