@@ -58,7 +58,7 @@ def friendly(fn):
 def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to check (default: none, only the catalogue).")] = None,
           root: RootOpt = None) -> None:
     """Validate the catalogue, and for each series its parameters, groups and data, before a build."""
-    from jstbench.catalogue.model import load_catalogue
+    from jstbench.catalogue.load import load_catalogue
     from jstbench.series.build import check_series
 
     project = _project(root)
@@ -102,7 +102,8 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
 def indicators(as_json: Annotated[bool, typer.Option("--json", help="Print the whole catalogue as JSON.")] = False,
                root: RootOpt = None) -> None:
     """List the indicator catalogue."""
-    from jstbench.catalogue.model import SECTORS, load_catalogue
+    from jstbench.catalogue.load import load_catalogue
+    from jstbench.catalogue.model import SECTORS
 
     cat = load_catalogue(_project(root).catalogue_dir)
     if as_json:
@@ -190,7 +191,7 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
               layout: Annotated[Optional[str], typer.Option(help="Column layout of a budget report (params/budget_columns.yml).")] = None,
               root: RootOpt = None) -> None:
     """Load files into the store (an append with provenance; a file with a problem loads nothing) and summarise."""
-    from jstbench.catalogue.model import load_catalogue
+    from jstbench.catalogue.load import load_catalogue
     from jstbench.data.load import load_files
 
     project = _project(root)
@@ -224,7 +225,7 @@ def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Year
                        help="Rules (default params/bdl_mapping.yml); those with table API_<id> name the variables.")] = None,
                    skip_unknown_units: bool = True, root: RootOpt = None) -> None:
     """Fetch the mapping's API variables from the BDL API (pyBDL: rate limits, cache) and load them."""
-    from jstbench.catalogue.model import load_catalogue
+    from jstbench.catalogue.load import load_catalogue
     from jstbench.data.bdl import load_mapping
     from jstbench.data.bdl_api import api_variables, fetch
     from jstbench.data.load import load_files
@@ -252,7 +253,7 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
                out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the workbook (default output/forms).")] = None,
                root: RootOpt = None) -> None:
     """Write the group's workbook: a sheet per form, a row per member, a column per field."""
-    from jstbench.catalogue.model import load_catalogue
+    from jstbench.catalogue.load import load_catalogue
     from jstbench.compare.groups import load_groups
     from jstbench.data.forms import forms_for_sector, make_workbook
     from jstbench.data.store import UNITS_FILE
@@ -283,7 +284,7 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
                store: Annotated[Optional[Path], typer.Option(help="Also load the values into this store.")] = None,
                root: RootOpt = None) -> None:
     """Validate a filled workbook (every problem with its sheet and cell); with --store, load it."""
-    from jstbench.catalogue.model import load_catalogue
+    from jstbench.catalogue.load import load_catalogue
     from jstbench.data.forms import read_workbook
     from jstbench.data.load import load_files
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jstbench.catalogue.model import load_catalogue
+from jstbench.catalogue.load import load_catalogue
 from jstbench.core.errors import InputError
 from jstbench.data.load import load_files
 from jstbench.data.store import Store

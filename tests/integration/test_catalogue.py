@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jstbench.catalogue.model import SECTORS, load_catalogue
+from jstbench.catalogue.load import load_catalogue
+from jstbench.catalogue.model import SECTORS
 from jstbench.core.errors import InputError
 
 from ..conftest import ROOT
@@ -120,7 +121,7 @@ def test_indicators_may_use_other_indicators(broken):
     folder, write = broken
     write("ctx_ageing", formula="ctx_density * 2", variables=["ctx_density"])
     cat = load_catalogue(folder)
-    from jstbench.catalogue.model import evaluation_order
+    from jstbench.catalogue.load import evaluation_order
 
     order = [i.id for i in evaluation_order(cat)]
     assert order.index("ctx_density") < order.index("ctx_ageing")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jstbench.catalogue.model import load_catalogue
+from jstbench.catalogue.load import load_catalogue
 from jstbench.compare.groups import load_groups, membership
 from jstbench.data.demo import NATIONAL_COUNTS, generate
 from jstbench.data.participants import load_participants
@@ -120,7 +120,7 @@ def test_indicator_using_another_indicator_is_computed_after_it(tmp_path):
 
     import yaml
 
-    from jstbench.catalogue.model import load_catalogue
+    from jstbench.catalogue.load import load_catalogue
 
     folder = tmp_path / "catalogue"
     shutil.copytree(ROOT / "methodology" / "catalogue", folder)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from jstbench.catalogue.deflators import load_deflators
-from jstbench.catalogue.model import load_catalogue
+from jstbench.catalogue.load import load_catalogue
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
 from jstbench.indicators.features import strata

@@ -3,7 +3,7 @@
 import openpyxl
 import pytest
 
-from jstbench.catalogue.model import load_catalogue
+from jstbench.catalogue.load import load_catalogue
 from jstbench.core.errors import InputError
 from jstbench.data.forms import FIRST_DATA_ROW, forms_for_sector, make_workbook, read_workbook
 from jstbench.data.load import load_files

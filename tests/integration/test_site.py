@@ -2,7 +2,7 @@
 
 from bs4 import BeautifulSoup
 
-from jstbench.catalogue.model import load_catalogue
+from jstbench.catalogue.load import load_catalogue
 from jstbench.core.project import Project
 from jstbench.site.build import broken_links, build_site
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jstbench.catalogue.model import Catalogue, Indicator, evaluation_order
+from jstbench.catalogue.load import evaluation_order
+from jstbench.catalogue.model import Catalogue, Indicator
 
 
 def compute_indicator(ind: Indicator, wide: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:

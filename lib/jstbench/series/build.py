@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from jstbench.catalogue.deflators import Deflator, load_deflators
-from jstbench.catalogue.model import Catalogue, load_catalogue
+from jstbench.catalogue.load import load_catalogue
+from jstbench.catalogue.model import Catalogue
 from jstbench.compare.groups import GroupsFile, load_groups, membership
 from jstbench.compare.measures import compare, distance_to_range
 from jstbench.core.errors import InputError, InputErrors

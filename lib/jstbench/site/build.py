@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from jstbench.catalogue.deflators import load_deflators
-from jstbench.catalogue.model import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable, load_catalogue
+from jstbench.catalogue.load import load_catalogue
+from jstbench.catalogue.model import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable
 from jstbench.core.atomic import replace_dir
 from jstbench.core.errors import InputError
 from jstbench.core.project import Project

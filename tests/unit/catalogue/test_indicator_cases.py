@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from jstbench.catalogue.model import load_catalogue
+from jstbench.catalogue.load import load_catalogue
 from jstbench.indicators.compute import compute_indicator
 
 from ...conftest import ROOT
