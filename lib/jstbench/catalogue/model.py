@@ -304,18 +304,18 @@ class Catalogue:
             out[ind.sector].append(ind)
         return {s: v for s, v in out.items() if v}
 
+    def to_dict(self) -> dict:
+        """The whole catalogue as JSON-ready data (digest, indicators, variables, forms, structure)."""
+        return {
+            "digest": self.digest,
+            "indicators": [i.model_dump(mode="json") for i in self.indicators.values()],
+            "variables": [v.model_dump(mode="json") for v in self.variables.values()],
+            "forms": [f.model_dump(mode="json") for f in self.forms.values()],
+            "structure": self.structure.model_dump(mode="json") if self.structure else None,
+        }
+
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "digest": self.digest,
-                "indicators": [i.model_dump(mode="json") for i in self.indicators.values()],
-                "variables": [v.model_dump(mode="json") for v in self.variables.values()],
-                "forms": [f.model_dump(mode="json") for f in self.forms.values()],
-                "structure": self.structure.model_dump(mode="json") if self.structure else None,
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     def problems(self) -> list[str]:
         """Warnings that do not stop a build: variables no indicator uses."""

@@ -21,7 +21,6 @@ from jstbench.data.store import OBSERVATIONS_FILE, UNITS_FILE, Store, save
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
 REVISIONS_FILE = "revisions.parquet"
-FORMATS = tuple(readers.READERS)  # the built-in readers; load_files asks the registry itself, so later ones count too
 
 
 def sha256(path: Path) -> str:
@@ -103,11 +102,11 @@ def _empty_observations() -> pd.DataFrame:
 def _append(path: Path, rows: pd.DataFrame) -> None:
     old = pd.read_parquet(path) if path.exists() else None
     table = rows if old is None else pd.concat([old, rows], ignore_index=True)
-    write_with(path, lambda p: table.to_parquet(p, index=False))
-
-
-__all__ = ["load_files", "Summary", "FORMATS", "OBSERVATIONS_FILE"]
+    write_with(path, partial(_write_parquet, table))
 
 
 def _write_parquet(table: pd.DataFrame, path: Path) -> None:
     table.to_parquet(path, index=False)
+
+
+__all__ = ["load_files", "Summary", "OBSERVATIONS_FILE"]

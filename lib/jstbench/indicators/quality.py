@@ -68,12 +68,15 @@ def input_flagged(values: pd.DataFrame, observations: pd.DataFrame, inputs: dict
     return pd.Series(keys.isin(pd.MultiIndex.from_frame(hits)), index=values.index)
 
 
-def quality_flags(values: pd.DataFrame, input_flag: pd.Series | None = None, count_shares: set[str] | None = None) -> pd.Series:
+def quality_flags(values: pd.DataFrame, input_flag: pd.Series | None = None, count_shares: set[str] | None = None,
+                  z: pd.Series | None = None, rel: pd.Series | None = None) -> pd.Series:
     """Comma-separated 'outlier', 'jump', 'input-flag', 'impossible-share' (or None) for each indicator value.
 
     count_shares: indicators that are a share of counts (part of a whole, in %): a value outside 0–100 means the
     inputs contradict each other."""
-    parts = [("outlier", robust_z(values).abs() > ROBUST_Z), ("jump", yoy_relative(values).abs() > JUMP)]
+    z = robust_z(values) if z is None else z
+    rel = yoy_relative(values) if rel is None else rel
+    parts = [("outlier", z.abs() > ROBUST_Z), ("jump", rel.abs() > JUMP)]
     if count_shares:
         v = values["value"]
         parts.append(("impossible-share", values["indicator"].isin(count_shares) & ((v < 0) | (v > 100 + 1e-9))))

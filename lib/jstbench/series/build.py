@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -151,7 +150,9 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     flagged_obs = obs[obs["flag"].notna() & obs["value"].notna()]
     inputs = {i.id: i.variables for i in checked.catalogue.indicators.values()}
     shares = {i.id for i in checked.catalogue.indicators.values() if i.uncertainty == "binomial"}
-    values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None, shares)
+    z, rel = robust_z(values), yoy_relative(values)  # computed once: for the flags and for the data-quality report
+    values["quality"] = quality_flags(values, input_flagged(values, flagged_obs, inputs) if len(flagged_obs) else None, shares,
+                                      z=z, rel=rel)
     member = membership(checked.groups, units)
     meta = catalogue_meta(checked.catalogue)
     comp = compare(values, member, meta, checked.groups.min_group_size)
@@ -160,7 +161,7 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
               "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year),
               "changes": changes(values, checked.catalogue, checked.unit_codes)}
-    return tables | fair_tables(checked, values, wide, units, meta) | quality_tables(checked, values)
+    return tables | fair_tables(checked, values, wide, units, meta) | quality_tables(checked, values, z, rel)
 
 
 def changes(values: pd.DataFrame, catalogue: Catalogue, report_units: list[str]) -> pd.DataFrame:
@@ -187,21 +188,22 @@ def group_sectors(comparison: pd.DataFrame, catalogue: Catalogue, year: int) -> 
     return out.rename(columns={"mean": "mean_percentile", "size": "indicators"}).astype({"group": str, "unit": str})
 
 
-def quality_tables(checked: Checked, values: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def quality_tables(checked: Checked, values: pd.DataFrame, z: pd.Series, rel: pd.Series) -> dict[str, pd.DataFrame]:
     """What the data-quality report shows: coverage, missing and flagged inputs, flagged values of the report
-    units in the report year (robust z, year-on-year change), revisions between loads."""
+    units in the report year (robust z `z`, year-on-year change `rel`), revisions between loads."""
     obs, store_units = checked.store.observations, checked.store.units
     flagged_rows = values["quality"].notna() & (values["year"] == checked.spec.year) & values["unit"].isin(checked.unit_codes)
     report = values[flagged_rows]
+    flags = values["quality"].dropna()  # few values carry flags: count on those only
     return {"quality_coverage_variable": coverage(obs, store_units, "variable").reset_index(),
             "quality_coverage_year": coverage(obs, store_units, "year").reset_index(),
             "quality_flags": flagged(obs),
             "quality_report": pd.DataFrame({"unit": report["unit"], "indicator": report["indicator"], "value": report["value"],
-                                            "z": robust_z(values)[flagged_rows], "change": yoy_relative(values)[flagged_rows],
+                                            "z": z[flagged_rows], "change": rel[flagged_rows],
                                             "quality": report["quality"]}),
             "quality_counts": pd.DataFrame({"measure": sf.QUALITY_MEASURES, "n": [
                 len(obs), int(obs["value"].isna().sum()),
-                *(int(values["quality"].fillna("").str.contains(f, regex=False).sum()) for f in sf.QUALITY_MEASURES[2:])]}),
+                *(int(flags.str.contains(f, regex=False).sum()) for f in sf.QUALITY_MEASURES[2:])]}),
             "revisions": revisions(checked.store.folder)}
 
 
@@ -239,7 +241,7 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
         raise ValueError(f"the build computed no table for {missing}")
     for name, df in by_name.items():
         sf.write(folder, name, df)
-    sf.write_json(folder, "catalogue", json.loads(checked.catalogue.to_json()))
+    sf.write_json(folder, "catalogue", checked.catalogue.to_dict())
     groups = [dict(id=g.id, name=g.name, sector=g.sector, members=g.members) for g in checked.groups.exchange_groups]
     sf.write_json(folder, "series", {
         "contract": sf.CONTRACT_VERSION, "name": checked.name, "title": checked.spec.title, "year": checked.spec.year,

@@ -32,7 +32,7 @@ def _str(nullable: bool = False) -> pa.Column:
     return pa.Column(object, nullable=nullable, coerce=True)
 
 
-def _num(dtype: type | str = float, nullable: bool = True, **checks: object) -> pa.Column:
+def _num(dtype: type | str = float, nullable: bool = True) -> pa.Column:
     return pa.Column(dtype, nullable=nullable, coerce=True)
 
 
