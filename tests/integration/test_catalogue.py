@@ -32,8 +32,8 @@ def test_real_catalogue_is_valid_and_covers_the_services():
 def test_budget_sources_cite_rozdzial_in_their_dzial():
     cat = load_catalogue(CATALOGUE)
     for v in cat.variables.values():
-        if v.source.rozdzial:
-            assert v.source.rozdzial.startswith(v.source.dzial)
+        for src in v.sources:
+            assert all(r.startswith(src.dzial or r[:3]) for r in [*(src.rozdzial or []), *src.exclude_rozdzial])
 
 
 @pytest.fixture
@@ -156,5 +156,5 @@ def test_every_form_variable_belongs_to_one_form():
     cat = load_catalogue(CATALOGUE)
     on_forms = [f.variable for form in cat.forms.values() for f in form.fields]
     assert len(on_forms) == len(set(on_forms))
-    assert set(on_forms) == {n for n, v in cat.variables.items() if v.source.type == "form"}
+    assert set(on_forms) == {n for n, v in cat.variables.items() if v.form}
     assert len(cat) >= 150

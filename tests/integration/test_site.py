@@ -18,7 +18,7 @@ def test_site_build(small_project, small_series):
     assert res.links_checked > len(cat)
     page = BeautifulSoup((site / "indicators" / "waste_cost_per_tonne.html").read_text(encoding="utf-8"), "html.parser")
     text = page.get_text(" ")
-    assert "ratio(exp_90002, waste_collected_t)" in text and "rozdział 90002" in text
+    assert "ratio(exp_90002, waste_collected_t)" in text and "rozdziały 90002" in text
     reports = (site / "reports.html").read_text(encoding="utf-8")
     assert "../tests/index.html" in reports
     participants = (site / "methods" / "participants.html").read_text(encoding="utf-8")

@@ -10,7 +10,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from jstbench.catalogue.formula import FormulaError
-from jstbench.catalogue.model import Catalogue, Form, Indicator, Structure, Variable
+from jstbench.catalogue.model import Catalogue, Form, Indicator, Structure, Variable, Years
+from jstbench.catalogue.sources import validity_problems
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.yamlio import read_yaml, validation_errors
 
@@ -29,6 +30,11 @@ def load_catalogue(folder: Path) -> Catalogue:
     variables: list[Variable] = []
     if not isinstance(raw_vars, dict) or not isinstance(raw_vars.get("variables"), list):
         raise InputError("expected a mapping with a list under 'variables'", var_path)
+    try:
+        years = Years.model_validate(raw_vars.get("years"))
+    except ValidationError as exc:
+        raise InputError("needs `years: {first: 2015, last: 2024}`, the years its sources must cover", var_path,
+                         "years") from exc
     seen_vars: set[str] = set()
     for n, item in enumerate(raw_vars["variables"]):
         try:
@@ -38,6 +44,9 @@ def load_catalogue(folder: Path) -> Catalogue:
             continue
         if var.name in seen_vars:
             errors.append(InputError(f"duplicate variable {var.name!r}", var_path, f"variables[{n}].name"))
+        first = max(years.first, var.first_year or years.first)
+        for problem in validity_problems(var.sources, var.breaks, first, years.last):
+            errors.append(InputError(f"variable {var.name!r}: {problem}", var_path, f"variables[{n}].sources"))
         seen_vars.add(var.name)
         variables.append(var)
 
@@ -86,7 +95,7 @@ def load_catalogue(folder: Path) -> Catalogue:
     structure = _load_structure(folder / "features.yml", {i.id: i for i in indicators}, seen, errors, digest)
     if errors:
         raise InputErrors(errors)
-    return Catalogue(indicators, variables, digest.hexdigest()[:16], forms, structure)
+    return Catalogue(indicators, variables, digest.hexdigest()[:16], forms, structure, years)
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -132,7 +141,7 @@ def _load_forms(path: Path, variables: dict[str, Variable], errors: list[InputEr
             var = variables.get(fld.variable)
             if var is None:
                 errors.append(InputError(f"unknown variable {fld.variable!r}", path, where))
-            elif var.source.form != form.id:
+            elif var.form != form.id:
                 errors.append(InputError(f"variable {fld.variable!r} is not sourced from form {form.id!r} in variables.yml",
                                          path, where))
             elif fld.variable in placed:
@@ -146,9 +155,9 @@ def _load_forms(path: Path, variables: dict[str, Variable], errors: list[InputEr
     for sheet in {s for s in sheets if sheets.count(s) > 1}:
         errors.append(InputError(f"duplicate sheet name {sheet!r}", path))
     for name, var in variables.items():
-        if var.source.type == "form" and name not in placed:
-            errors.append(InputError(f"variable {name!r} is collected on form {var.source.form!r} but no form lists it",
-                                     path.with_name("variables.yml"), f"variables.{name}.source.form"))
+        if var.form and name not in placed:
+            errors.append(InputError(f"variable {name!r} is collected on form {var.form!r} but no form lists it",
+                                     path.with_name("variables.yml"), f"variables.{name}.sources"))
     return forms
 
 

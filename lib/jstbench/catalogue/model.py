@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from jstbench.catalogue.formula import Formula
+from jstbench.catalogue.sources import Break, Source
 from jstbench.core.errors import InputError
 from jstbench.core.units import KIND_GROUPS, UNIT_KINDS, expand_kinds
 from jstbench.core.yamlio import Strict
@@ -62,36 +63,63 @@ class Text(Strict):
     en: str = Field(min_length=1)
 
 
-class Source(Strict):
-    """Where a variable comes from."""
+class Years(Strict):
+    """The years the catalogue's sources must cover (variables.yml `years`)."""
 
-    type: Literal["budget", "bdl", "form", "register", "derived"]
-    report: str | None = None  # e.g. Rb-28S
-    dzial: str | None = Field(default=None, pattern=r"^\d{3}$")
-    rozdzial: str | None = Field(default=None, pattern=r"^\d{5}$")
-    paragraf: str | None = Field(default=None, pattern=r"^\d{3,4}$")
-    bdl_id: str | None = None
-    form: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,40}$")
-    note: str | None = None
+    first: int = Field(ge=1995, le=2100)
+    last: int = Field(ge=1995, le=2100)
 
     @model_validator(mode="after")
-    def _complete(self) -> "Source":
-        if self.type == "budget" and not (self.report and (self.dzial or self.rozdzial or self.note)):
-            raise ValueError("a budget source needs the report (Rb-27S/Rb-28S) and dzial, rozdzial or a note")
-        if (self.type == "form") != bool(self.form):
-            raise ValueError("a form source names its form (an id from forms.yml), and only a form source does")
-        if self.rozdzial and self.dzial and not self.rozdzial.startswith(self.dzial):
-            raise ValueError(f"rozdział {self.rozdzial} does not belong to dział {self.dzial}")
+    def _ordered(self) -> "Years":
+        if self.first > self.last:
+            raise ValueError(f"first {self.first} is after last {self.last}")
         return self
 
 
+class SmupRef(Strict):
+    """The matching indicator of GUS's SMUP (System Monitorowania Usług Publicznych); SMUP keeps separate ids for
+    gminas and cities with powiat rights."""
+
+    id: str = Field(pattern=r"^\d{1,6}$")
+    units: Literal["gminy", "miasta na prawach powiatu", "powiaty"]
+    name: str = Field(min_length=3)
+    evidence: str = Field(min_length=2)
+
+
 class Variable(Strict):
+    """An input variable: its sources by years, the comparability breaks in its series and their evidence."""
+
     name: str = Field(pattern=SLUG)
     label: Text
     unit: str
-    source: Source
+    sources: list[Source] = Field(min_length=1)
+    breaks: list[Break] = Field(default_factory=list)
+    first_year: int | None = Field(default=None, ge=1995, le=2100)  # the variable does not exist before
     description: str = ""
     status: Literal["verified", "to-verify"] = "to-verify"
+
+    @model_validator(mode="after")
+    def _evidence(self) -> "Variable":
+        if self.status == "verified":
+            weak = [f"{s.type} ({s.years_text()})" for s in self.sources if not s.evidence or s.probable]
+            if weak:
+                raise ValueError(f"status verified needs evidence for every source and no probable ids: {', '.join(weak)}")
+        forms = {s.form for s in self.sources if s.type == "form"}
+        if len(forms) > 1:
+            raise ValueError(f"a variable is collected on one form, not {sorted(forms)}")
+        return self
+
+    @property
+    def form(self) -> str | None:
+        """The form the variable is collected on, if any."""
+        return next((s.form for s in self.sources if s.type == "form"), None)
+
+    def sources_in(self, year: int, kind: str | None = None) -> list[Source]:
+        """The sources valid in `year` (of one type when `kind` is given)."""
+        return [s for s in self.sources if s.valid_in(year) and (kind is None or s.type == kind)]
+
+    def break_years(self) -> list[int]:
+        return sorted({b.year for b in self.breaks})
 
 
 class FormField(Strict):
@@ -161,6 +189,7 @@ class Indicator(Strict):
     adjustment: Adjustment = Adjustment()
     # binomial: a share of counts, share(successes, trials); its position in a group gets a bootstrap interval
     uncertainty: Literal["none", "binomial"] = "none"
+    smup: list[SmupRef] = Field(default_factory=list)
 
     @field_validator("applies_to")
     @classmethod
@@ -281,12 +310,13 @@ class Catalogue:
     """Validated indicators and variables, with a content hash for manifests."""
 
     def __init__(self, indicators: list[Indicator], variables: list[Variable], digest: str,
-                 forms: list[Form] | None = None, structure: Structure | None = None):
+                 forms: list[Form] | None = None, structure: Structure | None = None, years: Years | None = None):
         self.indicators = {i.id: i for i in indicators}
         self.variables = {v.name: v for v in variables}
         self.forms = {f.id: f for f in forms or []}
         self.structure = structure
         self.digest = digest
+        self.years = years or Years(first=2015, last=2024)
 
     def __len__(self) -> int:
         return len(self.indicators)
@@ -312,6 +342,7 @@ class Catalogue:
             "variables": [v.model_dump(mode="json") for v in self.variables.values()],
             "forms": [f.model_dump(mode="json") for f in self.forms.values()],
             "structure": self.structure.model_dump(mode="json") if self.structure else None,
+            "years": self.years.model_dump(mode="json"),
         }
 
     def to_json(self) -> str:
@@ -321,6 +352,17 @@ class Catalogue:
         """Warnings that do not stop a build: variables no indicator uses."""
         used = {v for i in self.indicators.values() for v in i.variables}
         return [f"variable {n!r} is not used by any indicator" for n in self.variables if n not in used]
+
+    def breaks(self, ind: Indicator) -> list[tuple[int, str, str]]:
+        """Comparability breaks in the series of an indicator: (year, variable, change) of every variable it uses,
+        through the indicators it uses too, by year."""
+        out: set[tuple[int, str, str]] = set()
+        for name in ind.variables:
+            if name in self.indicators:
+                out |= set(self.breaks(self.indicators[name]))
+            elif name in self.variables:
+                out |= {(b.year, name, b.change) for b in self.variables[name].breaks}
+        return sorted(out)
 
     def changes(self) -> list[tuple[Indicator, Change]]:
         """Every change-log entry of every indicator, newest first."""

@@ -40,7 +40,7 @@ def read_yaml(path: Path) -> object:
 def validation_errors(exc: ValidationError, path: Path, prefix: str = "") -> list[InputError]:
     out = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".") or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
         out.append(InputError(msg, path, f"{prefix}{loc}"))
     return out

@@ -18,7 +18,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from jstbench.catalogue.model import Catalogue, Variable
+from jstbench.catalogue.model import Catalogue
 from jstbench.core.errors import InputError
 from jstbench.data.bdl import _number, read_text
 
@@ -97,31 +97,20 @@ def read_budget(path: Path, cols: BudgetColumns, year: int | None = None) -> pd.
     return pd.DataFrame(out, columns=["unit", "year", "dzial", "rozdzial", "paragraf", "plan", "execution", "row"])
 
 
-def _matches(v: Variable, items: pd.DataFrame) -> pd.Series | None:
-    s = v.source
-    if not (s.dzial or s.rozdzial or s.paragraf):
-        return None
-    hit = pd.Series(True, index=items.index)
-    if s.dzial:
-        hit &= items["dzial"] == s.dzial
-    if s.rozdzial:
-        hit &= items["rozdzial"] == s.rozdzial
-    if s.paragraf:
-        hit &= items["paragraf"] == s.paragraf
-    return hit
-
-
 def to_observations(items: pd.DataFrame, catalogue: Catalogue, report: str, source: str) -> tuple[pd.DataFrame, list[str]]:
     """Sum line items into the catalogue variables sourced from `report`; returns observations and the
     names of variables of this report that line items cannot give."""
     frames, not_derivable = [], []
     for v in catalogue.variables.values():
-        if v.source.type != "budget" or v.source.report != report:
+        sources = [s for s in v.sources if s.type == "budget" and s.report == report]
+        if not sources:
             continue
-        hit = _matches(v, items)
-        if hit is None:
+        if not all(s.defined for s in sources):
             not_derivable.append(v.name)
             continue
+        hit = pd.Series(False, index=items.index)
+        for s in sources:
+            hit |= s.line_mask(items) & items["year"].map(s.valid_in).astype(bool)
         sums = items[hit].groupby(["unit", "year"])[["plan", "execution"]].sum(min_count=1).reset_index()
         for col, name in (("execution", v.name), ("plan", f"plan:{v.name}")):
             frames.append(pd.DataFrame({"unit": sums["unit"], "year": sums["year"], "variable": name,

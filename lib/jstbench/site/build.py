@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from jstbench.catalogue.deflators import load_deflators
 from jstbench.catalogue.load import load_catalogue
 from jstbench.catalogue.model import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable
+from jstbench.catalogue.sources import Source
 from jstbench.core.atomic import replace_dir
 from jstbench.core.errors import InputError
 from jstbench.core.project import Project
@@ -27,16 +28,28 @@ from jstbench.site.diagnostics import deflators_page, diagnostics_pages, feature
 
 
 def source_text(v: Variable) -> str:
-    s = v.source
+    """Each source of a variable with its years, e.g. `2015–2016: Rb-28S, dział 852, rozdziały 85211`."""
+    return "; ".join(_one_source(s, v.name) for s in v.sources)
+
+
+def _one_source(s: Source, name: str) -> str:
     if s.type == "budget":
-        parts = [s.report or "", f"dział {s.dzial}" if s.dzial else "", f"rozdział {s.rozdzial}" if s.rozdzial else "",
-                 f"§ {s.paragraf}" if s.paragraf else "", s.note or ""]
-        return ", ".join(p for p in parts if p)
-    if s.type == "form":
-        return f"formularz „{s.form}”, pole: {v.name}"
-    if s.type == "bdl":
-        return (f"GUS BDL, zmienna {s.bdl_id}: " if s.bdl_id else "") + (s.note or "GUS BDL")
-    return s.note or s.type
+        parts = [s.report or "", f"dział {s.dzial}" if s.dzial else "",
+                 f"rozdziały {', '.join(s.rozdzial)}" if s.rozdzial else "",
+                 f"bez rozdziałów {', '.join(s.exclude_rozdzial)}" if s.exclude_rozdzial else "",
+                 f"§ {s.paragraphs}" if s.paragraphs else "", f"bez § {s.exclude_paragraphs}" if s.exclude_paragraphs else "",
+                 f"kolumna {s.column}" if s.column != "execution" else "", s.note or ""]
+        text = ", ".join(p for p in parts if p)
+    elif s.type == "form":
+        text = f"formularz „{s.form}”, pole: {name}"
+    elif s.type == "bdl":
+        ids = " + ".join(s.bdl_id or [])
+        text = (f"GUS BDL, zmienna {ids}{' (prawdopodobna)' if s.probable else ''}, poziom {'/'.join(s.level)}: "
+                if ids else "GUS BDL: ") + (s.note or "")
+    else:
+        text = s.note or s.type
+    years = "" if s.valid_from is None and s.valid_to is None else f"{s.years_text()}: "
+    return years + text.rstrip(": ")
 
 
 def _adjustment_text(ind: Indicator, cat: Catalogue) -> str:
