@@ -106,7 +106,7 @@ class Variable(Strict):
                 raise ValueError(f"status verified needs evidence for every source and no probable ids: {', '.join(weak)}")
         forms = {s.form for s in self.sources if s.type == "form"}
         if len(forms) > 1:
-            raise ValueError(f"a variable is collected on one form, not {sorted(forms)}")
+            raise ValueError(f"a variable is collected on one form, not {sorted(f or '' for f in forms)}")
         return self
 
     @property

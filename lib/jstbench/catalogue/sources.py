@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pandas is imported where line items are matched: reading th
     import pandas as pd
 
 REPORTS = ("Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP")
-LEVELS = ("gmina", "powiat")
+Level = Literal["gmina", "powiat"]
+LEVELS: tuple[Level, ...] = ("gmina", "powiat")
 _ITEM = re.compile(r"^(?P<lo>\d{3,4})(?:-(?P<hi>\d{3,4}))?$")
 
 
@@ -105,7 +106,7 @@ class Source(Strict):
     column: str = Field(default="execution", pattern=r"^[a-z][a-z0-9_]{1,40}$")  # a value column of the report layout
     # GUS BDL
     bdl_id: Codes | None = None  # several ids are summed (e.g. 65–69 and 70+)
-    level: list[Literal["gmina", "powiat"]] = Field(default_factory=lambda: list(LEVELS))
+    level: list[Level] = Field(default_factory=lambda: list(LEVELS))
     probable: bool = False  # the id is likely, not yet confirmed against the API's variable description
     # data-collection form
     form: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,40}$")
