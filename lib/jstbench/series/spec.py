@@ -93,7 +93,9 @@ def load_series(path: Path) -> SeriesSpec:
 
 
 def series_path(params_dir: Path, series: str) -> Path:
-    """`params/<series>.yml` for a series name; the name must be a plain slug (no paths)."""
+    """`params/<series>.yml`, or `params/series/<series>.yml` when only that exists, for a series name; the name
+    must be a plain slug (no paths)."""
     if not SERIES_NAME.match(series):
         raise InputError(f"series name {series!r} must be lowercase letters, digits, '-' or '_'")
-    return Path(params_dir) / f"{series}.yml"
+    top, nested = Path(params_dir) / f"{series}.yml", Path(params_dir) / "series" / f"{series}.yml"
+    return nested if nested.exists() and not top.exists() else top
