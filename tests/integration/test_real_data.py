@@ -88,7 +88,9 @@ def test_crel_values_flags_and_rejections(tmp_path, store):
 def test_ctab_windows_1250_and_empty_cells(tmp_path, store):
     path = write(tmp_path / "LUDN_1355_CTAB_x.csv", CTAB, "cp1250")
     [s] = load_files(store, [path], mapping_path=MAPPING)
-    assert s.years == [2015, 2016] and s.values == 5  # one empty cell is a missing value, not a zero
+    assert s.years == [2015, 2016] and s.values == 3  # one empty cell is a missing value, not a zero
+    # the rule has `level: gmina`: the powiat row (the sum of its gminas) is not the powiat's value
+    assert [n for why, n in s.rejected.items() if why.startswith("powiat row; rule LUDN_1355")] == [2]
     wide = Store.load(store).wide()
     assert wide.loc[("0201011", 2016), "net_migration"] == -98
     assert pd.isna(wide.loc[("0201022", 2016), "net_migration"])
@@ -327,3 +329,100 @@ def test_bad_terc_xml(tmp_path):
         load_files(tmp_path / "s", [write(tmp_path / "t.xml", '<teryt><row><col name="WOJ">02</col><col name="POW"/>'
                                                              '<col name="GMI"/><col name="RODZ"/><col name="NAZWA">X</col>'
                                                              '<col name="NAZWA_DOD">w</col></row></teryt>')])
+
+
+# ---- BDL exports across years and levels, on the real samples -----------------------------------------------------
+
+MIGRATION_2015 = "bdl_csv/LUDN_1355_CTAB_20250616155247_2015.csv"
+
+
+@needs_real
+def test_real_migration_2015_totals_are_placeholders_and_powiat_rows_skipped(tmp_path):
+    """SOURCES.md (a) 14: in the 2015 gmina export "saldo migracji" is 0 for all 3,911 units while the components of
+    the totals are not; the rule has `level: gmina`, so the powiat rows (sums of their gminas) are not loaded."""
+    store = tmp_path / "real"
+    load_files(store, [REALDATA / "teryt" / "TERC_2020-01-01.csv"])
+    with pytest.raises(InputError, match=r"the units register \(as of 2020-01-01\) is not older than the data \(2015\)"):
+        load_files(store, [REALDATA / MIGRATION_2015], mapping_path=MAPPING)
+    [s] = load_files(store, [REALDATA / MIGRATION_2015], mapping_path=MAPPING, skip_unknown_units=True)
+    assert (s.values, s.flags, s.units) == (0, 2402, 2402)
+    assert [n for why, n in s.rejected.items() if why.startswith("powiat row; rule LUDN_1355")] == [307]
+    assert any(w.startswith("(not rows) warning: net_migration 2015: 0 for all 3,911 units in the file") for w in s.rejected)
+    obs = Store.load(store).observations
+    assert obs["value"].isna().all() and set(obs["flag"]) == {"zero-placeholder"}
+    assert not obs["unit"].astype(str).str.fullmatch(r"\d{4}").any()
+
+
+@needs_real
+def test_real_migration_totals_against_their_components():
+    """In a part of the file too small for the all-zero rule (one powiat), 'zameldowania ogółem' = 0 is still a
+    placeholder: its components 'z miast' and 'ze wsi' are not 0."""
+    from jstbench.data.bdl import Mapping, MappingRule, apply_mapping, components, mark_zero_placeholders
+
+    data = read_export(REALDATA / MIGRATION_2015).data
+    dims = list(dict.fromkeys(data["dims"]))
+    assert components("label=zameldowania ogółem|breakdown=ogółem", "label", dims) == [
+        "label=zameldowania z miast|breakdown=ogółem", "label=zameldowania ze wsi|breakdown=ogółem"]
+    assert components("label=wymeldowania ogółem|breakdown=ogółem", "label", dims) == [
+        "label=wymeldowania do miast|breakdown=ogółem", "label=wymeldowania na wieś|breakdown=ogółem",
+        "label=wymeldowania za granicę|breakdown=ogółem"]
+    part = data[data["code"].str.startswith("0201")]
+    mapping = Mapping(rules=[MappingRule(table="LUDN_1355", match={"label": "zameldowania ogółem"}, variable="in_moves")])
+    out, [warning] = mark_zero_placeholders(part, apply_mapping(part, mapping)[0], mapping.rules)
+    assert out["value"].isna().all() and len(out) == 9  # the powiat, its 6 gminas, the town and rural area of one
+    assert warning.startswith("in_moves 2015: 9 totals are 0 while their components are not (e.g. row 4, 0201000 Powiat "
+                              "bolesławiecki, 2015: components zameldowania z miast, zameldowania ze wsi add up to 1179)")
+
+
+@needs_real
+def test_real_xlsx_holds_no_table_code(tmp_path):
+    """The XLSX's OPIS sheet names the category, group and subgroup, not the table: the code comes from the file
+    name, and a renamed copy no rule matches is refused saying so."""
+    import shutil
+
+    t = read_export(REALDATA / "bdl_xlsx" / "LUDN_2137_XPIV_20260112162304.xlsx")
+    assert (t.table, t.table_from) == ("LUDN_2137", "the file name")
+    assert t.about == "its OPIS sheet describes it as LUDNOŚĆ / STAN LUDNOŚCI / Ludność wg grup wieku i płci but holds no table code"
+    store = tmp_path / "real"
+    load_files(store, [REALDATA / "teryt" / "TERC_2020-01-01.csv"])
+    renamed = tmp_path / "ludnosc powiatow.xlsx"
+    shutil.copy(REALDATA / "bdl_xlsx" / "LUDN_2137_XPIV_20260112162304.xlsx", renamed)
+    with pytest.raises(InputError) as err:
+        load_files(store, [renamed], mapping_path=MAPPING)
+    assert ("no mapping rule matched any value of the file: the table code used was ludnosc powiatow, taken from the file "
+            "name; its OPIS sheet describes it as LUDNOŚĆ / STAN LUDNOŚCI / Ludność wg grup wieku i płci but holds no table "
+            "code; the file name does not start with a BDL table code") in err.value.message
+
+
+@needs_real
+def test_real_api_fixture_in_every_layout_pybdl_gives(tmp_path):
+    """The recorded by-variable response served to pyBDL through a mocked transport: what its API layer returns
+    (with and without metadata) and its DataFrame layer's rows all read as the raw page does."""
+    import json
+
+    import httpx
+
+    from jstbench.data.bdl import parse_api_json
+    from jstbench.data.bdl_api import make_client
+
+    results = json.loads((REALDATA / "bdl_api_fixtures" / "samples_raw_data.json").read_text(encoding="utf-8"))["get_data_by_variable"]
+    page = {"totalRecords": len(results), "page": 0, "pageSize": 100, "variableId": 3643, "results": results}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path.endswith("/data/by-variable/3643"), request.url
+        return httpx.Response(200, json=page)
+
+    client = make_client(tmp_path / "cache")
+    client.api.data.session = httpx.Client(transport=httpx.MockTransport(handler))
+    raw, _ = parse_api_json(json.dumps(page), tmp_path / "page.json")
+    layouts = {
+        "api list": client.api.data.get_data_by_variable("3643"),
+        "api with metadata": client.api.data.get_data_by_variable("3643", return_metadata=True),
+        "data frame records": json.loads(client.data.get_data_by_variable("3643").to_json(orient="records")),
+        "data frame columns": json.loads(client.data.get_data_by_variable("3643").to_json()),
+    }
+    for name, doc in layouts.items():
+        data, source = parse_api_json(json.dumps(doc), tmp_path / "API_3643_x.json")
+        cols = ["table", "code", "year", "value", "flag"]
+        assert data[cols].equals(raw[cols]), name
+    assert raw["table"].iloc[0] == "API_3643" and len(raw) == sum(len(u["values"]) for u in results)

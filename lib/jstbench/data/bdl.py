@@ -1,24 +1,33 @@
-"""Readers of GUS BDL (Bank Danych Lokalnych) exports: the wide "CTAB" CSV, the long "CREL" CSV and the
-XLSX download (sheet DANE, long layout), into one long table; and the mapping of BDL variables to
-catalogue variables (a YAML file).
+"""Readers of GUS BDL (Bank Danych Lokalnych) exports: the wide "CTAB" CSV, the long "CREL" CSV, the XLSX download
+(sheet DANE, long layout) and BDL API responses, into one long table; and the mapping of BDL variables to catalogue
+variables (a YAML file): which rows a rule takes (table, breakdown, level), placeholders for "no data" and rows
+that give the same unit twice.
 
 Facts handled: UTF-8 with or without BOM and Windows-1250; `;` separators with a trailing `;`; CRLF or LF;
 decimal commas; names with the kind suffix, e.g. "Bolesławiec (1)"; CTAB header cells packing
 "variable;breakdown...;year;[unit]"; CREL breakdown columns between Nazwa and Rok; attribute flags; empty
 cells; 7-digit TERYT+kind codes (gminas WWPPGGR, powiats and cities WWPP000) and 12-digit BDL ids.
 Every problem names the file, the row (1-based, header = row 1) and the column.
+
+Where the table code comes from: BDL names its downloads `<TABLE>_<layout>_<timestamp>.csv` (LUDN_2137_CREL_...);
+the CSV content holds no table code, nor does the XLSX (its OPIS sheet names the category, group and subgroup
+only); an API response holds its `variableId`, which wins over the file name.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jstbench.core.errors import InputError, InputErrors
 
@@ -26,15 +35,27 @@ FIXED_CREL = ["Kod", "Nazwa"]
 TAIL_CREL = ["Rok", "Wartosc", "Jednostka miary", "Atrybut"]
 CTAB_HEADER = re.compile(r"^(?P<parts>.+);(?P<year>\d{4});\[(?P<unit>[^\]]*)\]$")
 TABLE_FROM_NAME = re.compile(r"^(?P<table>[A-Z]{4}_\d+|API_\d+)(?:_|\.)")
+TABLE_IN_TEXT = re.compile(r"\b(?P<table>[A-Z]{4}_\d{3,6})\b")
+FROM_NAME = "the file name"
+TOTAL = "ogółem"  # the breakdown value (or the end of a CTAB label) of a total
+ZERO_PLACEHOLDER = "zero-placeholder"
+MIN_UNITS_ALL_ZERO = 100
+"""A variable-year is a placeholder when it is 0 for every unit of a file of at least this many units: a national or
+voivodeship export (the smallest voivodeship has over 100 units with its powiats and gmina parts). A smaller file
+of, say, 30 rural gminas can truly have 0 museum visitors everywhere."""
 
 
 @dataclass
 class BdlTable:
-    """One export as a long table: table, code, name, year, dims, value, flag, unit_of_measure, row."""
+    """One export as a long table: table, code, name, year, dims, value, flag, unit_of_measure, row.
+    `table` is the BDL table code the mapping rules are looked up by and `table_from` where it was taken from."""
 
     path: Path
-    layout: str  # ctab | crel | xlsx
+    layout: str  # ctab | crel | xlsx | api-json
     data: pd.DataFrame
+    table: str = ""
+    table_from: str = FROM_NAME
+    about: str = ""  # what the content says about itself (the XLSX OPIS sheet), for messages
 
 
 def read_text(path: Path) -> str:
@@ -55,9 +76,14 @@ def read_text(path: Path) -> str:
     return text
 
 
-def _table_name(path: Path) -> str:
+def table_code(path: Path) -> str | None:
+    """The BDL table code a file name starts with (LUDN_2137_CREL_... -> LUDN_2137, API_72305_... -> API_72305)."""
     m = TABLE_FROM_NAME.match(Path(path).name)
-    return m.group("table") if m else Path(path).stem
+    return m.group("table") if m else None
+
+
+def _table_name(path: Path) -> str:
+    return table_code(path) or Path(path).stem
 
 
 def _rows(text: str, path: Path) -> list[list[str]]:
@@ -88,7 +114,12 @@ def _check_widths(rows: list[list[str]], path: Path) -> None:
             raise InputError(f"{len(row)} fields, the header has {width} (truncated or damaged file?)", path, f"row {n}")
 
 
+def _objects(items: list) -> np.ndarray:
+    return np.array(items, dtype=object)
+
+
 def parse_ctab(text: str, path: Path) -> pd.DataFrame:
+    """The wide table as long rows, one per unit and header cell; values read cell by cell (every bad cell is named)."""
     rows = _rows(text, path)
     header = rows[0]
     if header[:2] != ["Kod", "Nazwa"] or len(header) < 3:
@@ -100,15 +131,24 @@ def parse_ctab(text: str, path: Path) -> pd.DataFrame:
         if not m:
             raise InputError(f"header cell {cell!r} is not 'variable;...;year;[unit]'", path, f"row 1, column {j}")
         parts = m.group("parts").split(";")
-        columns.append((parts[0], ";".join(parts[1:]), int(m.group("year")), m.group("unit")))
-    table = _table_name(path)
-    out = []
-    for n, row in enumerate(rows[1:], start=2):
-        for j, (label, breakdown, year, unit) in enumerate(columns, start=3):
-            value = _number(row[j - 1], path, f"row {n}, column {j}")
-            out.append((table, row[0].strip(), row[1].strip(), year, f"label={label}|breakdown={breakdown}",
-                        value, None, unit, n))
-    return _frame(out)
+        columns.append((f"label={parts[0]}|breakdown={';'.join(parts[1:])}", int(m.group("year")), m.group("unit")))
+    body = rows[1:]
+    n, width = len(body), len(columns)
+    values = np.empty(n * width)
+    k = 0
+    for i, row in enumerate(body, start=2):
+        for j, cell in enumerate(row[2:], start=3):
+            try:
+                values[k] = float(cell)  # the common case, quickly; the rest (commas, spaces, '-', empty) below
+            except ValueError:
+                value = _number(cell, path, f"row {i}, column {j}")
+                values[k] = np.nan if value is None else value
+            k += 1
+    return pd.DataFrame({
+        "table": _table_name(path), "code": np.repeat(_objects([r[0].strip() for r in body]), width),
+        "name": np.repeat(_objects([r[1].strip() for r in body]), width), "year": np.tile([c[1] for c in columns], n),
+        "dims": np.tile(_objects([c[0] for c in columns]), n), "value": values, "flag": None,
+        "unit_of_measure": np.tile(_objects([c[2] for c in columns]), n), "row": np.repeat(np.arange(2, n + 2), width)})
 
 
 def parse_crel(rows: list[list], path: Path, table: str) -> pd.DataFrame:
@@ -138,19 +178,20 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def read_export(path: str | Path, layout: str | None = None) -> BdlTable:
-    """Read one BDL export; the layout (ctab, crel, xlsx) is detected when not given."""
+    """Read one BDL export; the layout (ctab, crel, xlsx, api-json) is detected when not given."""
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path)
     if layout is None:
         layout = {".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "api-json"}.get(path.suffix.lower())
     if layout == "xlsx":
-        return BdlTable(path, "xlsx", _read_xlsx(path))
+        data, table, table_from, about = _read_xlsx(path)
+        return BdlTable(path, "xlsx", data, table, table_from, about)
     text = read_text(path)
     if layout == "api-json":
-        data = parse_api_json(text, path)
+        data, table_from = parse_api_json(text, path)
         _no_duplicates(data, path)
-        return BdlTable(path, "api-json", data)
+        return BdlTable(path, "api-json", data, str(data["table"].iloc[0]) if len(data) else _table_name(path), table_from)
     if layout is None:
         header = text.splitlines()[0]
         layout = "crel" if '"Wartosc"' in header or ";Wartosc;" in header else "ctab"
@@ -159,12 +200,13 @@ def read_export(path: str | Path, layout: str | None = None) -> BdlTable:
     elif layout == "crel":
         data = parse_crel(_rows(text, path), path, _table_name(path))
     else:
-        raise InputError(f"unknown BDL layout {layout!r}: ctab, crel or xlsx", path)
+        raise InputError(f"unknown BDL layout {layout!r}: ctab, crel, xlsx or api-json", path)
     _no_duplicates(data, path)
-    return BdlTable(path, layout, data)
+    return BdlTable(path, layout, data, _table_name(path), FROM_NAME)
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, str, str, str]:
+    """Sheet DANE in the CREL layout; the table code from the file name unless the OPIS sheet names one."""
     import openpyxl
 
     try:
@@ -174,13 +216,28 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     if "DANE" not in wb.sheetnames:
         raise InputError(f"no sheet 'DANE' (sheets: {', '.join(wb.sheetnames)}); BDL XLSX downloads keep the "
                          "long table in DANE", path)
+    table, table_from, about = _table_name(path), FROM_NAME, ""
+    if "OPIS" in wb.sheetnames:  # label/value pairs: Kategoria:, Grupa:, Podgrupa:, Wymiary:, ... (no table code seen)
+        described = {}
+        for r in wb["OPIS"].iter_rows(values_only=True):
+            cells = [str(c).strip() for c in r if c not in (None, "")]
+            if len(cells) >= 2 and cells[0].endswith(":"):
+                described[cells[0].rstrip(":")] = cells[1]
+            for cell in cells:
+                m = TABLE_IN_TEXT.search(cell) if len(cell) < 200 else None
+                if m and table_from == FROM_NAME:
+                    table, table_from = m.group("table"), "the workbook's OPIS sheet"
+        names = [described[k] for k in ("Kategoria", "Grupa", "Podgrupa") if k in described]
+        if names:
+            about = f"its OPIS sheet describes it as {' / '.join(names)}" + ("" if table_from != FROM_NAME else
+                                                                             " but holds no table code")
     rows = [list(r) for r in wb["DANE"].iter_rows(values_only=True)]
     rows = [r for r in rows if any(c not in (None, "") for c in r)]
     if len(rows) < 2:
         raise InputError("sheet DANE has no data rows", path, "DANE")
-    data = parse_crel(rows, path, _table_name(path))
+    data = parse_crel(rows, path, table)
     _no_duplicates(data, path)
-    return data
+    return data, table, table_from, about
 
 
 def _no_duplicates(data: pd.DataFrame, path: Path) -> None:
@@ -211,6 +268,21 @@ def unit_code(code: str) -> tuple[str | None, str | None]:
     return None, f"unit kind {rodz} (district or delegation), not an authority"
 
 
+def row_level(code: str) -> str:
+    """The level of a BDL row: 'powiat' (WWPP000 of a land powiat), 'gmina' (kinds 1-3 outside cities with powiat
+    rights), 'both' (a city with powiat rights, POW >= 61: its powiat row and its gmina row), '' otherwise."""
+    if re.fullmatch(r"\d{12}", code):
+        code = teryt_from_bdl_id(code)
+    if not re.fullmatch(r"\d{7}", code) or code[2:4] == "00":
+        return ""
+    city = int(code[2:4]) >= 61
+    if code[4:] == "000":
+        return "both" if city else "powiat"
+    if code[6] in "123":
+        return "both" if city else "gmina"
+    return ""
+
+
 def teryt_from_bdl_id(bdl_id: str) -> str:
     """The 7-digit TERYT+kind code inside a 12-digit BDL unit id: MM WW R SS PP GG K, where WW is the
     voivodeship, PP the powiat, GG the gmina and K the kind (checked against the API's unit listing: e.g.
@@ -218,46 +290,106 @@ def teryt_from_bdl_id(bdl_id: str) -> str:
     return bdl_id[2:4] + bdl_id[7:9] + bdl_id[9:11] + bdl_id[11]
 
 
-def parse_api_json(text: str, path: Path) -> pd.DataFrame:
-    """A saved BDL API response of data by variable: `{"variableId"?, "results": [{id, name, values: [{year, val,
-    attrId}]}]}` (or the bare results list). The variable id becomes the table `API_<id>`."""
-    import json
+# ---- BDL API responses ------------------------------------------------------------------------------------------
 
+API_LAYOUTS = ("a page of the API's /data/by-variable ({\"variableId\", \"results\": [units]}), `data fetch-bdl`'s "
+               "file, a list of units with 'values' (what pyBDL's api.data.get_data_by_variable returns), its "
+               "(results, metadata) pair, or pyBDL's flattened rows (data.get_data_by_variable as records or columns: "
+               "unit_id, unit_name, year, val, attr_id)")
+
+
+def _api_results(doc: Any, path: Path, depth: int = 0) -> tuple[list, str | None]:
+    """The list of results in any accepted layout, and the variable id the content gives (or None)."""
+    if isinstance(doc, list):
+        if (len(doc) == 2 and isinstance(doc[0], list) and isinstance(doc[1], dict)
+                and "values" not in doc[1] and "val" not in doc[1]):  # pyBDL with return_metadata=True
+            return doc[0], _variable_id(doc[1])
+        return doc, None
+    if isinstance(doc, dict):
+        if "results" in doc and depth < 2:
+            results, inner_id = _api_results(doc["results"], path, depth + 1)
+            return results, _variable_id(doc) or inner_id
+        if "val" in doc and ("unit_id" in doc or "id" in doc):  # a DataFrame saved column by column
+            columns = {k: (list(v.values()) if isinstance(v, dict) else v) for k, v in doc.items()}
+            if all(isinstance(v, list) for v in columns.values()) and len({len(v) for v in columns.values()}) == 1:
+                n = len(columns["val"])
+                return [{k: v[i] for k, v in columns.items()} for i in range(n)], None
+        keys = ", ".join(sorted(map(str, doc))[:8])
+        raise InputError(f"a JSON object with keys {keys}: not a BDL API data response; expected {API_LAYOUTS}", path)
+    raise InputError(f"JSON {type(doc).__name__}: not a BDL API data response; expected {API_LAYOUTS}", path)
+
+
+def _variable_id(doc: dict) -> str | None:
+    value = doc.get("variableId", doc.get("variable_id"))
+    return str(value) if value not in (None, "") else None
+
+
+def _api_value(v: Any) -> float | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return float(v)
+
+
+def parse_api_json(text: str, path: Path) -> tuple[pd.DataFrame, str]:
+    """A saved BDL API response of data by variable, in any layout of `API_LAYOUTS`. The variable id the content
+    gives becomes the table `API_<id>`; without it the file name gives the table. Returns (data, where the table
+    code was taken from)."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path, f"line {exc.lineno}, column {exc.colno}") from None
-    results = doc.get("results") if isinstance(doc, dict) else doc
-    if not isinstance(results, list):
-        raise InputError("expected a BDL API response with a list under 'results'", path)
-    var_id = str(doc.get("variableId", "")) if isinstance(doc, dict) else ""
-    table = f"API_{var_id}" if var_id else _table_name(path)
+    results, var_id = _api_results(doc, path)
+    if var_id:
+        table, table_from = f"API_{var_id}", "the response's variableId"
+        named = table_code(path)
+        if named and named != table:
+            table_from += f" (the file name says {named})"
+    else:
+        table, table_from = _table_name(path), FROM_NAME
+    if not results:
+        raise InputError("the response holds no results (no unit has a value): fetch again with other years or level", path)
     out = []
     for n, unit in enumerate(results):
-        if not isinstance(unit, dict) or "id" not in unit or not isinstance(unit.get("values"), list):
-            raise InputError("each result needs 'id' and a list of 'values'", path, f"results[{n}]")
-        for m, v in enumerate(unit["values"]):
+        if isinstance(unit, dict) and isinstance(unit.get("values"), list) and "id" in unit:
+            pairs = [(f"results[{n}].values[{m}]", v) for m, v in enumerate(unit["values"])]
+            uid, name = unit["id"], unit.get("name", "")
+        elif isinstance(unit, dict) and "val" in unit and "year" in unit and ("unit_id" in unit or "id" in unit):
+            pairs = [(f"results[{n}]", unit)]
+            uid, name = unit.get("unit_id", unit.get("id")), unit.get("unit_name", unit.get("name", ""))
+            if isinstance(uid, (int, float)) and not isinstance(uid, bool):  # pyBDL's DataFrame makes the ids numbers
+                uid = str(int(uid)).zfill(12)
+        else:
+            raise InputError("each result needs 'id' and a list of 'values' (or, flattened by pyBDL, unit_id, year and val)",
+                             path, f"results[{n}]")
+        for where, v in pairs:
+            if not isinstance(v, dict):
+                raise InputError(f"value {v!r} needs a year and a numeric val", path, where)
             try:
                 year = int(v["year"])
-                value = None if v.get("val") is None else float(v["val"])
+                value = _api_value(v.get("val"))
             except (KeyError, TypeError, ValueError):
-                raise InputError(f"value {v!r} needs a year and a numeric val", path, f"results[{n}].values[{m}]") from None
-            attr = v.get("attrId")
-            out.append((table, str(unit["id"]), str(unit.get("name", "")), year, "", value,
-                        None if attr in (None, 1) else str(attr), "", n + 1))
-    return _frame(out)
+                raise InputError(f"value {v!r} needs a year and a numeric val", path, where) from None
+            attr = v.get("attrId", v.get("attr_id"))
+            if isinstance(attr, float):
+                attr = None if math.isnan(attr) else int(attr)
+            out.append((table, str(uid), str(name or ""), year, "", value, None if attr in (None, 1) else str(attr), "", n + 1))
+    return _frame(out), table_from
 
 
 def check_leading_zeros(data: pd.DataFrame, path: Path) -> None:
     """Codes that lost a leading zero (e.g. 201011 instead of 0201011) make the whole file suspect."""
-    short = data[data["code"].str.fullmatch(r"\d{6}|\d{11}")]
+    codes = pd.Series(data["code"].unique(), dtype=object)
+    short = codes[codes.str.fullmatch(r"\d{6}|\d{11}")]
     if not short.empty:
-        r = short.iloc[0]
+        r = data[data["code"] == short.iloc[0]].iloc[0]
         raise InputError(f"code {r['code']!r} has lost its leading zero (a spreadsheet turned codes into numbers); "
                          f"re-export or keep the column as text", path, f"row {r['row']}, column Kod")
 
 
 # ---- mapping to catalogue variables -----------------------------------------------------------------------------
+
+Level = Literal["gmina", "powiat"]
+
 
 class MappingRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -265,6 +397,27 @@ class MappingRule(BaseModel):
     match: dict[str, str] = Field(default_factory=dict, description="dimension = value, e.g. Płeć: ogółem")
     variable: str
     scale: float = 1.0
+    level: tuple[Level, ...] | None = Field(
+        default=None, description="gmina, powiat or both: rows of other levels are skipped (in a gmina-level table a powiat "
+                          "row is the sum of its gminas); cities with powiat rights belong to both")
+    total: bool | None = Field(
+        default=None, description="the value is a total of the rows differing from it in a `match` dimension (true), never a "
+                          "total (false), or a total where a breakdown says 'ogółem' (not given): a total of 0 whose "
+                          "components are not 0 is a placeholder")
+    real_zeros: bool = Field(default=False, description="zeros are real values: never treat them as placeholders for 'no data'")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, (list, tuple)) and not value:
+            raise ValueError("give gmina, powiat or both ([gmina, powiat]); leave `level` out for no restriction")
+        return value
+
+    def describe(self) -> str:
+        match = ", ".join(f"{k}: {v}" for k, v in self.match.items())
+        return f"{self.table}" + (f" {{{match}}}" if match else "") + f" → {self.variable}"
 
 
 class Mapping(BaseModel):
@@ -284,15 +437,284 @@ def load_mapping(path: Path, known_variables: set[str] | None = None) -> Mapping
     return mapping
 
 
+def parse_dims(dims: str) -> dict[str, str]:
+    """`a=x|b=y` -> {a: x, b: y}."""
+    return dict(p.split("=", 1) for p in dims.split("|") if "=" in p)
+
+
 def apply_mapping(data: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, pd.Series]:
-    """Rows matched by a rule get the catalogue variable (value × scale); returns (matched, unmatched mask)."""
-    dims = data["dims"].map(lambda s: dict(p.split("=", 1) for p in s.split("|") if "=" in p))
-    variable = pd.Series(None, index=data.index, dtype=object)
-    scale = pd.Series(1.0, index=data.index)
-    for rule in mapping.rules:
-        hit = (data["table"] == rule.table) & dims.map(lambda d, m=rule.match: all(d.get(k) == v for k, v in m.items()))
-        hit &= variable.isna()
-        variable[hit] = rule.variable
-        scale[hit] = rule.scale
-    out = data.assign(variable=variable, value=data["value"] * scale)
-    return out[variable.notna()], variable.isna()
+    """Rows matched by a rule (the first that matches) get the catalogue variable, the value × scale, the rule's
+    index (`rule`) and the value as in the file (`raw`); returns (matched, unmatched mask)."""
+    key = data["table"].astype(str) + "\x1f" + data["dims"].astype(str)
+    rule_of = {}
+    for k in key.unique():
+        table, dims = k.split("\x1f", 1)
+        d = parse_dims(dims)
+        rule_of[k] = next((i for i, r in enumerate(mapping.rules)
+                           if r.table == table and all(d.get(a) == b for a, b in r.match.items())), -1)
+    rule = key.map(rule_of).astype(int)
+    hit = rule >= 0
+    matched = data[hit].assign(rule=rule[hit])
+    variables = {i: r.variable for i, r in enumerate(mapping.rules)}
+    scales = {i: r.scale for i, r in enumerate(mapping.rules)}
+    matched = matched.assign(variable=matched["rule"].map(variables), raw=matched["value"],
+                             value=matched["value"] * matched["rule"].map(scales))
+    return matched, ~hit
+
+
+def no_rule_matched(t: BdlTable, mapping: Mapping, mapping_path: Path | None) -> InputError:
+    """The error for a file none of whose values any rule takes: which table code was used, from where, what to do."""
+    name = mapping_path.name if mapping_path else "the mapping file"
+    source = t.table_from + (f"; {t.about}" if t.about else "")
+    dims = list(dict.fromkeys(t.data["dims"]))
+    shown = "; ".join(", ".join(f"{k}: {v}" for k, v in parse_dims(d).items()) or "(no breakdown)" for d in dims[:3])
+    shown += f" and {len(dims) - 3} more" if len(dims) > 3 else ""
+    rules = [r for r in mapping.rules if r.table == t.table]
+    if rules:
+        why = (f"the rules for {t.table} in {name} ({'; '.join(r.describe() for r in rules)}) select breakdowns the file "
+               f"does not have (it has {shown})")
+        todo = ("if the file is another BDL table renamed, give it the name BDL gave the download, which starts with the "
+                "table code (e.g. LUDN_2137_CREL_20220407210714.csv); otherwise correct the rules' `match`")
+    elif t.table_from == FROM_NAME and table_code(t.path) is None:
+        why = f"the file name does not start with a BDL table code, so the table code used was {t.table!r}"
+        todo = (f"name the file like the BDL download it came from, starting with its table code (e.g. "
+                f"LUDN_2137_CREL_20220407210714.csv), or, if {name} has no rule for that table yet, add one")
+    else:
+        example = ", ".join(f"{k}: {v}" for k, v in parse_dims(dims[0]).items()) if dims else ""
+        why = f"{name} has no rule for table {t.table} (the file's breakdowns: {shown})"
+        todo = (f"add a rule, e.g. `- {{table: {t.table}, match: {{{example}}}, variable: <catalogue variable>, level: gmina}}`, "
+                f"or, if the file is another table renamed, give it the name of its BDL download (e.g. LUDN_2137_CREL_....csv)")
+    return InputError(f"no mapping rule matched any value of the file: the table code used was {t.table}, taken from "
+                      f"{source}; {why}. What to do: {todo}", t.path)
+
+
+# ---- levels -----------------------------------------------------------------------------------------------------
+
+def level_filter(rows: pd.DataFrame, rules: list[MappingRule]) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
+    """Rows (with `code` and `rule`) of the levels their rule applies to; the others counted by reason; warnings for
+    rules without a level on a file holding both ordinary powiat rows and gmina rows."""
+    codes = rows["code"].unique()
+    level = rows["code"].map(dict(zip(codes, map(row_level, codes), strict=True)))
+    skip = pd.Series(False, index=rows.index)
+    rejected: dict[str, int] = {}
+    warnings = []
+    for i, rule in enumerate(rules):
+        mine = rows["rule"] == i
+        if not mine.any():
+            continue
+        if rule.level is None:
+            found = set(level[mine])
+            if {"gmina", "powiat"} <= found:
+                warnings.append(
+                    f"rule {rule.describe()} has no `level` and the file holds both powiat rows (WWPP000) and gmina rows: "
+                    f"the powiat rows were loaded as the powiats' own values, but in a gmina-level table they are the sums "
+                    f"of their gminas; add `level: gmina` to the rule (or `level: [gmina, powiat]` when the sum is the "
+                    f"powiat's value, as for population)")
+            continue
+        for lv in ("gmina", "powiat"):
+            out = mine & (level == lv) & (lv not in rule.level)
+            if out.any():
+                why = (" (in a gmina-level table a powiat row is the sum of its gminas, not the powiat authority's value)"
+                       if lv == "powiat" else "")
+                rejected[f"{lv} row; rule {rule.describe()} applies to level {', '.join(rule.level)}{why}"] = int(out.sum())
+                skip |= out
+    return rows[~skip], rejected, warnings
+
+
+# ---- placeholders for "no data" ---------------------------------------------------------------------------------
+
+def _expand(dims: str) -> dict[str, str]:
+    """Dimensions with a CTAB breakdown of several parts split into `breakdown#0`, `breakdown#1`, ..."""
+    d = parse_dims(dims)
+    if ";" in d.get("breakdown", ""):
+        parts = d.pop("breakdown").split(";")
+        d.update({f"breakdown#{i}": p for i, p in enumerate(parts)})
+    return d
+
+
+def _total_axes(d: dict[str, str]) -> list[str]:
+    """Dimensions along which a row is a total: a value 'ogółem', or a CTAB label ending in ' ogółem'."""
+    return [k for k, v in d.items() if v == TOTAL or (k == "label" and v.endswith(" " + TOTAL))]
+
+
+def components(dims: str, axis: str, candidates: list[str]) -> list[str]:
+    """The dims (among `candidates`) of the components of the total `dims` along `axis`: the same value in every
+    other dimension and another in `axis`; along a CTAB label, labels that start with the total's stem
+    ('zameldowania ogółem' -> 'zameldowania z miast', 'zameldowania ze wsi')."""
+    d = _expand(dims)
+    keys = {k for k in d if k == axis or k.startswith(axis + "#")}
+    if not keys:
+        return []
+    rest = {k: v for k, v in d.items() if k not in keys}
+    stem = d["label"].removesuffix(" " + TOTAL) + " " if axis == "label" else ""
+    out = []
+    for c in candidates:
+        if c == dims:
+            continue
+        e = _expand(c)
+        if set(e) != set(d) or any(e[k] != v for k, v in rest.items()):
+            continue
+        if axis == "label" and not e["label"].startswith(stem):
+            continue
+        out.append(c)
+    return out
+
+
+def _axis_values(comps: list[str], axis: str) -> str:
+    values = [", ".join(v for k, v in _expand(c).items() if k == axis or k.startswith(axis + "#")) for c in comps]
+    return ", ".join(values)
+
+
+def _zero_totals(data: pd.DataFrame, matched: pd.DataFrame, rules: list[MappingRule]) -> tuple[pd.Series, dict[int, str]]:
+    """Matched rows that are totals of 0 while their components in the file do not add up to 0; and, for the first
+    flagged row of each total, what its components are."""
+    flagged = pd.Series(False, index=matched.index)
+    detail: dict[int, str] = {}
+    dims_of: dict[str, list[str]] = {}
+    for table, dims, i in matched[["table", "dims", "rule"]].drop_duplicates(["table", "dims"]).itertuples(index=False):
+        rule = rules[i]
+        if rule.total is False or rule.real_zeros:
+            continue
+        axes = _total_axes(_expand(dims)) + (list(rule.match) if rule.total else [])
+        if not axes:
+            continue
+        in_table = data["table"] == table
+        if table not in dims_of:
+            dims_of[table] = list(dict.fromkeys(data.loc[in_table, "dims"]))
+        mine = matched.index[(matched["table"] == table) & (matched["dims"] == dims)]
+        for axis in dict.fromkeys(axes):
+            comps = components(dims, axis, dims_of[table])
+            if not comps:
+                continue
+            sub = data[in_table & data["dims"].isin([dims, *comps])]
+            wide = sub.pivot(index=["code", "year"], columns="dims", values="value")
+            sums = wide[comps].sum(axis=1, min_count=1)
+            bad = (wide[dims] == 0) & sums.notna() & (sums != 0)
+            if not bad.any():
+                continue
+            keys = pd.MultiIndex.from_frame(matched.loc[mine, ["code", "year"]])
+            hit = keys.isin(bad[bad].index)
+            first = mine[hit][0]  # an example for the warning
+            if first not in detail:
+                code, year = keys[hit][0]
+                detail[first] = f"components {_axis_values(comps, axis)} add up to {_fmt(sums[(code, year)])}"
+            flagged[mine[hit]] = True
+    return flagged, detail
+
+
+def mark_zero_placeholders(data: pd.DataFrame, matched: pd.DataFrame, rules: list[MappingRule]) -> tuple[pd.DataFrame, list[str]]:
+    """Zeros that stand for "no data" (a CTAB export has no attribute column to say so) become missing values with
+    flag `zero-placeholder`: a variable-year that is 0 for every unit of a file of at least MIN_UNITS_ALL_ZERO units,
+    and a total of 0 whose components are not 0. `data` is the whole file, `matched` its mapped rows (a subset of
+    its index). Returns the rows and one warning per variable and rule of detection."""
+    check = matched["rule"].map({i: not r.real_zeros for i, r in enumerate(rules)}).astype(bool)
+    if matched.empty or not check.any() or not (matched["value"] == 0).any():
+        return matched, []
+    mapped = data[data["dims"].isin(set(matched["dims"])) & data["table"].isin(set(matched["table"]))]
+    groups = [mapped["table"], mapped["dims"], mapped["year"]]
+    count = mapped["value"].groupby(groups).transform("count")
+    zeros = mapped["value"].eq(0).groupby(groups).transform("sum")
+    all_zero = ((count >= MIN_UNITS_ALL_ZERO) & (zeros == count)).reindex(matched.index, fill_value=False) & check
+    totals, detail = _zero_totals(data, matched, rules)
+    totals &= check & ~all_zero
+    warnings = []
+    for variable, part in matched[all_zero].groupby("variable", sort=True):
+        years = ", ".join(map(str, sorted(part["year"].unique())))
+        units = int(count.reindex(part.index).max())
+        rule = rules[int(part["rule"].iloc[0])]
+        warnings.append(f"{variable} {years}: 0 for all {units:,} units in the file, BDL's placeholder for 'no data'; loaded "
+                        f"as missing with flag {ZERO_PLACEHOLDER}; if the zeros are real, add `real_zeros: true` to the rule "
+                        f"{rule.describe()}")
+    for variable, part in matched[totals].groupby("variable", sort=True):
+        years = ", ".join(map(str, sorted(part["year"].unique())))
+        example = next(i for i in part.index if i in detail)
+        first = part.loc[example]
+        rule = rules[int(first["rule"])]
+        warnings.append(f"{variable} {years}: {len(part):,} totals are 0 while their components are not (e.g. row "
+                        f"{first['row']}, {first['code']} {first['name']}, {first['year']}: {detail[example]}), a "
+                        f"placeholder for 'no data'; loaded as missing with flag {ZERO_PLACEHOLDER}; if the zeros are real, "
+                        f"add `real_zeros: true` (or `total: false`) to the rule {rule.describe()}")
+    placeholder = all_zero | totals
+    if placeholder.any():
+        matched = matched.copy()
+        matched.loc[placeholder, "value"] = float("nan")
+        matched["flag"] = matched["flag"].astype(object)
+        matched.loc[placeholder, "flag"] = ZERO_PLACEHOLDER
+    return matched, warnings
+
+
+# ---- one value per unit, year and variable ----------------------------------------------------------------------
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.10g}"
+
+
+def _relation(a: pd.Series, b: pd.Series) -> str:
+    """How two rows of one unit are related: 'same code' (two breakdowns), 'city' (powiat and gmina rows of a city
+    with powiat rights) or 'kind' (a gmina's codes before and after a change of type)."""
+    if a["code"] == b["code"]:
+        return "same code"
+    if unit_code(a["code"])[0] == unit_code(b["code"])[0]:
+        return "city"
+    return "kind"
+
+
+KEPT_ONCE = {"city": "same value given for the city and its powiat row",
+             "kind": "same value given under a gmina's old and new code (its type changed)",
+             "same code": "same value given by two breakdowns mapped to the same variable"}
+BLANK_MERGED = {"city": "empty cell; the city's other row (powiat WWPP000 or gmina WWPP011) gives the value",
+                "kind": "empty cell; the gmina's other code (before or after its change of type) gives the value",
+                "same code": "empty cell; another breakdown mapped to the same variable gives the value"}
+
+
+def _conflict(rows: pd.DataFrame) -> str:
+    a = rows.iloc[0]
+    b = rows[rows["value"] != a["value"]].iloc[0]
+    what = (f"rows {a['row']} ({a['code']} {a['name']}) and {b['row']} ({b['code']} {b['name']}) give different values "
+            f"for {a['variable']} {a['year']}: {_fmt(a['raw'])} and {_fmt(b['raw'])}")
+    relation = _relation(a, b)
+    if relation == "same code":
+        return (f"{what} (breakdowns {a['dims'] or '-'} and {b['dims'] or '-'}); the mapping takes more than one breakdown "
+                f"into {a['variable']}: give the rule's `match` a value for every breakdown column so that it selects one")
+    if relation == "city":
+        return (f"{what}; they are the powiat row and the gmina row of a city with powiat rights, which must agree: check "
+                f"the value in BDL and clear the wrong cell in the file (or export the city at one level)")
+    return (f"{what}; {a['code']} and {b['code']} are one gmina before and after a change of type (the register knows it "
+            f"as {a['unit']}) and a year has one value: check the value in BDL and clear the wrong cell in the file, or "
+            f"export the years before and after the change in separate files")
+
+
+def merge_duplicates(rows: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One observation per unit, year and variable. Several rows of one unit come from a city with powiat rights (its
+    powiat row WWPP000 and gmina row WWPP011), a gmina whose type changed (old and new code, recoded to one unit), or
+    a rule taking several breakdowns. An empty cell and a value merge, identical values are one; different values
+    are an error naming both rows. Returns the rows and the rows left out, by reason."""
+    keys = ["unit", "year", "variable"]
+    dup = rows.duplicated(keys, keep=False)
+    if not dup.any():
+        return rows, {}
+    part = rows[dup].assign(_has=rows.loc[dup, "value"].notna(), _flagged=rows.loc[dup, "flag"].notna())
+    part = part.sort_values(keys + ["_has", "_flagged", "row"], ascending=[True, True, True, False, False, True])
+    distinct = part[part["_has"]].groupby(keys, sort=False)["value"].nunique()
+    conflicts = distinct[distinct > 1]
+    if len(conflicts):
+        grouped = part.set_index(keys)
+        first = grouped.loc[conflicts.index[0]].reset_index()
+        message = _conflict(first[first["_has"]])
+        if len(conflicts) > 1:
+            more = ", ".join(f"{u} {v} {y}" for u, y, v in conflicts.index[1:4])
+            message += f" (and {len(conflicts) - 1} more unit-years in conflict: {more}{', ...' if len(conflicts) > 4 else ''})"
+        raise InputError(message, path)
+    kept = part.drop_duplicates(keys, keep="first")
+    dropped = part[~part.index.isin(kept.index)]
+    pairs = dropped[keys + ["code", "_has"]].merge(kept[keys + ["code", "_has"]], on=keys, suffixes=("", "_kept"))
+    codes = pd.unique(pd.concat([pairs["code"], pairs["code_kept"]]))
+    unit_of = {c: unit_code(c)[0] for c in codes}
+    relation = pd.Series("kind", index=pairs.index)
+    relation[pairs["code"].map(unit_of) == pairs["code_kept"].map(unit_of)] = "city"
+    relation[pairs["code"] == pairs["code_kept"]] = "same code"
+    blank = ~pairs["_has"] & pairs["_has_kept"]
+    why = pd.concat([relation[~blank].map(KEPT_ONCE), relation[blank].map(BLANK_MERGED)])
+    rejected = {str(k): int(n) for k, n in why.value_counts().items()}
+    out = pd.concat([rows[~dup], kept.drop(columns=["_has", "_flagged"])]).sort_index()
+    return out, rejected

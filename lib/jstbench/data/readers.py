@@ -131,53 +131,92 @@ def files_help() -> str:
     return f"Files to load; recognised: {detected}; only with --format: {named}."
 
 
-def _known_units(rows: pd.DataFrame, units: pd.DataFrame, skip: bool, summary: Summary, path: Path, describe) -> pd.DataFrame:
-    """Rows of units in the register; others fail the file, or with `skip` are counted as rejected."""
+def _register_date(units: pd.DataFrame, ctx: Context | None) -> str | None:
+    """The date of the register's newest TERC snapshot (register_snapshots, about to be written or in the store); without
+    one, the newest date its units carry (valid_from/valid_to); None for a register not made from TERC files."""
+    import pandas as pd
+
+    snaps = ctx.pending.get(SNAPSHOTS_FILE) if ctx is not None else None
+    if snaps is None and ctx is not None and (ctx.store_dir / SNAPSHOTS_FILE).exists():
+        snaps = pd.read_parquet(ctx.store_dir / SNAPSHOTS_FILE, columns=["valid_on"])
+    if snaps is not None and len(snaps):
+        return str(snaps["valid_on"].astype(str).max())
+    dates = [units[c].dropna().astype(str) for c in ("valid_from", "valid_to") if c in units]
+    found = pd.concat(dates) if dates else pd.Series([], dtype=str)
+    return str(found.max()) if len(found) else None
+
+
+def _known_units(rows: pd.DataFrame, units: pd.DataFrame, skip: bool, summary: Summary, path: Path, describe,
+                 ctx: Context | None = None) -> pd.DataFrame:
+    """Rows of units in the register; others fail the file (saying whether the register is older than the data), or
+    with `skip` are counted as rejected."""
     known = rows["unit"].isin(set(units["code"]))
     if known.all():
         return rows
     if not skip:
         what, where = describe(rows[~known].iloc[0])
-        raise InputError(f"unit code {what} is not in the units register ({int((~known).sum())} rows); load the "
-                         f"TERYT register first, or pass --skip-unknown-units", path, where)
+        years = sorted({int(y) for y in rows["year"]}) if "year" in rows else []
+        span = "" if not years else str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        date = _register_date(units, ctx)
+        if date is None:
+            advice = (f"the register was not made from a TERC file: load a TERC snapshot covering {span or 'the data years'}, "
+                      f"or pass --skip-unknown-units")
+        elif years and int(date[:4]) < years[-1]:
+            advice = (f"the units register is as of {date}, the file has data for {span}: load a newer TERC snapshot (as of "
+                      f"{years[-1]}-01-01 or later, from eteryt.stat.gov.pl; the register keeps the older ones as history), "
+                      f"or pass --skip-unknown-units")
+        else:
+            advice = (f"the units register (as of {date}) is not older than the data ({span or 'no year'}): check the code; a "
+                      f"unit abolished or merged before {date} is known only once a TERC snapshot of its time is loaded too "
+                      f"(the register keeps every snapshot's units), or pass --skip-unknown-units")
+        raise InputError(f"unit code {what} is not in the units register ({int((~known).sum())} rows); {advice}", path, where)
     summary.rejected["unit not in the register"] = int((~known).sum())
     return rows[known]
 
 
 def _bdl_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
+    """A BDL export or API response: the rules of the mapping take its values (by table, breakdown and level), zero
+    placeholders become missing values, a unit given by two rows (a city's powiat and gmina rows, a gmina's code
+    before and after a change of type) becomes one observation or an error naming both rows."""
     import pandas as pd
 
-    from jstbench.data.bdl import apply_mapping, check_leading_zeros, read_export, unit_code
+    from jstbench.data import bdl
     from jstbench.data.teryt import kind_change_crosswalk
 
-    table = read_export(path, fmt)
+    table = bdl.read_export(path, fmt)
     data = table.data
-    check_leading_zeros(data, path)
+    bdl.check_leading_zeros(data, path)
     summary = Summary(str(path), table.layout, rows=len(data))
-    mapped = data["code"].map(unit_code)
-    data = data.assign(unit=[m[0] for m in mapped], why=[m[1] for m in mapped])
-    for why, n in data.loc[data["unit"].isna(), "why"].value_counts().items():
-        summary.rejected[why] = int(n)
-    data = data[data["unit"].notna()]
-    crosswalk = kind_change_crosswalk(set(data["unit"]), ctx.units)
+    if ctx.units is None:
+        raise InputError("the store has no units register yet: load a TERYT TERC file first", ctx.store_dir)
+    mapping = ctx.mapping
+    matched, unmatched = bdl.apply_mapping(data, mapping)
+    if matched.empty:
+        raise bdl.no_rule_matched(table, mapping, ctx.mapping_path)
+    matched, warnings = bdl.mark_zero_placeholders(data, matched, mapping.rules)
+    codes = data["code"].unique()
+    unit_of = dict(zip(codes, map(bdl.unit_code, codes), strict=True))
+    unit = data["code"].map({c: u for c, (u, _) in unit_of.items()})
+    for why, n in data.loc[unit.isna(), "code"].map({c: why for c, (_, why) in unit_of.items()}).value_counts().items():
+        summary.rejected[str(why)] = int(n)
+    if (unmatched & unit.notna()).any():
+        summary.rejected["no mapping rule for this BDL variable/breakdown"] = int((unmatched & unit.notna()).sum())
+    matched = matched.assign(unit=unit.reindex(matched.index))
+    matched = matched[matched["unit"].notna()]
+    matched, skipped, level_warnings = bdl.level_filter(matched, mapping.rules)
+    summary.rejected.update(skipped)
+    crosswalk = kind_change_crosswalk(set(matched["unit"]), ctx.units)
     if crosswalk:
-        data = data.assign(unit=data["unit"].replace(crosswalk))
+        matched = matched.assign(unit=matched["unit"].map(crosswalk).fillna(matched["unit"]))
         summary.recoded = {old: new for old, new in sorted(crosswalk.items())}
-    matched, unmatched = apply_mapping(data, ctx.mapping)
-    if unmatched.any():
-        summary.rejected["no mapping rule for this BDL variable/breakdown"] = int(unmatched.sum())
     matched = _known_units(matched, ctx.units, ctx.skip_unknown_units, summary, path,
-                           lambda r: (f"{r['code']!r} ({r['name']})", f"row {r['row']}, column Kod"))
-    # a city with powiat rights appears twice in gmina-level exports ("Powiat m. X" WWPP000 and "X (1)" WWPP011):
-    # identical values are one observation; different values are an error below
-    twins = matched.duplicated(["unit", "year", "variable", "value"], keep="last")
-    if twins.any():
-        summary.rejected["same value given for the city and its powiat row"] = int(twins.sum())
-        matched = matched[~twins]
-    dup = matched.duplicated(["unit", "year", "variable"], keep=False)
-    if dup.any():
-        rows = ", ".join(map(str, matched.loc[dup, "row"].head(4)))
-        raise InputError(f"two rows give the same unit, year and catalogue variable (rows {rows}): check the mapping", path)
+                           lambda r: (f"{r['code']!r} ({r['name']})", f"row {r['row']}, column Kod"), ctx)
+    matched, merged = bdl.merge_duplicates(matched, path)
+    summary.rejected.update(merged)
+    if table.table_from != bdl.FROM_NAME:
+        summary.rejected[f"(not rows) table code {table.table} taken from {table.table_from}"] = 0
+    for text in level_warnings + warnings:
+        summary.rejected[f"(not rows) warning: {text}"] = 0
     obs = pd.DataFrame({"unit": matched["unit"], "year": matched["year"].astype(int), "variable": matched["variable"],
                         "value": matched["value"].astype(float), "flag": matched["flag"], "source": source})
     summary.units, summary.values = obs["unit"].nunique(), int(obs["value"].notna().sum())
@@ -218,26 +257,10 @@ def _terc_snapshot(path: Path, fmt: str, source: str, ctx: Context) -> tuple[Non
 
 
 def _budget_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
-    from jstbench.data.budget import load_budget_mapping, read_budget, to_observations
+    """Budget reports (CSV with a layout, or MF ZIP/DBF files as published): see `jstbench.data.budget`."""
+    from jstbench.data.budget import observations_from_report
 
-    budget_columns, catalogue, layout_name = ctx.budget_columns, ctx.catalogue, ctx.layout or fmt
-    if budget_columns is None or catalogue is None:
-        raise InputError("budget reports need the column layouts (params/budget_columns.yml) and the catalogue")
-    layouts = load_budget_mapping(budget_columns).layouts
-    if layout_name not in layouts:
-        raise InputError(f"no layout {layout_name!r} in {budget_columns.name} (layouts: {', '.join(layouts)})", budget_columns)
-    cols = layouts[layout_name]
-    items = read_budget(path, cols, ctx.year)
-    summary = Summary(str(path), layout_name, rows=len(items))
-    items = _known_units(items, ctx.units, ctx.skip_unknown_units, summary, path, lambda r: (f"{r['unit']!r}", f"row {r['row']}"))
-    obs, not_derivable = to_observations(items, catalogue, cols.report, source)
-    if not_derivable:
-        summary.rejected[f"(not rows) variables not derivable from line items: {', '.join(not_derivable)}"] = 0
-    execution = obs[~obs["variable"].str.startswith("plan:")]
-    summary.units, summary.values = obs["unit"].nunique(), int(execution["value"].notna().sum())
-    summary.years = sorted(int(y) for y in obs["year"].unique())
-    summary.variables = sorted(execution["variable"].unique())
-    return obs, summary
+    return observations_from_report(path, fmt, source, ctx)
 
 
 def _form_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
@@ -258,13 +281,21 @@ def _form_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple
 # the order of the help and of detection: suffixes first; among text files TERC, then CREL, then CTAB takes the rest
 for _reader in (
     Reader("xlsx", "BDL XLSX download, sheet DANE (.xlsx, .xlsm)", _bdl_observations, suffixes=(".xlsx", ".xlsm")),
-    Reader("api-json", "BDL API response saved by `data fetch-bdl` (.json)", _bdl_observations, suffixes=(".json",)),
-    Reader("terc", "TERYT TERC units register (.xml, or CSV starting WOJ;POW;GMI;RODZ), needed by the others", _terc_snapshot,
+    Reader("api-json", "BDL API data by variable (.json): saved by `data fetch-bdl`, a raw API page, or what pyBDL returns",
+           _bdl_observations, suffixes=(".json",)),
+    Reader("terc", "TERYT TERC units register (.xml, current or older layout, or CSV starting WOJ;POW;GMI;RODZ), needed by the others",
+           _terc_snapshot,
            needs_register=False, suffixes=(".xml",), header=lambda line: line.replace('"', "").startswith("WOJ;POW;GMI;RODZ")),
     Reader("crel", "BDL CSV export, long table (header with Wartosc)", _bdl_observations, header=lambda line: "Wartosc" in line),
     Reader("ctab", "BDL CSV export, wide table (any other CSV)", _bdl_observations, header=lambda line: True),
-    Reader("rb27s", "Rb-27S budget revenue report, --layout from params/budget_columns.yml", _budget_observations),
-    Reader("rb28s", "Rb-28S budget expenditure report, --layout from params/budget_columns.yml", _budget_observations),
+    Reader("mf", "Ministry of Finance budget report as published (.zip of DBF files, .dbf): Rb-27S, Rb-28S, Rb-Z or Rb-PDP, "
+           "told by the file name or fields", _budget_observations, suffixes=(".zip", ".dbf")),
+    Reader("rb27s", "Rb-27S budget revenue report: MF .zip/.dbf, or CSV with --layout from params/budget_columns.yml",
+           _budget_observations),
+    Reader("rb28s", "Rb-28S budget expenditure report: MF .zip/.dbf, or CSV with --layout from params/budget_columns.yml",
+           _budget_observations),
+    Reader("rbz", "Rb-Z debt report (MF .zip/.dbf)", _budget_observations),
+    Reader("rbpdp", "Rb-PDP report of tax rate reductions and reliefs (MF .zip/.dbf)", _budget_observations),
     Reader("form", "filled data-collection workbook made by `forms make`", _form_observations),
 ):
     register(_reader)

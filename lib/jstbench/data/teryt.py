@@ -16,15 +16,19 @@ from jstbench.core.units import RODZ_TO_KIND
 from jstbench.data.bdl import read_text
 
 TERC_COLUMNS = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "STAN_NA"]
+OLD_NAMES = {"NAZDOD": "NAZWA_DOD"}
+"""Columns of older TERC layouts: the XML of about 2013-2016 (`<col name="NAZDOD">`) calls NAZWA_DOD NAZDOD."""
 
 
 def read_terc(path: str | Path) -> pd.DataFrame:
-    """A TERC register in its CSV or XML form (`<row><col name="WOJ">…</col>…</row>`)."""
+    """A TERC register in its CSV or XML form, current or older layout (see `read_terc_xml`)."""
     path = Path(path)
     return read_terc_xml(path) if path.suffix.lower() == ".xml" else read_terc_csv(path)
 
 
 def read_terc_xml(path: Path) -> pd.DataFrame:
+    """TERC XML: rows as `<row><col name="WOJ">02</col>...</row>` (older files, with NAZDOD) or as
+    `<row><WOJ>02</WOJ>...</row>` (current files, with NAZWA_DOD)."""
     import xml.etree.ElementTree as ET
 
     try:
@@ -34,7 +38,9 @@ def read_terc_xml(path: Path) -> pd.DataFrame:
     rows = root.iter("row")
     lines = [";".join(TERC_COLUMNS)]
     for n, row in enumerate(rows, start=2):
-        cols = {c.get("name"): (c.text or "").strip() for c in row.iter("col")}
+        named = [(c.get("name"), c.text) for c in row.iter("col")]
+        pairs = named if named else [(c.tag, c.text) for c in row]
+        cols = {OLD_NAMES.get(str(k), str(k)): (v or "").strip() for k, v in pairs}
         missing = [c for c in TERC_COLUMNS if c not in cols]
         if missing:
             raise InputError(f"row lacks columns {missing}", path, f"row {n - 1}")
@@ -54,8 +60,9 @@ def _parse_terc_rows(lines: list[str], path: Path) -> pd.DataFrame:
     text = "\n".join(lines)
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     header = [h.strip() for h in rows[0]]
-    if header[: len(TERC_COLUMNS)] != TERC_COLUMNS:
-        raise InputError(f"TERC header must be {';'.join(TERC_COLUMNS)}, got {';'.join(header)}", path, "row 1")
+    if [OLD_NAMES.get(h, h) for h in header[: len(TERC_COLUMNS)]] != TERC_COLUMNS:
+        raise InputError(f"TERC header must be {';'.join(TERC_COLUMNS)}, got {';'.join(header)} "
+                         f"(older files may say NAZDOD for NAZWA_DOD)", path, "row 1")
     out = []
     for n, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
