@@ -240,6 +240,116 @@ def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Year
         out.print(f"{Path(s.file).name}: {s.values:,} values for {s.units:,} units, {s.new} new, {s.revised} revised")
 
 
+@data_app.command("fetch")
+@friendly
+def data_fetch(years: Annotated[str, typer.Option(help="Years: 2015-2024, 2020, or a list such as 2015,2018-2020.")],
+               store: Annotated[Optional[Path], typer.Option(help="Store folder; default output/data/real.")] = None,
+               cache: Annotated[Optional[Path], typer.Option(
+                   help="Folder of the saved responses and pyBDL's caches; default <store>/bdl-api.")] = None,
+               levels: Annotated[str, typer.Option(help="gmina (BDL level 6), powiat (level 5) or both.")] = "gmina,powiat",
+               variables: Annotated[Optional[str], typer.Option(
+                   help="Catalogue variables to fetch, comma-separated; default: all with a BDL source.")] = None,
+               dry_run: Annotated[bool, typer.Option(
+                   "--dry-run", help="Show the requests and how long they take at the API's limits; fetch nothing.")] = False,
+               skip_unknown_units: Annotated[bool, typer.Option(
+                   help="Reject rows of units not in the register (e.g. abolished gminas) instead of failing.")] = True,
+               root: RootOpt = None) -> None:
+    """Fetch every BDL variable the catalogue's sources need (pyBDL: rate limits, cache; API key from BDL_API_KEY)
+    and load it; a rerun reuses the responses already saved, so an interrupted fetch resumes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from jstbench.catalogue.load import load_catalogue
+    from jstbench.data import bdl_api
+    from jstbench.data.store import UNITS_FILE
+
+    project = _project(root)
+    cat = load_catalogue(project.catalogue_dir)
+    store_dir = _path(project, store, project.real_data_dir)
+    cache_dir = _path(project, cache, store_dir / "bdl-api")
+    names = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
+    plan = bdl_api.plan_requests(cat, bdl_api.parse_years(years), bdl_api.parse_levels(levels), names)
+    for note in plan.notes():
+        out.print(f"note: {escape(note)}", highlight=False)
+    if not plan.tasks:
+        raise InputError("no BDL variable id to fetch: the catalogue's BDL sources (variables.yml, `bdl_id`) name none "
+                         "for these years, levels and variables")
+    todo = [t for t in plan.tasks if not (cache_dir / t.file_name).exists()]
+    out.print(escape(bdl_api.plan_summary(plan).text()), highlight=False)
+    if dry_run:
+        for t in plan.tasks:
+            state = "to fetch" if t in todo else "saved"
+            out.print(f"  {t.file_name}  {escape(', '.join(plan.users.get(t.bdl_id, [])))}  ({state})", highlight=False)
+        if todo and len(todo) < len(plan.tasks):
+            out.print(f"still to fetch: {escape(bdl_api.plan_summary(plan, todo).text())}", highlight=False)
+        return
+    if not (store_dir / UNITS_FILE).exists():
+        raise InputError("the store has no units register yet: load a TERYT TERC file first "
+                         "(jstbench data load TERC_<date>.csv --store ...)", store_dir)
+    client = bdl_api.make_client(cache_dir)
+    out.print("API key: " + (f"registered (from {bdl_api.API_KEY_ENV})" if bdl_api.registered(client)
+                             else f"none, anonymous limits (set {bdl_api.API_KEY_ENV} for the registered ones)"))
+    try:
+        with Progress(TextColumn("BDL API requests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=False) as bar:
+            bar_id = bar.add_task("requests", total=None)
+            result = bdl_api.fetch_tasks(plan.tasks, cache_dir, client,
+                                         on_progress=lambda done, total: bar.update(bar_id, completed=done, total=total))
+    finally:
+        client.close()
+    out.print(f"reused {result.reused} saved response(s) of {len(plan.tasks)}; fetched {result.fetched} "
+              f"({result.requests:,} requests) into {cache_dir}")
+    responses = bdl_api.sort_responses(result.paths, cat)
+    for name, why in responses.skipped.items():
+        out.print(f"  not loaded: {escape(name)}: {escape(why)}", highlight=False)
+    if responses.refused:
+        raise InputError("responses for BDL variables the catalogue does not know; nothing was loaded:\n"
+                         + "\n".join(responses.refused))
+    summaries = bdl_api.load_responses(store_dir, responses.load, cat, cache_dir / bdl_api.MAPPING_FILE, skip_unknown_units)
+    for s in summaries:
+        out.print(f"{escape(Path(s.file).name)}: {s.values:,} values for {s.units:,} units, variables "
+                  f"{escape(', '.join(s.variables) or '–')}; {s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged",
+                  highlight=False)
+        for why, n in s.rejected.items():
+            out.print(f"  rejected {n:,} rows: {escape(why)}" if n else f"  note: {escape(why)}", highlight=False)
+    out.print(f"loaded {len(summaries)} response(s) into {store_dir} (rules: {cache_dir / bdl_api.MAPPING_FILE})")
+
+
+@data_app.command("fetch-mf")
+@friendly
+def data_fetch_mf(source: Annotated[Path, typer.Argument(
+                      help="Downloaded Ministry of Finance files: a folder, a ZIP of one report (DBF inside) or a bundle "
+                           "ZIP of report ZIPs, or a DBF.")],
+                  years: Annotated[Optional[str], typer.Option(
+                      "--years", help="Years to load, e.g. 2015-2024 or 2019,2021-2023 (default: every year found).")] = None,
+                  store: Annotated[Optional[Path], typer.Option(
+                      help="Store folder (default output/data/real); it must hold the TERYT register.")] = None,
+                  units_dictionary: Annotated[Optional[Path], typer.Option(
+                      help="MF JST dictionary (CSV or XLSX, column 'Kod GUS') for unit keys the digits do not tell.")] = None,
+                  fmt: Annotated[Optional[str], typer.Option(
+                      "--format", help="rb27s, rb28s, rbz or rbpdp when the file names do not tell the report.")] = None,
+                  skip_unknown_units: Annotated[bool, typer.Option(
+                      help="Reject rows of units not in the register instead of failing.")] = False,
+                  root: RootOpt = None) -> None:
+    """Load the annual (Q4) MF budget reports Rb-27S, Rb-28S, Rb-Z, Rb-PDP you downloaded from gov.pl/web/finanse
+    ("bazy danych": ZIP of DBF files) for the years asked; nothing is downloaded, and nothing is stored if one file fails."""
+    import tempfile
+
+    from jstbench.data import mf
+
+    project = _project(root)
+    wanted = mf.parse_years(years)
+    with tempfile.TemporaryDirectory(prefix="jstbench-fetch-mf-") as tmp:
+        found = mf.find_mf_files(project.resolve(source), wanted, Path(tmp))
+        for name, why in found.skipped:
+            out.print(f"skipped {escape(name)}: {escape(why)}", highlight=False)
+        if not found.files:
+            raise InputError(f"no MF report files for the years asked ({years or 'all'}) among the files found", source)
+        out.print(f"loading {len(found.files)} file(s): {escape(', '.join(p.name for p in found.files))}", highlight=False)
+        with mf.units_dictionary(project.resolve(units_dictionary) if units_dictionary else None):
+            data_load(files=found.files, fmt=fmt or "mf", store=store, mapping=None, skip_unknown_units=skip_unknown_units,
+                      year=None, layout=None, root=root)
+
+
 forms_app = typer.Typer(help="Data-collection forms as Excel workbooks: make them, read them back.", no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
 
