@@ -261,3 +261,30 @@ def test_unknown_units_with_a_register_older_than_the_data(tmp_path, store, rule
     load_files(store, [newer])
     [s] = load_files(store, [tmp_path / "LUDN_9001_CTAB_x.csv"], mapping_path=rules)
     assert s.values == 4
+
+
+# ---- a variable summed from several BDL variables -----------------------------------------------------------------
+
+def _api(path: Path, variable_id: int, values: dict[str, float | None]) -> Path:
+    """A saved API response: 12-digit BDL ids of Bolesławiec (0201011) and Gmina X (0201023), year 2019."""
+    ids = {"0201011": "010200001011", "0201023": "010200001023"}
+    results = [{"id": ids[code], "name": code, "values": [{"year": "2019", "val": v, "attrId": 1}]}
+               for code, v in values.items()]
+    return write(path, json.dumps({"variableId": variable_id, "results": results}))
+
+
+def test_parts_from_two_responses_load_as_their_sum(tmp_path, store):
+    """pop_65plus = ages 65–69 (72239) + 70 and over (72240): one value per unit-year, the sum; a unit whose part is
+    missing stays missing, flagged; loading only one part is refused and stores nothing."""
+    parts = write(tmp_path / "parts.yml", "rules:\n"
+                  "  - {table: API_72239, variable: pop_65plus, part: true}\n"
+                  "  - {table: API_72240, variable: pop_65plus, part: true}\n")
+    a = _api(tmp_path / "API_72239.json", 72239, {"0201011": 1500.0, "0201023": 90.0})
+    b = _api(tmp_path / "API_72240.json", 72240, {"0201011": 2100.0, "0201023": None})
+    message = refused(store, a, parts)
+    assert "pop_65plus is the sum of API_72239 + API_72240, but this load has only API_72239" in message
+    load_files(store, [a, b], mapping_path=parts)
+    obs = Store.load(store).observations.set_index(["unit", "variable"])
+    assert obs.loc[("0201011", "pop_65plus"), "value"] == 3600.0  # 1500 + 2100
+    assert pd.isna(obs.loc[("0201023", "pop_65plus"), "value"])
+    assert obs.loc[("0201023", "pop_65plus"), "flag"] == "part-missing"

@@ -405,6 +405,8 @@ class MappingRule(BaseModel):
                           "total (false), or a total where a breakdown says 'ogółem' (not given): a total of 0 whose "
                           "components are not 0 is a placeholder")
     real_zeros: bool = Field(default=False, description="zeros are real values: never treat them as placeholders for 'no data'")
+    part: bool = Field(default=False, description="one of several tables summed into the variable (e.g. ages 65-69 and "
+                       "70+): a load sums the parts of each unit and year, and needs every part")
 
     @field_validator("level", mode="before")
     @classmethod
@@ -455,11 +457,44 @@ def apply_mapping(data: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, p
     rule = key.map(rule_of).astype(int)
     hit = rule >= 0
     matched = data[hit].assign(rule=rule[hit])
-    variables = {i: r.variable for i, r in enumerate(mapping.rules)}
+    variables = {i: part_name(r) for i, r in enumerate(mapping.rules)}
     scales = {i: r.scale for i, r in enumerate(mapping.rules)}
     matched = matched.assign(variable=matched["rule"].map(variables), raw=matched["value"],
                              value=matched["value"] * matched["rule"].map(scales))
     return matched, ~hit
+
+
+PART = "#"  # variable#table: one part of a summed variable, between reading a file and the end of its load
+
+
+def part_name(rule: MappingRule) -> str:
+    return f"{rule.variable}{PART}{rule.table}" if rule.part else rule.variable
+
+
+def sum_parts(obs: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """Parts (`variable#table`) summed into their variable for each unit and year; a unit-year missing a part, or with
+    a part of no value, is missing with the flag `part-missing`. Every part of a variable must be in the load."""
+    is_part = obs["variable"].str.contains(PART, regex=False)
+    if not is_part.any():
+        return obs
+    parts = obs[is_part]
+    base = parts["variable"].str.split(PART, n=1).str[0]
+    out = [obs[~is_part]]
+    for variable, rows in parts.groupby(base):
+        wanted = sorted({r.table for r in mapping.rules if r.part and r.variable == variable})
+        have = sorted({v.split(PART, 1)[1] for v in rows["variable"].unique()})
+        if have != wanted:
+            raise InputError(f"{variable} is the sum of {' + '.join(wanted)}, but this load has only {', '.join(have)}: "
+                             f"load every part in one `data load` (or one `data fetch`)")
+        wide = rows.pivot_table(index=["unit", "year"], columns="variable", values="value", aggfunc="first", dropna=False)
+        wide = wide.reindex(columns=[f"{variable}{PART}{t}" for t in wanted])
+        total = wide.sum(axis=1, min_count=len(wanted)).where(wide.notna().all(axis=1))
+        sources = rows.groupby(["unit", "year"])["source"].agg(lambda x: " + ".join(sorted(set(x))))
+        flags = rows.groupby(["unit", "year"])["flag"].agg(lambda x: ",".join(sorted({f for f in x if f})) or None)
+        summed = pd.DataFrame({"value": total, "source": sources, "flag": flags}).reset_index()
+        summed["flag"] = summed["flag"].where(summed["value"].notna(), "part-missing")
+        out.append(summed.assign(variable=variable)[obs.columns])
+    return pd.concat(out, ignore_index=True)
 
 
 def no_rule_matched(t: BdlTable, mapping: Mapping, mapping_path: Path | None) -> InputError:

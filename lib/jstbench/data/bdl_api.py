@@ -100,11 +100,11 @@ class Plan:
     tasks: list[Task]
     years: list[int]
     users: dict[str, list[str]] = field(default_factory=dict)  # BDL id -> catalogue variables naming it
-    summed: dict[str, list[str]] = field(default_factory=dict)  # variable -> ids it sums (fetched, not loaded)
+    summed: dict[str, list[str]] = field(default_factory=dict)  # variable -> ids it sums (loaded as their sum)
     without_id: list[str] = field(default_factory=list)  # variables whose BDL source names no id yet
 
     def notes(self) -> list[str]:
-        out = [f"{v}: sums BDL variables {' + '.join(ids)} — fetched, but not loaded (summing ids is not implemented)"
+        out = [f"{v}: the sum of BDL variables {' + '.join(ids)} (a unit-year missing a part stays missing)"
                for v, ids in self.summed.items()]
         out += [f"BDL variable {i} is named by {', '.join(vs)}: loaded into {vs[0]} only" for i, vs in self.users.items()
                 if len(vs) > 1 and not all(v in self.summed for v in vs)]
@@ -164,14 +164,14 @@ def plan_requests(catalogue: Catalogue, years: Iterable[int], levels: Iterable[L
 
 def catalogue_rules(catalogue: Catalogue) -> list[MappingRule]:
     """Mapping rules `API_<id>` -> catalogue variable for every BDL source naming one id, at the levels its sources
-    name. Sources summing several ids get no rule (their responses are fetched, the summation is left to do)."""
-    levels: dict[tuple[str, str], set[Level]] = {}
+    name; a source summing several ids gives one `part` rule per id, summed on load."""
+    levels: dict[tuple[str, str, bool], set[Level]] = {}
     for var in catalogue.variables.values():
         for src in var.sources:
-            if src.type == "bdl" and src.bdl_id and len(src.bdl_id) == 1:
-                levels.setdefault((src.bdl_id[0], var.name), set()).update(src.level)
-    return [MappingRule(table=f"API_{bdl_id}", variable=name, level=tuple(lv for lv in LEVELS if lv in lvs))
-            for (bdl_id, name), lvs in levels.items()]
+            for bdl_id in (src.bdl_id or []) if src.type == "bdl" else []:
+                levels.setdefault((bdl_id, var.name, len(src.bdl_id or []) > 1), set()).update(src.level)
+    return [MappingRule(table=f"API_{bdl_id}", variable=name, part=part, level=tuple(lv for lv in LEVELS if lv in lvs))
+            for (bdl_id, name, part), lvs in levels.items()]
 
 
 def write_mapping(rules: list[MappingRule], path: Path) -> Path:
@@ -465,8 +465,7 @@ class Responses:
 
 def sort_responses(paths: list[Path], catalogue: Catalogue) -> Responses:
     """Which saved responses can be loaded: a response for a variable id no catalogue variable names (or another
-    id than the one asked for) is refused, not loaded; one without results, or of ids that are summed, is left out."""
-    single = {r.table.removeprefix("API_") for r in catalogue_rules(catalogue)}
+    id than the one asked for) is refused, not loaded; one without results is left out."""
     named = {i for v in catalogue.variables.values() for s in v.sources if s.type == "bdl" for i in (s.bdl_id or [])}
     out = Responses()
     for path in paths:
@@ -486,8 +485,6 @@ def sort_responses(paths: list[Path], catalogue: Catalogue) -> Responses:
                                f"source; otherwise delete the file and fetch again")
         elif not results:
             out.skipped[Path(path).name] = "the API has no data for this variable, level and years"
-        elif got not in single:
-            out.skipped[Path(path).name] = "an id summed with others into one variable: summing is not implemented yet"
         else:
             out.load.append(Path(path))
     return out

@@ -79,6 +79,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
         summaries.append(s)
         loads.append(dict(load_id=load_id, file=path.name, sha256=digest, format=reader.name, reader_version=READER_VERSION,
                           time=now, rows=s.rows, values=s.values, rejected=int(sum(s.rejected.values()))))
+    new_obs = _sum_parts(new_obs, ctx)
     revisions = []
     for obs, load_id, s in new_obs:
         observations, rev, s.new, s.unchanged = _merge(observations, obs, load_id)
@@ -91,6 +92,23 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
     if revisions and any(len(r) for r in revisions):
         _append(store_dir / REVISIONS_FILE, pd.concat(revisions, ignore_index=True))
     return summaries
+
+
+def _sum_parts(new_obs: list, ctx: Context) -> list:
+    """Variables summed from several BDL tables (rules with `part: true`): the parts, read from several files of
+    this load, become one variable, counted with the last file that gave a part."""
+    from jstbench.data.bdl import PART, sum_parts
+
+    has_part = [bool(obs["variable"].str.contains(PART, regex=False).any()) for obs, _, _ in new_obs]
+    if not any(has_part):
+        return new_obs
+    last = max(i for i, p in enumerate(has_part) if p)
+    combined = sum_parts(pd.concat([obs for (obs, _, _), p in zip(new_obs, has_part, strict=True) if p],
+                                   ignore_index=True), ctx.mapping)
+    out = [(obs, load_id, s) for (obs, load_id, s), p in zip(new_obs, has_part, strict=True) if not p]
+    _, load_id, s = new_obs[last]
+    s.variables = sorted(combined["variable"].unique())
+    return [*out, (combined, load_id, s)]
 
 
 def _empty_observations() -> pd.DataFrame:

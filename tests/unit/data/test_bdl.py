@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from jstbench.core.errors import InputError
+from jstbench.data import bdl
 from jstbench.data.bdl import (
     MIN_UNITS_ALL_ZERO,
     ZERO_PLACEHOLDER,
@@ -322,3 +323,36 @@ def test_terc_xml_current_and_older_layouts_and_csv_with_nazdod(tmp_path):
         terc = read_terc(tmp_path / name)
         assert terc[["extra", "valid_on"]].values.tolist() == [["gmina miejska", date]], name
         assert units_from_terc(terc)["code"].tolist() == ["0201011"]
+
+
+# ---- variables summed from several tables (parts) ---------------------------------------------------------------
+
+def _part_obs(rows):
+    return pd.DataFrame(rows, columns=["unit", "year", "variable", "value", "flag", "source"])
+
+
+def test_parts_are_summed_per_unit_and_year_and_a_missing_part_leaves_the_sum_missing():
+    mapping = bdl.Mapping(rules=[bdl.MappingRule(table="API_72239", variable="pop_65plus", part=True),
+                                 bdl.MappingRule(table="API_72240", variable="pop_65plus", part=True)])
+    obs = _part_obs([
+        ("0201011", 2020, "pop_65plus#API_72239", 1200.0, None, "a"),
+        ("0201011", 2020, "pop_65plus#API_72240", 800.0, None, "b"),
+        ("0201022", 2020, "pop_65plus#API_72239", 300.0, None, "a"),
+        ("0201022", 2020, "pop_65plus#API_72240", None, None, "b"),
+        ("0201022", 2020, "population", 5000.0, None, "c"),
+    ])
+    out = bdl.sum_parts(obs, mapping).set_index(["unit", "variable"])
+    assert out.loc[("0201011", "pop_65plus"), "value"] == 2000.0  # 1200 + 800
+    assert out.loc[("0201011", "pop_65plus"), "source"] == "a + b"
+    assert pd.isna(out.loc[("0201022", "pop_65plus"), "value"])
+    assert out.loc[("0201022", "pop_65plus"), "flag"] == "part-missing"
+    assert out.loc[("0201022", "population"), "value"] == 5000.0
+    assert not out.index.get_level_values("variable").str.contains("#").any()
+
+
+def test_a_load_with_only_some_parts_is_refused():
+    mapping = bdl.Mapping(rules=[bdl.MappingRule(table="API_72239", variable="pop_65plus", part=True),
+                                 bdl.MappingRule(table="API_72240", variable="pop_65plus", part=True)])
+    obs = _part_obs([("0201011", 2020, "pop_65plus#API_72239", 1200.0, None, "a")])
+    with pytest.raises(InputError, match=r"pop_65plus is the sum of API_72239 \+ API_72240, but this load has only API_72239"):
+        bdl.sum_parts(obs, mapping)

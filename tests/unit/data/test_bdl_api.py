@@ -56,7 +56,7 @@ def test_requests_follow_the_sources_ids_levels_and_validity():
                    ("72239", "gmina", 2015, 2024), ("72240", "gmina", 2015, 2024), ("333", "powiat", 2021, 2024)}
     assert len(plan.tasks) == len(got)  # each id and level asked for once
     assert plan.summed == {"pop_65plus": ["72239", "72240"]} and plan.without_id == ["area_km2"]
-    assert any("72239 + 72240" in n and "not loaded" in n for n in plan.notes())
+    assert any("the sum of BDL variables 72239 + 72240" in n for n in plan.notes())
     assert Task("72305", "gmina", tuple(range(2015, 2025))).file_name == "API_72305_level6_2015-2024.json"
     assert Task("72305", "powiat", (2020,)).file_name == "API_72305_level5_2020.json"
 
@@ -86,7 +86,8 @@ def test_years_and_levels_options():
 
 def test_mapping_rules_are_generated_from_the_catalogue(tmp_path):
     rules = {r.table: r for r in bdl_api.catalogue_rules(CAT)}
-    assert set(rules) == {"API_72305", "API_59", "API_111", "API_222", "API_333"}  # no rule for summed ids
+    assert set(rules) == {"API_72305", "API_59", "API_111", "API_222", "API_333", "API_72239", "API_72240"}
+    assert rules["API_72239"].part and rules["API_72240"].part and not rules["API_72305"].part  # summed ids are parts
     assert rules["API_72305"].variable == "population" and rules["API_72305"].level == ("gmina", "powiat")
     assert rules["API_59"].level == ("gmina",) and rules["API_222"].variable == "waste"
     path = bdl_api.write_mapping(list(rules.values()), tmp_path / "m.yml")
@@ -240,11 +241,12 @@ def test_a_response_for_an_unknown_variable_is_refused(tmp_path):
     summed = tmp_path / "API_72239_level6_2020.json"
     summed.write_text(json.dumps({"variableId": 72239, "results": [{"id": "050210501011", "values": []}]}), encoding="utf-8")
     sorted_ = bdl_api.sort_responses([*result.paths, empty, summed], CAT)
-    assert [p.name for p in sorted_.load] == ["API_72305_level6_2019-2020.json", "API_72305_level5_2019-2020.json"]
+    assert [p.name for p in sorted_.load] == ["API_72305_level6_2019-2020.json", "API_72305_level5_2019-2020.json",
+                                             summed.name]
     [refused] = sorted_.refused
     assert refused.startswith("API_59_level6_2019-2020.json: the API answered the request for variable 59 with "
                               "variable 99999, which no catalogue variable names")
-    assert "no data" in sorted_.skipped[empty.name] and "summ" in sorted_.skipped[summed.name]
+    assert "no data" in sorted_.skipped[empty.name]
 
 
 def test_fetch_bdl_asks_for_the_mapping_ids_at_one_level(tmp_path, monkeypatch):
