@@ -189,6 +189,8 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
                   help="Reject rows of units not in the register instead of failing.")] = False,
               year: Annotated[Optional[int], typer.Option(help="Year of a budget report file without a year column.")] = None,
               layout: Annotated[Optional[str], typer.Option(help="Column layout of a budget report (params/budget_columns.yml).")] = None,
+              units_dictionary: Annotated[Optional[Path], typer.Option(
+                  help="MF JST dictionary (CSV/XLSX with 'Kod GUS') for MF unit keys the digits do not tell.")] = None,
               root: RootOpt = None) -> None:
     """Load files into the store (an append with provenance; a file with a problem loads nothing) and summarise."""
     from jstbench.catalogue.load import load_catalogue
@@ -200,7 +202,8 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
     store_dir = _path(project, store, project.real_data_dir)
     summaries = load_files(store_dir, [Path(f) for f in files], fmt, _path(project, mapping, project.bdl_mapping),
                            set(cat.variables), skip_unknown_units, budget_columns=project.budget_columns,
-                           catalogue=cat, year=year, layout=layout)
+                           catalogue=cat, year=year, layout=layout,
+                           units_dictionary=project.resolve(units_dictionary) if units_dictionary else None)
     for s in summaries:
         years = f"{s.years[0]}–{s.years[-1]}" if s.years else "–"
         out.print(f"[bold]{escape(Path(s.file).name)}[/] ({s.layout}): {s.rows:,} rows read; {s.units:,} units, years {years}, "
@@ -328,7 +331,8 @@ def data_fetch_mf(source: Annotated[Path, typer.Argument(
                   fmt: Annotated[Optional[str], typer.Option(
                       "--format", help="rb27s, rb28s, rbz or rbpdp when the file names do not tell the report.")] = None,
                   skip_unknown_units: Annotated[bool, typer.Option(
-                      help="Reject rows of units not in the register instead of failing.")] = False,
+                      help="Reject (and count) rows of units not in the register, e.g. abolished gminas, instead of "
+                           "failing.")] = True,
                   root: RootOpt = None) -> None:
     """Load the annual (Q4) MF budget reports Rb-27S, Rb-28S, Rb-Z, Rb-PDP you downloaded from gov.pl/web/finanse
     ("bazy danych": ZIP of DBF files) for the years asked; nothing is downloaded, and nothing is stored if one file fails."""
@@ -345,9 +349,8 @@ def data_fetch_mf(source: Annotated[Path, typer.Argument(
         if not found.files:
             raise InputError(f"no MF report files for the years asked ({years or 'all'}) among the files found", source)
         out.print(f"loading {len(found.files)} file(s): {escape(', '.join(p.name for p in found.files))}", highlight=False)
-        with mf.units_dictionary(project.resolve(units_dictionary) if units_dictionary else None):
-            data_load(files=found.files, fmt=fmt or "mf", store=store, mapping=None, skip_unknown_units=skip_unknown_units,
-                      year=None, layout=None, root=root)
+        data_load(files=found.files, fmt=fmt or "mf", store=store, mapping=None, skip_unknown_units=skip_unknown_units,
+                  year=None, layout=None, units_dictionary=units_dictionary, root=root)
 
 
 forms_app = typer.Typer(help="Data-collection forms as Excel workbooks: make them, read them back.", no_args_is_help=True)

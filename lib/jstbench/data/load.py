@@ -54,7 +54,7 @@ def _merge(old: pd.DataFrame, new: pd.DataFrame, load_id: str) -> tuple[pd.DataF
 def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mapping_path: Path | None = None,
                known_variables: set[str] | None = None, skip_unknown_units: bool = False,
                budget_columns: Path | None = None, catalogue=None, year: int | None = None,
-               layout: str | None = None) -> list[Summary]:
+               layout: str | None = None, units_dictionary: Path | None = None) -> list[Summary]:
     """Read every file first (any problem stops everything before a byte is written), then append."""
     store_dir = Path(store_dir)
     given = readers.get(fmt) if fmt is not None else None
@@ -63,7 +63,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
     store = Store.load(store_dir) if exists else None
     observations = store.observations if store is not None else _empty_observations()
     ctx = Context(store_dir, store.units.reset_index(drop=True) if store is not None else None, mapping_path, known_variables,
-                  skip_unknown_units, budget_columns, catalogue, year, layout)
+                  skip_unknown_units, budget_columns, catalogue, year, layout, units_dictionary)
     new_obs, summaries, loads = [], [], []
     for path in map(Path, files):
         if not path.exists():

@@ -52,6 +52,7 @@ class Context:
     catalogue: Catalogue | None = None
     year: int | None = None
     layout: str | None = None
+    units_dictionary: Path | None = None  # the MF JST dictionary for MF unit keys the digits do not tell
     pending: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @cached_property

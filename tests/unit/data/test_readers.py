@@ -17,7 +17,7 @@ from ...integration.test_real_data import CREL, CTAB, TERC, write
 
 
 def test_every_reader_is_described_in_the_help():
-    assert {"ctab", "crel", "xlsx", "api-json", "terc", "rb27s", "rb28s", "form"} == set(READERS)
+    assert {"ctab", "crel", "xlsx", "api-json", "terc", "mf", "rb27s", "rb28s", "rbz", "rbpdp", "form"} == set(READERS)
     result = CliRunner().invoke(app, ["data", "load", "--help"])
     help_text = " ".join(result.output.replace("│", " ").split())  # as one line, whatever the terminal's width
     assert result.exit_code == 0
@@ -39,6 +39,8 @@ def test_every_reader_is_described_in_the_help():
     ("export.XLSM", "not opened", "xlsx"),
     ("API_60559.json", "{}", "api-json"),
     ("TERC.xml", "<teryt/>", "terc"),
+    ("Rb28S_2023Q4.zip", "not opened", "mf"),  # MF files as published: the report is told when read
+    ("RB27S.DBF", "not opened", "mf"),
 ])
 def test_detection(tmp_path, name, text, expected):
     assert detect_format(write(tmp_path / name, text)) == expected
