@@ -665,7 +665,7 @@ def observations_from_report(path: Path, fmt: str, source: str, ctx: Context) ->
         if crosswalk:
             items = items.assign(unit=items["unit"].replace(crosswalk))
         known = _known_units(items, ctx.units, ctx.skip_unknown_units, summary, Path(attrs["file"]),
-                             lambda r, label=attrs["row_label"]: (f"{r['unit']!r}", f"{label} {r['row']}"))
+                             lambda r, label=attrs["row_label"]: (f"{r['unit']!r}", f"{label} {r['row']}"), ctx)
         known.attrs.update(attrs)
         obs, missing = to_observations(known, catalogue, report, source)
         not_derivable += [m for m in missing if m not in not_derivable]
