@@ -345,7 +345,7 @@ def test_all_statistical_layer_problems_reported_together(project):
     (COMPOSITE.format(indicators=DECISIONS) + "    uncertainty: {alternatives: {weights: [equal, expert]}}\n",
      "composites[0].expert_weights", "need expert_weights"),
     (COMPOSITE.format(indicators=DECISIONS) + "    uncertainty: {alternatives: {normalise: []}}\n",
-     "composites.0.uncertainty.alternatives.normalise", "at least 1 item"),
+     "composites[0].uncertainty.alternatives.normalise", "at least 1 item"),
     ("similar: {weights: {log_population: -1}}\n", "similar.weights.log_population", "greater than or equal to 0"),
     ("similar: {weights: {log_population: 0}}\n", "similar", "at least one weight must be above 0"),
 ], ids=["expert-no-weights", "expert-alternative", "empty-alternatives", "negative-weight", "zero-weights"])
@@ -425,7 +425,7 @@ def test_feature_names_exactly_one_source(catalogue_copy, change):
             del d["features"][n]["indicator"]
 
     edit_yaml(catalogue_copy / "features.yml", apply)
-    assert f"features.yml: features.{n}: a feature names exactly one of `indicator` or `column`" in catalogue_errors(catalogue_copy)
+    assert f"features.yml: features[{n}]: a feature names exactly one of `indicator` or `column`" in catalogue_errors(catalogue_copy)
 
 
 def test_indicator_adjustment_names_unknown_feature(catalogue_copy):
@@ -462,3 +462,90 @@ def test_the_real_features_yml_is_consistent():
     assert set(s.adjustment.features) <= ids and set(s.similar.weights) <= ids and set(s.typology.features) <= ids
     assert all(cat.indicators[f.indicator].kind == "context" for f in s.features if f.indicator)
     assert all(i.count_share for i in cat.indicators.values() if i.uncertainty == "binomial")
+
+
+# --- a store whose register knows no population classes (as one built from TERC and BDL) ---------------------------
+
+
+REAL_LIKE = 'title: "Rejestr bez klas"\nyear: 2024\ndata: output/data/real\ngroups: [miasta-oswiata]\nunits: ["{late}"]\n'
+
+
+@pytest.fixture(scope="module")
+def real_like(tmp_path_factory) -> dict:
+    """The demo data as a TERC register would give them: population_class "unknown" for every unit, no budget data
+    (no own revenue), one gmina whose population of the report year is missing (2023 stands in) and one without any
+    population. Built and computed once."""
+    from jstbench.data.demo import generate
+    from jstbench.data.participants import load_participants
+    from jstbench.data.store import save
+    from jstbench.series.build import compute, write_data
+
+    root = make_project(tmp_path_factory.mktemp("real-like"))
+    units, obs = generate(load_participants(root / "params" / "participants.yml"), background_scale=0.02)
+    units["population_class"] = "unknown"
+    rural = units.loc[units["synthetic"] & (units["kind"] == "gmina_rural"), "code"]
+    late, none = rural.iloc[0], rural.iloc[1]
+    is_pop = obs["variable"] == "population"
+    obs = obs[(obs["variable"] != "own_revenue") & ~(is_pop & (obs["unit"] == none))
+              & ~(is_pop & (obs["unit"] == late) & (obs["year"] == 2024))]
+    save(units, obs, root / "output" / "data" / "real")
+    (root / "params" / "real.yml").write_text(REAL_LIKE.format(late=late), encoding="utf-8")
+    checked = check_series(Project(root), "real")
+    tables = compute(checked)
+    write_data(checked, tables, root / "out")
+    return {"root": root, "obs": obs, "tables": tables, "late": late, "none": none, "checked": checked}
+
+
+def test_population_classes_come_from_the_data_not_the_register(real_like):
+    from jstbench.core.units import population_class
+
+    units, obs = real_like["tables"]["units"].set_index("code"), real_like["obs"]
+    pop = obs[obs["variable"] == "population"].pivot_table(index="unit", columns="year", values="value", observed=True)
+    for code in units.index:
+        if code == real_like["none"]:
+            assert units.loc[code, "population_class"] == "unknown" and pd.isna(units.loc[code, "population_year"])
+            continue
+        year = 2023 if code == real_like["late"] else 2024
+        assert units.loc[code, "population_year"] == year, code
+        assert units.loc[code, "population_class"] == population_class(pop.loc[code, year]), code
+    counts = real_like["tables"]["quality_counts"].set_index("measure")["n"]
+    assert counts["population-unknown"] == 1 and counts["population-earlier"] == 1
+
+
+def test_typology_groups_split_each_kind_by_size(real_like):
+    member = real_like["tables"]["membership"]
+    typ = member[member["group_type"] == "typology"]
+    assert typ["group"].nunique() >= 8
+    rural = typ[typ["group"].str.startswith("typ-gmina-rural-")]
+    assert rural["group"].nunique() >= 3  # not one "unknown" group per kind
+    unknown = typ[typ["group"].str.endswith("-unknown")]
+    assert list(unknown["unit"]) == [real_like["none"]]
+    comp = real_like["tables"]["comparison"]
+    ranked = comp[(comp["group_type"] == "typology") & comp["percentile"].notna()]
+    assert ranked["group"].nunique() >= 3  # positions within typology groups exist
+
+
+def test_adjustment_models_fit_without_the_feature_the_data_lack(real_like):
+    models = real_like["tables"]["models"]
+    fitted = models[models["status"].isin(["ok", "poor-fit"])]
+    assert (models["status"] == "ok").sum() >= 10
+    structure = real_like["checked"].catalogue.require_structure()
+    wanted = {i: structure.adjustment_features(real_like["checked"].catalogue.indicators[i]) for i in fitted["indicator"]}
+    asked = fitted["indicator"].map(lambda i: "log_own_revenue" in wanted[i])
+    assert asked.sum() >= 10 and (fitted["dropped_features"].str.contains("log_own_revenue") == asked).all()
+    assert not fitted["features"].str.contains("log_own_revenue").any()
+    assert fitted["features"].str.contains("log_population").all()
+    assert (fitted["n"] <= fitted["expected"]).all()
+    adjusted = real_like["tables"]["adjusted"]
+    assert set(adjusted["indicator"]) == set(fitted["indicator"])
+
+
+def test_the_report_says_the_size_class_rests_on_an_earlier_year(real_like):
+    from jstbench.views.fair import UnitFair
+    from jstbench.views.report import UnitView
+
+    view = UnitView(real_like["root"] / "out", real_like["late"], 2024)
+    assert "liczba ludności z 2023 r., ostatniego roku z danymi; za 2024 r. jej brak" in view.header_html()
+    fair = UnitFair(view)
+    html = fair.expected_html([s for s in view.sectors() if s != "context"])
+    assert "bez cech: dochody własne na mieszkańca (za mało danych)" in html

@@ -14,6 +14,7 @@ import pytest
 
 from jstbench.core.errors import InputError
 from jstbench.core.project import Project
+from jstbench.core.text import num
 from jstbench.indicators.features import strata
 from jstbench.series import folder as sf
 from jstbench.series.build import check_series, compute, write_data
@@ -135,3 +136,89 @@ def test_a_series_without_composites_writes_typed_empty_tables(small_project, tm
     scores = sf.SeriesFolder(out).read("composite_groups")
     assert scores.empty and list(scores.columns) == list(sf.TABLES["composite_groups"].schema.columns)
     assert str(scores["rank_lo"].dtype) == "float64"
+
+
+# --- honest coverage: every group statistic carries its register denominator -----------------------------------
+
+
+def test_national_statistics_carry_the_register_denominator(folder):
+    """expected = the units of the register of the kinds the indicator applies to; n = those with a value."""
+    units, stats, values = folder.read("units"), folder.read("group_stats"), folder.read("values")
+    applies = {i["id"]: set(i["applies_to"]) for i in folder.json("catalogue")["indicators"]}
+    year, nat_id = folder.meta["year"], folder.meta["national_id"]
+    nat = stats[(stats["group"] == nat_id) & (stats["year"] == year)].set_index("indicator")
+    cur = values[values["year"] == year]
+    for ind in ("ctx_population", "edu_cost_primary_per_pupil", "adm_starostwo_cost_per_capita"):
+        assert nat.loc[ind, "expected"] == units["kind"].isin(applies[ind]).sum(), ind
+        assert nat.loc[ind, "n"] == cur.loc[cur["indicator"] == ind, "value"].notna().sum(), ind
+        assert nat.loc[ind, "coverage"] == pytest.approx(nat.loc[ind, "n"] / nat.loc[ind, "expected"])
+    assert (nat["withheld"] == (nat["coverage"] < folder.meta["min_coverage"])).all()
+    assert nat.loc[nat["withheld"], "median"].isna().all()
+    comp = folder.read("comparison_national", [("year", "==", year)])
+    assert (comp["expected"].to_numpy() == nat.loc[comp["indicator"].astype(str), "expected"].to_numpy()).all()
+    quality = folder.read("quality_coverage_indicator").set_index("indicator")
+    both = quality.index.intersection(nat.index)
+    assert (quality.loc[both, "n"] == nat.loc[both, "n"]).all() and (quality.loc[both, "withheld"] == nat.loc[both, "withheld"]).all()
+
+
+def test_the_report_says_how_many_units_a_median_rests_on(data, folder):
+    stats = folder.read("group_stats")
+    row = stats[(stats["group"] == folder.meta["national_id"]) & (stats["year"] == folder.meta["year"])
+                & (stats["indicator"] == "edu_cost_primary_per_pupil")].iloc[0]
+    assert not row["withheld"]
+    text = " ".join(UnitView(data, "3064011", folder.meta["year"]).sentences("edu_cost_primary_per_pupil"))
+    assert f"(dane ma {num(row['n'], 0)} z {num(row['expected'], 0)} gmin)" in text
+
+
+@pytest.fixture(scope="module")
+def one_voivodeship(small_project, tmp_path_factory) -> Path:
+    """A register of the whole (demo) country, data of one voivodeship only (Wielkopolska, 30): built and written."""
+    from jstbench.data.demo import generate
+    from jstbench.data.participants import load_participants
+    from jstbench.data.store import save
+
+    from ..conftest import make_project
+
+    root = make_project(tmp_path_factory.mktemp("one-voivodeship"))
+    units, obs = generate(load_participants(root / "params" / "participants.yml"), background_scale=0.02)
+    save(units, obs[obs["unit"].str.startswith("30")], root / "output" / "data" / "wlkp")
+    (root / "params" / "wlkp.yml").write_text('title: "Wielkopolska"\nyear: 2024\ndata: output/data/wlkp\ngroups: []\n'
+                                              'units: ["3064011"]\nmin_coverage: 0.5\n', encoding="utf-8")
+    checked = check_series(Project(root), "wlkp")
+    write_data(checked, compute(checked), root / "out")
+    return root / "out"
+
+
+def test_a_national_median_from_one_voivodeship_is_withheld_and_the_report_says_why(one_voivodeship):
+    folder = sf.SeriesFolder(one_voivodeship)
+    units, stats = folder.read("units"), folder.read("group_stats")
+    row = stats[(stats["group"] == "kraj") & (stats["year"] == 2024) & (stats["indicator"] == "ctx_population")].iloc[0]
+    in_30 = int(units["code"].str.startswith("30").sum())
+    assert (row["n"], row["expected"]) == (in_30, len(units)) and row["n"] / row["expected"] < 0.5
+    assert row["withheld"] and pd.isna(row["median"]) and pd.isna(row["q25"])
+    comp = folder.read("comparison_national", [("unit", "==", "3064011")])
+    assert comp.loc[comp["year"] == 2024, "percentile"].isna().all()
+    view = UnitView(one_voivodeship, "3064011", 2024)
+    share = f"{num(100 * row['n'] / row['expected'], 0)}%"
+    expected_text = (f"Mediany krajowej i pozycji w kraju nie podajemy: dane ma tylko {num(row['n'], 0)} z "
+                     f"{num(row['expected'], 0)} JST ({share}), a wymagamy co najmniej 50%.")
+    assert expected_text in view.sentences("ctx_population")
+    summary = view.summary().set_index("indicator")
+    assert summary.loc["ctx_population", "Mediana kraju"] == "nie podajemy"
+    assert "mediany i ćwiartki w kraju nie podajemy" in summary.loc["ctx_population", "Uwagi"]
+    html = view.summary_html()
+    assert "nie podajemy" in html and "Mediana krajowa" not in " ".join(view.sentences("ctx_population"))
+
+
+def test_data_quality_counts_coverage_against_the_register(one_voivodeship):
+    folder = sf.SeriesFolder(one_voivodeship)
+    units = folder.read("units")
+    cov = folder.read("quality_coverage_variable").set_index("variable")
+    in_30 = int(units["code"].str.startswith("30").sum())
+    assert cov.loc["population", "units"] == in_30 and cov.loc["population", "register_units"] == len(units)
+    assert cov.loc["population", "coverage_pct"] == pytest.approx(100 * in_30 / len(units))  # not 100%
+    quality = QualityView(one_voivodeship, 2024)
+    html = quality.indicator_coverage_html()
+    assert "nie podane" in html and "Liczba ludności" in html
+    indicators = folder.read("quality_coverage_indicator")
+    assert indicators["withheld"].all()  # every indicator rests on one voivodeship: nothing national is shown

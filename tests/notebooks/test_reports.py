@@ -122,3 +122,23 @@ def test_a_unit_report_for_a_year_the_series_was_not_built_for_is_refused(small_
         pm.execute_notebook(str(nb_dir / "jst_report.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False,
                             cwd=str(nb_dir), parameters={"unit": "3064011", "year": 2023, "series_dir": "../output/tests/data"})
     assert "year 2023 (notebook parameter) does not match the series' year 2024" in str(err.value)
+
+
+def test_unit_report_says_how_many_units_each_national_median_rests_on(small_project, small_series):
+    import pandas as pd
+
+    from jstbench.core.text import num
+
+    text = BeautifulSoup(html(small_project, "jst/3064011.html"), "html.parser").get_text(" ")
+    stats = pd.read_parquet(small_project / "output" / "tests" / "data" / "group_stats.parquet")
+    row = stats[(stats["group"] == "kraj") & (stats["year"] == 2024) & (stats["indicator"] == "edu_cost_primary_per_pupil")].iloc[0]
+    median = f"{row['median']:,.0f}".replace(",", "\u00a0")
+    assert f"Mediana krajowa: {median} (dane ma {num(row['n'], 0)} z {num(row['expected'], 0)} gmin)" in text
+    assert "JST z danymi w kraju" in text
+    assert "Wielkość: 300 tys. i więcej mieszkańców (liczba ludności z 2024 r.)" in text
+
+
+def test_quality_report_counts_coverage_against_the_register(small_project, small_series):
+    text = BeautifulSoup(html(small_project, "jakosc-danych.html"), "html.parser").body.get_text(" ")
+    assert "Pokrycie wskaźników w roku raportu" in text and "JST w rejestrze" in text
+    assert "Klasy wielkości JST (grupy typologiczne) liczymy z liczby ludności 2024 r." in text

@@ -9,6 +9,8 @@ and returns a Series aligned with the frame. Conventions:
   context indicators (direction `none`) get no score, so no rank, percentile or quartile;
 * rank 1 is the best; percentile 100 is the best, 0 the worst; quartile 1 is the best quarter;
 * ranks, percentiles and quartiles are missing where the group has fewer than `min_size` values.
+* in `compare`, every group statistic and position is also missing (withheld) where the group's values cover
+  less than `min_coverage` of the register units the indicator applies to (`jstbench.compare.coverage`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from jstbench.compare.coverage import lookup_expected, withheld
 from jstbench.indicators.panel import previous_year
 
 KEYS = ["group", "year", "indicator"]
@@ -242,12 +245,22 @@ def yoy_change(values: pd.Series, keys: pd.Series | list[pd.Series], years: pd.S
     return pd.Series(values.to_numpy() - previous_year(values, keys, years), index=values.index)
 
 
+GROUP_STATISTICS = ["rank", "percentile", "quartile", "zscore", "median", "mean", "q25", "q75", "best", "distance_to_best",
+                    "distance_to_median"]
+"""Every measure that describes a unit against its group, or the group itself: withheld together when the group's
+data cover too few of the units they should (`jstbench.compare.coverage`)."""
+
+
 def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.DataFrame,
-            min_size: int = 4) -> pd.DataFrame:
+            min_size: int = 4, expected: pd.DataFrame | None = None, min_coverage: float = 0.0) -> pd.DataFrame:
     """Every measure for every (group, unit, year, indicator).
 
     values: unit, year, indicator, value; membership: group, group_type, unit;
-    catalogue_meta: indicator, direction, target_low, target_high."""
+    catalogue_meta: indicator, direction, target_low, target_high;
+    expected: group, year, indicator, expected — the register denominator of each group statistic
+    (`jstbench.compare.coverage.register_counts`); a unit with a value always counts, so expected >= n.
+    Where n / expected is below `min_coverage`, every measure of `GROUP_STATISTICS` is withheld (missing) and
+    `withheld` is true; without `expected`, the denominator is n (nothing is withheld)."""
     values = values[["unit", "year", "indicator", "value"]].copy()
     values["yoy_change"] = yoy_change(values["value"], [values["unit"], values["indicator"]], values["year"])
     df = membership[["group", "group_type", "unit"]].merge(values, on="unit", how="inner")
@@ -272,4 +285,8 @@ def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.D
     out["distance_to_best"] = out["value"] - out["best"]
     out["distance_to_median"] = out["value"] - out["median"]
     out["yoy_change"] = df["yoy_change"]
+    out["expected"] = np.maximum(lookup_expected(df, expected), out["n"]) if expected is not None else out["n"].astype(float)
+    out["withheld"] = withheld(out["n"], out["expected"], min_coverage) if expected is not None else (out["n"] == 0).to_numpy()
+    for col in GROUP_STATISTICS:
+        out[col] = out[col].mask(out["withheld"])
     return out

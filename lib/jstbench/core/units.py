@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+import pandas as pd
 from pydantic import BeforeValidator
 
 UNIT_KINDS: dict[str, str] = {
@@ -65,12 +66,42 @@ def check_code(code: object) -> str:
     return code
 
 
-def population_class(population: float) -> str:
-    """The slug of the population class (e.g. `10-20k`) of a unit of that size."""
+def population_class(population: float | None) -> str:
+    """The slug of the population class (e.g. `10-20k`) of a unit of that size; `unknown` without a size.
+
+    >>> population_class(4_999), population_class(5_000), population_class(300_000), population_class(float("nan"))
+    ('lt5k', '5-10k', '300k+', 'unknown')
+    """
+    if population is None or population != population or population < 0:
+        return "unknown"
     for slug, _, upper in POPULATION_CLASSES:
         if population < upper:
             return slug
     return POPULATION_CLASSES[-1][0]
+
+
+def valid_in(units: pd.DataFrame, year: int) -> pd.Series:
+    """True for the units of a register that existed in `year`.
+
+    A register built from TERYT snapshots has `valid_from` / `valid_to` (the first and the last snapshot date a unit
+    appears in, `valid_to` empty while it still exists): a unit whose last snapshot is before `year` no longer
+    existed, one first seen after `year` did not exist yet; the oldest snapshot says nothing of earlier years, so
+    units first seen in it count as existing before it. A register without those columns (e.g. the demo) holds
+    units that exist in every year.
+
+    >>> u = pd.DataFrame({"valid_from": ["2020-01-01", "2020-01-01", "2023-01-01"], "valid_to": [None, "2021-01-01", None]})
+    >>> valid_in(u, 2019).tolist(), valid_in(u, 2022).tolist(), valid_in(u, 2023).tolist()
+    ([True, True, False], [True, False, False], [True, False, True])
+    """
+    ok = pd.Series(True, index=units.index)
+    if "valid_to" in units.columns:
+        to = units["valid_to"]
+        ok &= to.isna() | (to.astype(str) >= f"{year}-01-01")
+    if "valid_from" in units.columns:
+        since = units["valid_from"]
+        oldest = since.dropna().astype(str).min() if since.notna().any() else None
+        ok &= since.isna() | (since.astype(str) == oldest) | (since.astype(str) <= f"{year}-12-31")
+    return ok
 
 
 UnitCode = Annotated[str, BeforeValidator(check_code)]

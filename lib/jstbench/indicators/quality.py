@@ -9,27 +9,85 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jstbench.catalogue.model import Catalogue
+from jstbench.core.units import UNIT_KINDS, valid_in
 from jstbench.data.load import REVISIONS_FILE
 from jstbench.indicators.panel import previous_year
 
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 JUMP = 0.5  # |change| above 50% of the previous value
 
-def coverage(obs: pd.DataFrame, units: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Share of units with a value, by `variable` or `year` (denominator: units × years × variables asked)."""
-    present = obs[obs["value"].notna()]
-    if by == "variable":
-        n_years = obs["year"].nunique()
-        asked = obs.groupby("variable", observed=True)["unit"].nunique() * n_years
-        got = present.groupby("variable", observed=True).size()
-    elif by == "year":
-        asked = obs.groupby("year").size()
-        got = present.groupby("year").size()
-    else:
+def variable_kinds(catalogue: Catalogue) -> dict[str, list[str]]:
+    """The unit kinds each input variable is asked of: those of the indicators using it (directly or through an
+    indicator built on other indicators). A variable no indicator uses is asked of no kind in particular (absent
+    here: every kind)."""
+    uses: dict[str, set[str]] = {}
+    for ind in catalogue.indicators.values():
+        for name in ind.variables:
+            uses.setdefault(name, set()).add(ind.id)
+    out: dict[str, list[str]] = {}
+
+    def kinds(name: str, seen: frozenset[str]) -> set[str]:
+        found: set[str] = set()
+        for ind_id in uses.get(name, set()) - seen:
+            found |= set(catalogue.indicators[ind_id].applies_to) | kinds(ind_id, seen | {ind_id})
+        return found
+
+    for name in catalogue.variables:
+        got = kinds(name, frozenset())
+        if got:
+            out[name] = [k for k in UNIT_KINDS if k in got]
+    return out
+
+
+def coverage(obs: pd.DataFrame, units: pd.DataFrame | None, by: str, kinds: dict[str, list[str]] | None = None,
+             first_years: dict[str, int] | None = None) -> pd.DataFrame:
+    """Values present among the values expected, by `variable` or `year`, counted against the units register.
+
+    Expected: for every variable and year of the data, the units of the register of the kinds the variable is asked
+    of (`kinds`, e.g. from `variable_kinds`; a variable absent there: every kind) that existed in that year
+    (`jstbench.core.units.valid_in`), from the variable's first year on (`first_years`); a unit with a value always
+    counts. A variable present for 195 units of a register of 2,477 gminas covers 7.9%, not 100%. Without a register
+    (`units` None) the units that appear in `obs` stand in for it.
+
+    Columns: values, expected, coverage_pct; by variable also `units` (units with a value in any year) and
+    `register_units` (units expected in the latest year)."""
+    if by not in ("variable", "year"):
         raise ValueError("by must be 'variable' or 'year'")
-    out = pd.DataFrame({"values": got, "expected": asked}).fillna(0)
-    out["coverage_pct"] = 100 * out["values"] / out["expected"]
-    return out.sort_values("coverage_pct")
+    if units is None:
+        units = pd.DataFrame({"code": pd.unique(obs["unit"].astype(str)), "kind": "unknown"})
+    reg = units.assign(code=units["code"].astype(str)).drop_duplicates("code").set_index("code")
+    years = sorted(int(y) for y in obs["year"].unique())
+    variables = sorted(str(v) for v in pd.unique(obs["variable"].astype(str)))
+    all_kinds = sorted(set(reg["kind"].astype(str)))
+    asked = pd.DataFrame([(v, k) for v in variables for k in (kinds or {}).get(v, all_kinds)], columns=["variable", "kind"])
+    alive = pd.DataFrame({y: valid_in(reg, y).to_numpy() for y in years}, index=reg.index)
+    # register units per (variable, year): units of an asked kind alive in the year, from the variable's first year
+    per_kind = alive.groupby(reg["kind"].astype(str).to_numpy()).sum()  # kind × year
+    reg_n = asked.merge(per_kind.rename_axis("kind").reset_index().melt(id_vars="kind", var_name="year", value_name="n"), on="kind")
+    reg_n = reg_n.groupby(["variable", "year"])["n"].sum()
+    first = pd.Series([(first_years or {}).get(v, 0) or 0 for v, _ in reg_n.index], index=reg_n.index)
+    reg_n = reg_n.where(reg_n.index.get_level_values("year").to_numpy() >= first.to_numpy(), 0)
+    # values present, of units of an asked kind; those of units not alive in the year count in the denominator too
+    present = obs.loc[obs["value"].notna(), ["unit", "year", "variable"]]
+    present = pd.DataFrame({"unit": present["unit"].astype(str).to_numpy(), "year": present["year"].astype(int).to_numpy(),
+                            "variable": present["variable"].astype(str).to_numpy()})
+    present["kind"] = reg["kind"].astype(str).reindex(present["unit"]).to_numpy()
+    present = present.merge(asked, on=["variable", "kind"])
+    stacked = alive.stack()
+    present["alive"] = stacked.reindex(pd.MultiIndex.from_arrays([present["unit"], present["year"]])).fillna(False).to_numpy(bool)
+    got = present.groupby(["variable", "year"]).size()
+    extra = present[~present["alive"]].groupby(["variable", "year"]).size()
+    idx = pd.MultiIndex.from_product([variables, years], names=["variable", "year"])
+    table = pd.DataFrame({"values": got.reindex(idx, fill_value=0),
+                          "expected": reg_n.reindex(idx, fill_value=0) + extra.reindex(idx, fill_value=0)})
+    table["expected"] = table[["expected", "values"]].max(axis=1)
+    out = table.groupby(level=by).sum()
+    if by == "variable":
+        out["units"] = present.groupby("variable")["unit"].nunique().reindex(out.index, fill_value=0)
+        out["register_units"] = reg_n.xs(years[-1], level="year").reindex(out.index, fill_value=0) if years else 0
+    out["coverage_pct"] = (100 * out["values"] / out["expected"].where(out["expected"] > 0)).astype(float)
+    return out.astype({"values": "int64", "expected": "int64"}).sort_values("coverage_pct")
 
 
 def flagged(obs: pd.DataFrame) -> pd.DataFrame:

@@ -12,19 +12,32 @@ import pandas as pd
 from jstbench.catalogue.deflators import Deflator, load_deflators
 from jstbench.catalogue.load import load_catalogue
 from jstbench.catalogue.model import Catalogue
+from jstbench.compare.coverage import coverage_share, register_counts, withheld
 from jstbench.compare.groups import GroupsFile, load_groups, membership
 from jstbench.compare.measures import compare, distance_to_range
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
+from jstbench.core.units import valid_in
 from jstbench.data.store import Store
 from jstbench.indicators.compute import compute_all
+from jstbench.indicators.features import with_population_class
 from jstbench.indicators.panel import previous_year
-from jstbench.indicators.quality import coverage, flagged, input_flagged, quality_flags, revisions, robust_z, yoy_relative
+from jstbench.indicators.quality import (
+    coverage,
+    flagged,
+    input_flagged,
+    quality_flags,
+    revisions,
+    robust_z,
+    variable_kinds,
+    yoy_relative,
+)
 from jstbench.series import folder as sf
 from jstbench.series.folder import FAIR_GROUP_TYPES, GROUP_TYPES
 from jstbench.series.spec import CompositeDef, SeriesSpec, load_series, series_path
 from jstbench.series.statistics import (
     adjusted_ranks,
+    adjustment_catalogue,
     binomial_intervals,
     composite_spec,
     composite_tables,
@@ -36,7 +49,7 @@ from jstbench.stats.adjust import adjust_all
 from jstbench.stats.composite import WEIGHT, check_method
 
 # Per-unit columns kept in the series' comparison files (group statistics live in group_stats.parquet).
-UNIT_COLUMNS = ["unit", "year", "indicator", "value", "n", "rank", "percentile", "quartile", "zscore", "median",
+UNIT_COLUMNS = ["unit", "year", "indicator", "value", "n", "expected", "rank", "percentile", "quartile", "zscore", "median",
                 "distance_to_best", "yoy_change"]
 
 
@@ -141,10 +154,18 @@ def catalogue_meta(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def applies(catalogue: Catalogue) -> dict[str, list[str]]:
+    """Indicator -> the unit kinds it applies to (the register denominator of its statistics)."""
+    return {i.id: list(i.applies_to) for i in catalogue.indicators.values()}
+
+
 def compute(checked: Checked) -> dict[str, pd.DataFrame]:
-    """Indicators for all units and years, and every comparison measure in every group."""
-    units = checked.store.units.reset_index(drop=True)
+    """Indicators for all units and years, and every comparison measure in every group.
+
+    The population class of every unit (typology groups) is computed here from the data, whatever the register
+    says; every group statistic carries its register denominator and is withheld below the series' min_coverage."""
     wide = checked.store.wide()
+    units = with_population_class(checked.store.units.reset_index(drop=True), wide, checked.spec.year)
     values = compute_all(checked.catalogue, wide, units)
     obs = checked.store.observations
     flagged_obs = obs[obs["flag"].notna() & obs["value"].notna()]
@@ -155,13 +176,17 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
                                       z=z, rel=rel)
     member = membership(checked.groups, units)
     meta = catalogue_meta(checked.catalogue)
-    comp = compare(values, member, meta, checked.groups.min_group_size)
-    stats_cols = ["group", "group_type", "year", "indicator", "n", "median", "mean", "q25", "q75", "best"]
+    expected = register_counts(member, units, applies(checked.catalogue), values["year"].unique())
+    comp = compare(values, member, meta, checked.groups.min_group_size, expected, checked.spec.min_coverage)
+    stats_cols = ["group", "group_type", "year", "indicator", "n", "expected", "withheld", "median", "mean", "q25", "q75", "best"]
     stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
+    stats.insert(6, "coverage", coverage_share(stats["n"], stats["expected"]))
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
               "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year),
               "changes": changes(values, checked.catalogue, checked.unit_codes)}
-    return tables | fair_tables(checked, values, wide, units, meta) | quality_tables(checked, values, z, rel)
+    national = expected[expected["group"] == checked.groups.national.id]
+    return (tables | fair_tables(checked, values, wide, units, meta, national)
+            | quality_tables(checked, values, z, rel, units, national))
 
 
 def changes(values: pd.DataFrame, catalogue: Catalogue, report_units: list[str]) -> pd.DataFrame:
@@ -188,36 +213,64 @@ def group_sectors(comparison: pd.DataFrame, catalogue: Catalogue, year: int) -> 
     return out.rename(columns={"mean": "mean_percentile", "size": "indicators"}).astype({"group": str, "unit": str})
 
 
-def quality_tables(checked: Checked, values: pd.DataFrame, z: pd.Series, rel: pd.Series) -> dict[str, pd.DataFrame]:
-    """What the data-quality report shows: coverage, missing and flagged inputs, flagged values of the report
-    units in the report year (robust z `z`, year-on-year change `rel`), revisions between loads."""
-    obs, store_units = checked.store.observations, checked.store.units
+def indicator_coverage(values: pd.DataFrame, national: pd.DataFrame, year: int, min_coverage: float) -> pd.DataFrame:
+    """Every indicator in `year`: units with a value (n) of the register's units it applies to (`national`: the
+    national group's `register_counts`), and whether its national statistics are withheld — the same numbers as
+    the national rows of group_stats."""
+    exp = national[national["year"] == year].set_index("indicator")["expected"]
+    cur = values[values["year"] == year]
+    n = cur.groupby("indicator", observed=True)["value"].count().reindex(exp.index, fill_value=0).astype("int64")
+    expected = pd.concat([exp, n], axis=1).max(axis=1).astype("int64")
+    return pd.DataFrame({"indicator": exp.index.astype(str), "n": n.to_numpy(), "expected": expected.to_numpy(),
+                         "coverage_pct": 100 * coverage_share(n, expected),
+                         "withheld": withheld(n, expected, min_coverage)})
+
+
+def quality_tables(checked: Checked, values: pd.DataFrame, z: pd.Series, rel: pd.Series, units: pd.DataFrame,
+                   national: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What the data-quality report shows: coverage against the units register (variables by the kinds their
+    indicators apply to, indicators of the report year), missing and flagged inputs, flagged values of the report
+    units in the report year (robust z `z`, year-on-year change `rel`), units without a population (class unknown)
+    or with one of an earlier year, revisions between loads."""
+    obs, year, catalogue = checked.store.observations, checked.spec.year, checked.catalogue
+    kinds = variable_kinds(catalogue)
+    first = {v.name: v.first_year for v in catalogue.variables.values() if v.first_year}
     flagged_rows = values["quality"].notna() & (values["year"] == checked.spec.year) & values["unit"].isin(checked.unit_codes)
     report = values[flagged_rows]
     flags = values["quality"].dropna()  # few values carry flags: count on those only
-    return {"quality_coverage_variable": coverage(obs, store_units, "variable").reset_index(),
-            "quality_coverage_year": coverage(obs, store_units, "year").reset_index(),
+    alive = units[valid_in(units, year).to_numpy()]  # the units of the register that existed in the report year
+    return {"quality_coverage_variable": coverage(obs, units, "variable", kinds, first).reset_index(),
+            "quality_coverage_year": coverage(obs, units, "year", kinds, first).reset_index(),
+            "quality_coverage_indicator": indicator_coverage(values, national, year, checked.spec.min_coverage),
             "quality_flags": flagged(obs),
             "quality_report": pd.DataFrame({"unit": report["unit"], "indicator": report["indicator"], "value": report["value"],
                                             "z": z[flagged_rows], "change": rel[flagged_rows],
                                             "quality": report["quality"]}),
             "quality_counts": pd.DataFrame({"measure": sf.QUALITY_MEASURES, "n": [
                 len(obs), int(obs["value"].isna().sum()),
-                *(int(flags.str.contains(f, regex=False).sum()) for f in sf.QUALITY_MEASURES[2:])]}),
+                *(int(flags.str.contains(f, regex=False).sum()) for f in sf.QUALITY_MEASURES[2:6]),
+                int((alive["population_class"] == "unknown").sum()), int((alive["population_year"] < year).sum())]}),
             "revisions": revisions(checked.store.folder)}
 
 
 def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, units: pd.DataFrame,
-                meta: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The statistical layer for the report year: adjustment, intervals, similar authorities and typology,
-    composites (see `jstbench.series.statistics`)."""
+                meta: pd.DataFrame, national: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The statistical layer for the report year: adjustment (on the structural features the data have), intervals,
+    similar authorities and typology, composites (see `jstbench.series.statistics`). `national`: the register
+    denominators of the national group (`register_counts`)."""
     year, spec = checked.spec.year, checked.spec
-    models, adjusted = adjust_all(checked.catalogue, values, units, year)
+    adj_catalogue, dropped = adjustment_catalogue(checked.catalogue, values, units, year, spec.min_coverage)
+    models, adjusted = adjust_all(adj_catalogue, values, units, year)
+    if len(models):
+        exp = national[national["year"] == year].set_index("indicator")["expected"]
+        models = models.assign(expected=models["indicator"].map(exp).fillna(0).astype("int64"),
+                               dropped_features=[",".join(dropped.get(i, [])) for i in models["indicator"]])
     groups = {gid: checked.groups.exchange(gid).members for gid in checked.group_ids}
     intervals = binomial_intervals(checked.catalogue, wide, groups, year, checked.groups.min_group_size)
     similar = similar_tables(checked.catalogue, values, units, year, checked.unit_codes, spec.similar.k, spec.similar.weights)
     member = similar_membership(similar["peers"], similar["typology"])
-    comp = compare(values[values["year"] == year], member, meta, checked.groups.min_group_size)
+    expected = register_counts(member, units, applies(checked.catalogue), [year])
+    comp = compare(values[values["year"] == year], member, meta, checked.groups.min_group_size, expected, spec.min_coverage)
     composites = composite_tables(checked.catalogue, spec.composites, values, units, year, groups, checked.groups.min_group_size)
     ranks = adjusted_ranks(checked.catalogue, adjusted, groups)
     prices = real_terms(checked.catalogue, values, checked.unit_codes, checked.deflators[spec.deflator], year)
@@ -248,6 +301,7 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
         "synthetic": checked.spec.synthetic, "min_group_size": checked.groups.min_group_size,
         "exchange_groups": groups, "report_units": checked.unit_codes, "national_id": checked.groups.national.id,
         "national_name": checked.groups.national.name, "deflator": checked.spec.deflator,
+        "min_coverage": checked.spec.min_coverage,
         "composites": [c.model_dump(mode="json") for c in checked.spec.composites],
         "similar": {"k": checked.spec.similar.k or checked.catalogue.require_structure().similar.k,
                     "weights": checked.spec.similar.weights or checked.catalogue.require_structure().similar.weights},

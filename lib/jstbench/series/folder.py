@@ -20,12 +20,13 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 2
+CONTRACT_VERSION = 3  # 3: coverage of group statistics (expected, withheld), population classes from the data
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
 NOT_FITTED = ("too-few", "constant")  # statuses without an expected value
-QUALITY_MEASURES = ("observations", "missing", "outlier", "jump", "impossible-share", "input-flag")
+QUALITY_MEASURES = ("observations", "missing", "outlier", "jump", "impossible-share", "input-flag", "population-unknown",
+                    "population-earlier")
 
 
 def _str(nullable: bool = False) -> pa.Column:
@@ -41,7 +42,7 @@ def _schema(columns: dict[str, pa.Column], strict: bool | str = True, unique: li
 
 
 COMPARISON = {"group": pa.Column("category"), "unit": _str(), "year": _num("int64", False), "indicator": pa.Column("category"),
-              **{c: _num("float32") for c in ("value", "n", "rank", "percentile", "quartile", "zscore", "median",
+              **{c: _num("float32") for c in ("value", "n", "expected", "rank", "percentile", "quartile", "zscore", "median",
                                                "distance_to_best", "yoy_change")}}
 RANKS = {"nominal_rank": _num(), "median_rank": _num(), "rank_lo": _num(), "rank_hi": _num(), "n": _num("int64", False)}
 
@@ -58,8 +59,11 @@ class Table:
 
 TABLES: dict[str, Table] = {t.name: t for t in [
     Table("units", _schema({"code": _str(), "name": _str(), "kind": _str(), "voivodeship": _str(True), "powiat": _str(True),
-                            "population_class": _str(True), "synthetic": _num(bool, False)}, strict="filter", unique=["code"]),
-          "the units register of the data (code, name, kind, voivodeship, powiat, size class, synthetic)"),
+                            "population_class": _str(True), "population_year": _num(), "synthetic": _num(bool, False)},
+                           strict="filter", unique=["code"]),
+          "the units register of the data (code, name, kind, voivodeship, powiat, synthetic) with the size class computed "
+          "from the data: population of the report year or of the latest earlier year with one (population_year; "
+          "missing: class unknown)"),
     Table("values", _schema({"unit": _str(), "year": _num("int64", False), "indicator": _str(), "value": _num(),
                              "reason": _str(True), "quality": _str(True)}, unique=["unit", "year", "indicator"]),
           "every indicator for every unit and year, with the reason of a missing value and quality flags",
@@ -75,8 +79,11 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "exchange-group members × sectors: mean percentile in the group over the sector's rated indicators", ("group", "unit")),
     Table("group_stats", _schema({"group": pa.Column("category"), "group_type": pa.Column("category"), "year": _num("int64", False),
                                   "indicator": pa.Column("category"), "n": _num("int64", False),
+                                  "expected": _num("int64", False), "coverage": _num(), "withheld": _num(bool, False),
                                   **{c: _num() for c in ("median", "mean", "q25", "q75", "best")}}),
-          "per group, year and indicator: n, median, mean, quartiles, best value", ("group", "indicator", "year")),
+          "per group, year and indicator: n (units with a value), expected (the group's units in the register the "
+          "indicator applies to), coverage n / expected, withheld (coverage below the series' min_coverage: the "
+          "statistics are missing), median, mean, quartiles, best value", ("group", "indicator", "year")),
     *[Table(f"comparison_{gt}", _schema(COMPARISON), f"per unit in its {gt} group(s): position measures", sort)
       for gt, sort in (("exchange", ("group", "unit")), ("typology", ("unit", "indicator", "year")),
                        ("national", ("unit", "indicator", "year")), ("similar", ("group", "indicator")),
@@ -103,10 +110,12 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("composite_shares", _schema({"factor": _str(), "share": _num(), "composite": _str(), "stratum": _str()}),
           "share of rank variance due to each methodological choice"),
     Table("models", _schema({"indicator": _str(), "year": _num("int64", False), "response": _str(), "features": _str(),
-                             "n": _num("int64", False), "needed": _num("int64", False),
+                             "n": _num("int64", False), "needed": _num("int64", False), "expected": _num("int64", False),
+                             "dropped_features": _str(),
                              "status": pa.Column(object, pa.Check.isin(MODEL_STATUSES)),
                              "r2": _num(), "r2_adj": _num(), "min_r2": _num(), "bp_pvalue": _num(), "coefficients": _str()}),
-          "the structural-adjustment model of every adjustable indicator: status, fit, coefficients (JSON)"),
+          "the structural-adjustment model of every adjustable indicator: status, fit, coefficients (JSON), units in it (n) "
+          "of the register's units it applies to (expected), features left out for lack of data (dropped_features)"),
     Table("adjusted", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False),
                                **{c: _num() for c in ("value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel", "residual",
                                                       "cooks_d", "raw_percentile", "raw_quartile", "adj_percentile", "adj_quartile")},
@@ -127,12 +136,17 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                              "cagr_nominal": _num(), "cagr_real": _num(), "slope": _num(), "slope_lo": _num(), "slope_hi": _num()}),
           "average yearly change of money indicators of the report units: nominal and real CAGR, log-linear trend with "
           "its 90% confidence interval", ("unit", "indicator")),
-    Table("quality_coverage_variable", _schema({"variable": _str(), "values": _num(), "expected": _num(), "coverage_pct": _num()},
-                                               strict=False),
-          "coverage of every input variable (values present among expected unit-years)"),
+    Table("quality_coverage_variable", _schema({"variable": _str(), "values": _num(), "expected": _num(), "coverage_pct": _num(),
+                                                "units": _num("int64", False), "register_units": _num("int64", False)}),
+          "coverage of every input variable: values present among the unit-years expected of the units register (units "
+          "of the kinds the variable's indicators apply to); units with a value, register units of the latest year"),
     Table("quality_coverage_year", _schema({"year": _num("int64", False), "values": _num(), "expected": _num(),
-                                            "coverage_pct": _num()}, strict=False),
-          "coverage of the input data by year"),
+                                            "coverage_pct": _num()}),
+          "coverage of the input data by year, against the units register"),
+    Table("quality_coverage_indicator", _schema({"indicator": _str(), "n": _num("int64", False), "expected": _num("int64", False),
+                                                 "coverage_pct": _num(), "withheld": _num(bool, False)}, unique=["indicator"]),
+          "every indicator in the report year: units with a value of the register's units it applies to, and whether its "
+          "national statistics are withheld (coverage below min_coverage)", ("coverage_pct", "indicator")),
     Table("quality_flags", _schema({"variable": _str()}, strict=False), "missing and flagged observations per variable"),
     Table("quality_report", _schema({"unit": _str(), "indicator": _str(), "value": _num(), "z": _num(), "change": _num(),
                                      "quality": _str()}),

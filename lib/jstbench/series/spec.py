@@ -1,5 +1,8 @@
 """Parameters: of a report series (`params/<series>.yml`) and of each notebook template.
 
+A series may set `min_coverage` (default 0.5): national and group statistics resting on a smaller share of the
+units they should (the register's units the indicator applies to) are withheld, with the reason, in the reports.
+
 Notebook parameter cells hold literals only; the next cell validates them with one of the models
 below, so a wrong type fails at once with a message naming the parameter.
 """
@@ -79,6 +82,12 @@ class SeriesSpec(BaseModel):
     similar: SimilarParams = SimilarParams()
     composites: list[CompositeDef] = Field(default_factory=list)
     deflator: str = Field(default="cpi", description="a deflator id from methodology/catalogue/deflators.yml")
+    min_coverage: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False, description=(
+        "the least share (0-1) of the units a statistic should rest on that must have data for it to be shown: a "
+        "national or group median, quartile, mean, best value or position rests on the units with a value among the "
+        "group's units in the register the indicator applies to; below this share the reports withhold it and say "
+        "why (e.g. 195 of 2,477 gminas is 8%). It also decides which structural features the adjustment models use: "
+        "a feature present for fewer than this share of the authorities with structural data is left out."))
     workers: int = Field(default=2, ge=1, le=64)
     timeout_s: int = Field(default=600, ge=10)
 

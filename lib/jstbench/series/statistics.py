@@ -14,12 +14,37 @@ import pandas as pd
 
 from jstbench.catalogue.deflators import Deflator
 from jstbench.catalogue.model import Catalogue, Structure
-from jstbench.indicators.features import feature_table, strata
+from jstbench.indicators.features import available_features, feature_table, strata
 from jstbench.series.spec import CompositeDef
 from jstbench.stats.bootstrap import share_percentile_intervals
 from jstbench.stats.composite import CompositeSpec, monte_carlo
 from jstbench.stats.similar import cluster_stability, describe_clusters, explain, nearest, peer_stability, standardise, typology
 from jstbench.stats.trends import cagr, is_money, linear_trend, price_level, to_real
+
+
+def adjustment_catalogue(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFrame, year: int, min_share: float,
+                         ) -> tuple[Catalogue, dict[str, list[str]]]:
+    """The catalogue with each adjustable indicator's model features restricted to those the data have
+    (`jstbench.indicators.features.available_features` over the units the indicator applies to), and the features
+    left out per indicator. A store with no budget data has no own revenue per resident: without this, every model
+    would need it and none would fit."""
+    structure = catalogue.require_structure()
+    feats = feature_table(values, units, structure, year)
+    kinds = units.set_index(units["code"].astype(str))["kind"]
+    indicators, dropped = [], {}
+    for ind in catalogue.indicators.values():
+        if ind.adjustable:
+            names = structure.adjustment_features(ind)
+            members = kinds.index[kinds.isin(ind.applies_to).to_numpy()]
+            kept, gone = available_features(feats, names, members, min_share)
+            if gone:
+                dropped[ind.id] = gone
+                ind = ind.model_copy(update={"adjustment": ind.adjustment.model_copy(update={"features": kept})})
+        indicators.append(ind)
+    if not dropped:
+        return catalogue, {}
+    return Catalogue(indicators, list(catalogue.variables.values()), catalogue.digest, list(catalogue.forms.values()),
+                     structure, catalogue.years), dropped
 
 
 def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[str, list[str]], year: int,

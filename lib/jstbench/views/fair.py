@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from jstbench.catalogue.model import Structure
+from jstbench.compare.coverage import withheld
 from jstbench.core.text import esc, num, pct
 from jstbench.core.units import UNIT_KINDS
 from jstbench.series.folder import NOT_FITTED
@@ -36,6 +38,17 @@ def _gap_text(gap_rel: float, gap_abs: float, fmt, response: str = "log") -> str
             return "0%"
         return f"{num(100 * gap_rel, 0, signed=True)}%"
     return fmt(gap_abs, signed=True)
+
+
+def model_text(m: pd.Series, key: str, structure: Structure | None) -> str:
+    """A model's status, fit and size (n of the register's units the indicator applies to), and the structural
+    features it left out for lack of data."""
+    text = say(key, status=STATUS_TEXT[m["status"]], r2=num(m["r2"], 2), n=num(m["n"], 0), expected=num(m["expected"], 0))
+    dropped = [f for f in str(m.get("dropped_features") or "").split(",") if f]
+    if dropped:
+        labels = structure.labels() if structure else {}
+        text += say("expected.dropped", features=", ".join(labels.get(f, f).split(" (")[0].lower() for f in dropped))
+    return text
 
 
 def _quartile(q: float) -> str:
@@ -68,20 +81,29 @@ class UnitFair:
         self.composite_shares = read("composite_shares")
         self.real = read("real_terms", [("unit", "==", code)])
         self.trends = read("trends", [("unit", "==", code)]).set_index("indicator")
-        self.fair_rows = pd.concat([read(f"comparison_{gt}", [("group", "in", gids)]).assign(group_type=gt)
-                                    for gt in ("similar", "cluster")], ignore_index=True)
+        parts = [read(f"comparison_{gt}", [("group", "in", gids)]).assign(group_type=gt) for gt in ("similar", "cluster")]
+        self.fair_rows = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)  # no all-empty concat
+
+    def national_withheld(self, indicator: str) -> bool:
+        """The model's units cover less than the series' min_coverage of the register's units the indicator applies
+        to: its national positions (quartiles before and after adjustment) are not shown."""
+        m = self.models.loc[indicator]
+        return bool(withheld([m["n"]], [m["expected"]], self.v.s.min_coverage)[0])
 
     def expected_table(self, sectors: list[str]) -> pd.DataFrame:
-        """Adjustable monitoring indicators of these sectors: value, expected value, interval, gap, quartiles."""
+        """Adjustable monitoring indicators of these sectors: value, expected value, interval, gap, quartiles (missing
+        where the model rests on too few of the units it should, `national_withheld`)."""
         cols = ["value", "expected", "pi_low", "pi_high", "gap_rel", "gap_abs", "raw_quartile", "adj_quartile"]
         inds = [i for sector in sectors for i in self.v.sector_indicators(sector, "monitoring") if i in self.models.index]
         if not inds:
             return pd.DataFrame()
         m = self.models.loc[inds, ["status", "response", "r2", "n"]]
         own = self.adjusted.reindex(inds)[cols]  # NaN where the unit has no adjusted value
+        held = pd.Series([self.national_withheld(i) for i in inds], index=inds)
+        own[["raw_quartile", "adj_quartile"]] = own[["raw_quartile", "adj_quartile"]].mask(held, axis=0)
         names = pd.DataFrame({"name": [self.v.s.indicators[i]["name"]["pl"] for i in inds],
                               "unit": [self.v.s.indicators[i]["unit"] for i in inds]}, index=inds)
-        return names.join(m).join(own).rename_axis("indicator").reset_index()
+        return names.join(m).join(own).assign(national_withheld=held).rename_axis("indicator").reset_index()
 
     def expected_html(self, sectors: list[str]) -> str:
         df = self.expected_table(sectors)
@@ -90,15 +112,16 @@ class UnitFair:
         rows, classes = [], []
         for r in df.itertuples():
             fmt = lambda x, signed=False, i=r.indicator: self.v.s.fmt(i, x, signed)  # noqa: E731
-            model = say("expected.model", status=STATUS_TEXT[r.status], r2=num(r.r2, 2), n=int(r.n)) if r.status not in NOT_FITTED \
-                else say("expected.model_not_fitted", status=STATUS_TEXT[r.status], n=int(r.n))
+            model = model_text(self.models.loc[r.indicator], "expected.model" if r.status not in NOT_FITTED else "expected.model_not_fitted",
+                               self.v.s.structure)
             fitted = r.status not in NOT_FITTED and pd.notna(r.expected)
             rows.append([r.name, r.unit, fmt(r.value), fmt(r.expected) if fitted else "–",
                          f"{fmt(r.pi_low)}–{fmt(r.pi_high)}" if fitted else "–",
                          _gap_text(r.gap_rel, r.gap_abs, fmt, r.response) if fitted else "–",
                          _quartile(r.raw_quartile), _quartile(r.adj_quartile), model])
             classes.append("muted" if r.status != "ok" else "")
-        return table("jst-expected", HEADS["expected"], rows, row_classes=classes) + note(f"{ADJ_NOTE} {GREY_ROWS_NOTE}")
+        held = say("expected.quartiles_withheld", minimum=pct(100 * self.v.s.min_coverage)) if df["national_withheld"].any() else ""
+        return table("jst-expected", HEADS["expected"], rows, row_classes=classes) + note(f"{ADJ_NOTE} {GREY_ROWS_NOTE} {held}".strip())
 
     def expected_sentence(self, indicator: str) -> str | None:
         """"Authorities in conditions like yours have about X; you have Y" — or why there is no such sentence."""
@@ -202,7 +225,8 @@ class UnitFair:
             value = next((r[f"{g}_value"] for g in ("similar", "cluster", "exchange") if pd.notna(r[f"{g}_value"])), float("nan"))
             rows.append([r["name"], fmt(value), fmt(r["exchange_median"]), pos(r, "exchange"), fmt(r["similar_median"]),
                          pos(r, "similar"), fmt(r["cluster_median"]), pos(r, "cluster")])
-        return table("jst-peer-positions", HEADS["peer_positions"], rows) + note(POSITION_NOTE)
+        return (table("jst-peer-positions", HEADS["peer_positions"], rows)
+                + note(f"{POSITION_NOTE} {say('fair.withheld', minimum=pct(100 * self.v.s.min_coverage))}"))
 
     def composite_rows(self) -> list[dict]:
         """Per composite of the series: this unit's national rank interval, its primary group's intervals, the
@@ -330,11 +354,11 @@ class GroupFair:
             fmt = lambda x, signed=False, i=ind: self.v.s.fmt(i, x, signed)  # noqa: E731
             title = f"{meta['name']['pl']} ({meta['unit']})"
             if m["status"] in NOT_FITTED:
-                why = model_note(m["status"], m["n"], m["needed"], m["r2"], m["min_r2"])
+                why = model_note(m["status"], int(m["n"]), int(m["needed"]), m["r2"], m["min_r2"])
                 out.append(f"<p><b>{esc(title)}</b>: {esc(say('adjusted.not_fitted', why=why))}</p>")
                 continue
             t = self.adjusted_table(ind)
-            quality = say("adjusted.model", status=STATUS_TEXT[m["status"]], r2=num(m["r2"], 2), n=int(m["n"]))
+            quality = model_text(m, "adjusted.model", self.v.s.structure)
             rows = [[r.name, fmt(r.value), fmt(r.expected), _gap_text(r.gap_rel, r.gap_abs, fmt, m["response"]),
                      int(r.raw_rank), int(r.adj_rank), say("yes" if r.inside else "no")] for r in t.itertuples()]
             out.append(f"<h4>{esc(title)}</h4>" + note(quality) + table("jst-adjusted", HEADS["adjusted"], rows))

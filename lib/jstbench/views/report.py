@@ -15,10 +15,22 @@ import pandas as pd
 from jstbench.catalogue.model import DIRECTIONS, SECTORS, Structure
 from jstbench.core.errors import InputError
 from jstbench.core.text import num, pct, reason_text
-from jstbench.core.units import UNIT_KINDS
+from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS
 from jstbench.series.folder import SeriesFolder
 from jstbench.views.tables import banner, note, paragraph, stylesheet, table
-from jstbench.views.wording import CHART, COLOUR_NOTE, HEADS, ORIENTATION, QUARTILE_LABELS, SYNTHETIC_NOTE, quality_text, say
+from jstbench.views.wording import (
+    CHART,
+    COLOUR_NOTE,
+    HEADS,
+    ORIENTATION,
+    QUARTILE_LABELS,
+    SYNTHETIC_NOTE,
+    WITHHELD_CELL,
+    coverage_text,
+    quality_text,
+    say,
+    withheld_values,
+)
 
 
 @dataclass
@@ -78,6 +90,31 @@ class SeriesData:
     def fmt(self, indicator: str, x: float | None, signed: bool = False) -> str:
         return num(x, int(self.indicators[indicator].get("decimals", 1)), signed)
 
+    @property
+    def min_coverage(self) -> float:
+        """The least share of the units a statistic should rest on for it to be shown (the series' min_coverage)."""
+        return float(self.meta.get("min_coverage", 0.0))
+
+    def coverage(self, indicator: str, stat: pd.Series) -> str:
+        """'195 z 2 477 gmin': how many units a group statistic (a group_stats row) rests on, of how many."""
+        return coverage_text(stat["n"], stat["expected"], self.indicators[indicator]["applies_to"])
+
+    def withheld(self, indicator: str, stat: pd.Series) -> dict[str, str]:
+        """The values of a phrase saying why a statistic (a group_stats row) is withheld."""
+        return withheld_values(stat["n"], stat["expected"], self.indicators[indicator]["applies_to"], self.min_coverage)
+
+
+def stats_by_group(stats: pd.DataFrame, year: int) -> pd.DataFrame:
+    """group_stats rows of one year indexed by (group, indicator) as strings."""
+    cur = stats[stats["year"] == year]
+    return cur.set_index([cur["group"].astype(str), cur["indicator"].astype(str)]).sort_index()
+
+
+def stat_row(stats: pd.DataFrame, group: str, indicator: str) -> pd.Series | None:
+    """The statistics of one group on one indicator (from `stats_by_group`), or None."""
+    key = (str(group), str(indicator))
+    return stats.loc[key] if key in stats.index else None
+
 
 class UnitView:
     """One authority in one year: its values, positions and peers."""
@@ -100,6 +137,7 @@ class UnitView:
         self.typology_group = str(typ.iloc[0]) if len(typ) else None
         stat_groups = gids + [self.s.meta["national_id"]] + ([self.typology_group] if self.typology_group else [])
         self.stats = read("group_stats", [("group", "in", stat_groups)])
+        self.stats_now = stats_by_group(self.stats, self.year)
         if not (self.values["year"] == self.year).any():
             raise InputError(f"no values for year {self.year} for unit {unit}", self.s.folder / "values.parquet")
 
@@ -138,6 +176,15 @@ class UnitView:
             value = cur.loc[ind_id, "value"]
             g = grp.loc[ind_id] if grp is not None and ind_id in grp.index else None
             n = nat.loc[ind_id] if ind_id in nat.index else None
+            gs = stat_row(self.stats_now, self.primary_group["id"], ind_id) if self.primary_group else None
+            ns = stat_row(self.stats_now, self.s.meta["national_id"], ind_id)
+            g_held, n_held = gs is not None and bool(gs["withheld"]), ns is not None and bool(ns["withheld"])
+            remarks = [reason_text(cur.loc[ind_id, "reason"], labels) if pd.isna(value)
+                       else quality_text(cur.loc[ind_id, "quality"] if "quality" in cur.columns else None)]
+            if g_held and gs is not None and gs["n"] > 0:
+                remarks.append(say("withheld.remark", what=say("withheld.group"), **self.s.withheld(ind_id, gs)))
+            if n_held and ns is not None and ns["n"] > 0:
+                remarks.append(say("withheld.remark", what=say("withheld.national"), **self.s.withheld(ind_id, ns)))
             rows.append({
                 "sector": meta["sector"],
                 "Obszar": SECTORS[meta["sector"]]["pl"],
@@ -149,17 +196,21 @@ class UnitView:
                 "value": value,
                 "Wartość": self.s.fmt(ind_id, value),
                 "group_median": g["median"] if g is not None else np.nan,
-                "Mediana grupy": self.s.fmt(ind_id, g["median"]) if g is not None else "–",
+                "Mediana grupy": WITHHELD_CELL if g_held else self.s.fmt(ind_id, g["median"]) if g is not None else "–",
                 "group_rank": g["rank"] if g is not None else np.nan,
                 "group_n": g["n"] if g is not None else np.nan,
                 "Pozycja w grupie": (f"{int(g['rank'])}/{int(g['n'])}" if g is not None and pd.notna(g["rank"]) else "–"),
                 "group_quartile": g["quartile"] if g is not None else np.nan,
                 "national_median": n["median"] if n is not None else np.nan,
-                "Mediana kraju": self.s.fmt(ind_id, n["median"]) if n is not None else "–",
+                "Mediana kraju": WITHHELD_CELL if n_held else self.s.fmt(ind_id, n["median"]) if n is not None else "–",
+                "national_n": ns["n"] if ns is not None else np.nan,
+                "national_expected": ns["expected"] if ns is not None else np.nan,
+                "national_withheld": n_held,
+                "JST z danymi w kraju": (say("coverage.cell", n=num(ns["n"], 0), expected=num(ns["expected"], 0),
+                                             share=pct(100 * ns["coverage"])) if ns is not None else "–"),
                 "national_percentile": n["percentile"] if n is not None else np.nan,
                 "national_quartile": n["quartile"] if n is not None else np.nan,
-                "Uwagi": (reason_text(cur.loc[ind_id, "reason"], labels) if pd.isna(value)
-                          else quality_text(cur.loc[ind_id, "quality"] if "quality" in cur.columns else None)),
+                "Uwagi": "; ".join(r for r in remarks if r),
             })
         return pd.DataFrame(rows)
 
@@ -178,8 +229,8 @@ class UnitView:
             ctx = r["kind"] == "context"
             (gq, gc), (nq, nc) = quartile(r["group_quartile"], ctx), quartile(r["national_quartile"], ctx)
             rows.append([r["Obszar"], r["Wskaźnik"], r["Kierunek"], r["Jednostka"], r["Wartość"], r["Mediana grupy"],
-                         r["Pozycja w grupie"], gq, r["Mediana kraju"], nq, r["Uwagi"]])
-            classes.append(["", "", "", "", "", "", "", gc, "", nc, "remark"])
+                         r["Pozycja w grupie"], gq, r["Mediana kraju"], r["JST z danymi w kraju"], nq, r["Uwagi"]])
+            classes.append(["", "", "", "", "", "", "", gc, "", "", nc, "remark"])
         caption = say("summary.caption", group=group_name)
         return table("jst-summary", HEADS["summary"], rows, caption, cell_classes=classes) + note(COLOUR_NOTE)
 
@@ -244,21 +295,30 @@ class UnitView:
             out.append(say("value.warning", warning=warning))
         pg = self.primary_group
         grp = self.position("exchange", pg["id"]) if pg else None
-        if pg and grp is not None and indicator in grp.index:
+        gs = stat_row(self.stats_now, pg["id"], indicator) if pg else None
+        if pg and grp is not None and indicator in grp.index and gs is not None:
             g = grp.loc[indicator]
-            text = say("group.median", group=pg["name"], median=self.s.fmt(indicator, g["median"]))
-            if meta["kind"] == "monitoring" and pd.notna(g["rank"]):
-                text += say("group.rank", rank=int(g["rank"]), n=int(g["n"]))
-            elif meta["kind"] == "monitoring":
-                text += say("group.too_few", n=int(g["n"]), minimum=self.s.meta["min_group_size"])
-            out.append(text + ".")
+            if gs["withheld"]:
+                out.append(say("group.withheld", group=pg["name"], **self.s.withheld(indicator, gs)))
+            else:
+                text = say("group.median", group=pg["name"], median=self.s.fmt(indicator, g["median"]),
+                           coverage=self.s.coverage(indicator, gs))
+                if meta["kind"] == "monitoring" and pd.notna(g["rank"]):
+                    text += say("group.rank", rank=int(g["rank"]), n=int(g["n"]))
+                elif meta["kind"] == "monitoring":
+                    text += say("group.too_few", n=int(g["n"]), minimum=self.s.meta["min_group_size"])
+                out.append(text + ".")
         nat = self.position("national")
-        if indicator in nat.index:
+        ns = stat_row(self.stats_now, self.s.meta["national_id"], indicator)
+        if indicator in nat.index and ns is not None:
             n = nat.loc[indicator]
-            text = say("national.median", median=self.s.fmt(indicator, n["median"]))
-            if meta["kind"] == "monitoring" and pd.notna(n["percentile"]):
-                text += say("national.better_than", percentile=pct(n["percentile"]))
-            out.append(text + ".")
+            if ns["withheld"]:
+                out.append(say("national.withheld", **self.s.withheld(indicator, ns)))
+            else:
+                text = say("national.median", median=self.s.fmt(indicator, n["median"]), coverage=self.s.coverage(indicator, ns))
+                if meta["kind"] == "monitoring" and pd.notna(n["percentile"]):
+                    text += say("national.better_than", percentile=pct(n["percentile"]))
+                out.append(text + ".")
         row = cur.iloc[0]
         if meta["direction"] == "target-range":
             t, gap = meta["target"], row["target_gap"]
@@ -273,8 +333,20 @@ class UnitView:
     def sentences_html(self, indicator: str) -> str:
         return paragraph(self.sentences(indicator))
 
+    def size_sentence(self) -> str:
+        """The unit's size class and the year of the population it rests on (an earlier year, or none, said so)."""
+        pclass = str(self.unit.get("population_class") or "unknown")
+        pyear = self.unit.get("population_year")
+        if pclass == "unknown" or pyear is None or pd.isna(pyear):
+            return say("unit.size_unknown", year=self.year)
+        size = POPULATION_CLASS_LABELS.get(pclass, pclass)
+        if int(pyear) < self.year:
+            return say("unit.size_earlier", size=size, population_year=int(pyear), year=self.year)
+        return say("unit.size", size=size, year=int(pyear))
+
     def header_html(self) -> str:
         lines = [say("unit.kind", kind=self.kind_label, voivodeship=self.unit["voivodeship"], powiat=self.unit["powiat"]),
+                 self.size_sentence(),
                  say("unit.groups", groups=", ".join(g["name"] for g in self.groups) or say("none")),
                  say("unit.typology", typology=self.typology_group or say("none"))]
         return self.s.banner_html() + "".join(paragraph([x]) for x in lines)
@@ -289,6 +361,7 @@ class GroupView:
         self.year = int(year)
         self.rows = self.s.read("comparison_exchange", [("group", "==", group)])
         self.stats = self.s.read("group_stats", [("group", "in", [group, self.s.meta["national_id"]])])
+        self.stats_now = stats_by_group(self.stats, self.year)
 
     @property
     def name(self) -> str:
@@ -344,16 +417,25 @@ class GroupView:
         return wide.sort_index()
 
     def sentences(self, indicator: str) -> list[str]:
+        """The group's median and mean, the national median, each with the units it rests on (or why it is
+        withheld), and the best member."""
         meta = self.s.indicators[indicator]
-        st = self.stats[(self.stats["indicator"] == indicator) & (self.stats["year"] == self.year)]
-        g = st[st["group"] == self.group["id"]]
-        n = st[st["group"] == self.s.meta["national_id"]]
-        if g.empty or g["n"].iloc[0] == 0:
+        g = stat_row(self.stats_now, self.group["id"], indicator)
+        n = stat_row(self.stats_now, self.s.meta["national_id"], indicator)
+        if g is None or g["n"] == 0:
             return [say("group.no_data", name=meta["name"]["pl"], year=self.year)]
         best = self.values_table(indicator).dropna(subset=["value"])
-        out = [say("group.summary", name=meta["name"]["pl"], unit=meta["unit"], year=self.year,
-                   median=self.s.fmt(indicator, g["median"].iloc[0]), mean=self.s.fmt(indicator, g["mean"].iloc[0]),
-                   national=self.s.fmt(indicator, n["median"].iloc[0]) if not n.empty else "–")]
+        if g["withheld"]:
+            out = [say("group.summary_withheld", name=meta["name"]["pl"], unit=meta["unit"], year=self.year,
+                       **self.s.withheld(indicator, g))]
+        else:
+            out = [say("group.summary", name=meta["name"]["pl"], unit=meta["unit"], year=self.year,
+                       median=self.s.fmt(indicator, g["median"]), mean=self.s.fmt(indicator, g["mean"]),
+                       coverage=self.s.coverage(indicator, g))]
+        if n is not None and n["withheld"] and n["n"] > 0:
+            out.append(say("national.withheld", **self.s.withheld(indicator, n)))
+        elif n is not None and n["n"] > 0:
+            out.append(say("national.median", median=self.s.fmt(indicator, n["median"]), coverage=self.s.coverage(indicator, n)) + ".")
         if len(best) and pd.notna(best["rank"].iloc[0]):
             out.append(say("group.best", direction=DIRECTIONS[meta["direction"]], unit=best["name"].iloc[0],
                            value=self.s.fmt(indicator, best["value"].iloc[0])))

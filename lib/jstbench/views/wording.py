@@ -5,7 +5,10 @@ series folder."""
 
 from __future__ import annotations
 
-from jstbench.core.text import num
+from collections.abc import Iterable
+
+from jstbench.core.text import num, pct
+from jstbench.core.units import KIND_GROUPS
 
 SYNTHETIC_NOTE = ("DANE SYNTETYCZNE: wszystkie wartości w tym raporcie są wygenerowane do celów "
                   "demonstracyjnych i nie opisują rzeczywistych jednostek.")
@@ -16,7 +19,8 @@ ORIENTATION = {"higher-better": "↑", "lower-better": "↓", "target-range": "�
 ORIENTATION_NOTE = "↑ więcej = lepiej, ↓ mniej = lepiej, ↔ najlepiej w przedziale docelowym."
 
 ADJ_NOTE = ("Wartość oczekiwana to typowa wartość JST o takich samych warunkach (liczba mieszkańców, gęstość, "
-            "struktura wieku, dochody własne, rodzaj jednostki), wyliczona z regresji na danych wszystkich JST; "
+            "struktura wieku, dochody własne, rodzaj jednostki — cechy, których brak w danych, model pomija), wyliczona "
+            "z regresji na danych wszystkich JST, które je mają (n w kolumnie modelu: ile ich jest z ilu w rejestrze); "
             "przedział 90% pokazuje, jak bardzo JST w takich warunkach zwykle się różnią. Różnica poza przedziałem "
             "jest warta wyjaśnienia; w przedziale — mieści się w zwykłej zmienności.")
 GREY_ROWS_NOTE = "Szare wiersze: model słabo dopasowany albo za mało danych — wartość oczekiwana mało wtedy mówi."
@@ -37,6 +41,7 @@ QUALITY_TEXT = {"outlier": "wartość nietypowa na tle kraju (odporny z-score > 
 
 POSITION_NOTE = ("Pozycja 1 = najlepszy wynik według kierunku wskaźnika; liczba po ukośniku to liczba JST z danymi "
                  "(razem z tą).")
+WITHHELD_CELL = "nie podajemy"
 PEERS_MISSING_NOTE = "„–”: brak danych tej JST; w odległości przyjęto wtedy medianę jednostek tego rodzaju."
 
 
@@ -81,7 +86,7 @@ CHART = {
 
 HEADS = {
     "summary": ["Obszar", "Wskaźnik", "", "Jednostka", "Wartość", "Mediana grupy", "Pozycja w grupie", "Ćwiartka w grupie",
-                "Mediana kraju", "Ćwiartka w kraju", "Uwagi"],
+                "Mediana kraju", "JST z danymi w kraju", "Ćwiartka w kraju", "Uwagi"],
     "members": ["TERYT", "Nazwa", "Rodzaj"],
     "expected": ["Wskaźnik", "Jednostka", "Wartość", "Oczekiwana", "Przedział 90%", "Różnica", "Ćwiartka w kraju",
                  "Ćwiartka po korekcie", "Model"],
@@ -89,7 +94,8 @@ HEADS = {
     "peer_positions": ["Wskaźnik", "Wartość", "Mediana grupy wymiany", "Pozycja", "Mediana podobnych JST", "Pozycja",
                        "Mediana typu", "Pozycja w typie"],
     "adjusted": ["JST", "Wartość", "Oczekiwana", "Różnica", "Pozycja", "Pozycja po korekcie", "W przedziale 90%"],
-    "coverage_variable": ["Zmienna", "Wartości", "Oczekiwane", "Pokrycie"],
+    "coverage_variable": ["Zmienna", "JST z danymi", "JST w rejestrze", "Wartości", "Oczekiwane", "Pokrycie"],
+    "coverage_indicator": ["Wskaźnik", "JST z danymi", "JST w rejestrze, których dotyczy", "Pokrycie", "Statystyki krajowe"],
     "coverage_year": ["Rok", "Wartości", "Oczekiwane", "Pokrycie"],
     "flags": ["Zmienna", "Flaga źródła", "Wierszy", "Brakujących"],
     "flagged": ["TERYT", "JST", "Wskaźnik", "Wartość", "Odporny z-score", "Zmiana r/r", "Uwagi"],
@@ -103,6 +109,11 @@ PHRASES = {
     "unit.kind": "Rodzaj: {kind}; województwo {voivodeship}; powiat {powiat}.",
     "unit.groups": "Grupy wymiany doświadczeń: {groups}.",
     "unit.typology": "Grupa typologiczna: {typology}. Porównanie krajowe: wszystkie JST, do których wskaźnik się stosuje.",
+    "unit.size": "Wielkość: {size} mieszkańców (liczba ludności z {year} r.).",
+    "unit.size_earlier": ("Wielkość: {size} mieszkańców (liczba ludności z {population_year} r., ostatniego roku z danymi; "
+                          "za {year} r. jej brak)."),
+    "unit.size_unknown": ("Wielkość: nieznana — w danych brak liczby ludności tej JST do {year} r.; jej grupa typologiczna to "
+                          "JST tego rodzaju o nieznanej wielkości."),
     "none": "brak",
     "no_group": "brak grupy wymiany",
     "context": "kontekst",
@@ -110,10 +121,19 @@ PHRASES = {
     "value.missing": "{name}: brak wartości za {year} r. ({reason}).",
     "value": "{name} w {year} r.: {value} ({unit}).",
     "value.warning": "Uwaga: {warning} — sprawdź dane źródłowe.",
-    "group.median": "Mediana grupy „{group}”: {median}",
+    "coverage": "{n} z {expected} {noun}",
+    "coverage.cell": "{n} z {expected} ({share})",
+    "group.median": "Mediana grupy „{group}”: {median} (dane ma {coverage})",
+    "group.withheld": ("Mediany i pozycji w grupie „{group}” nie podajemy: dane ma tylko {coverage} ({share}), a wymagamy "
+                       "co najmniej {minimum}."),
     "group.rank": "; pozycja {rank}. na {n} JST z danymi",
     "group.too_few": "; pozycji nie podajemy, bo dane ma tylko {n} JST (minimum {minimum})",
-    "national.median": "Mediana krajowa: {median}",
+    "national.median": "Mediana krajowa: {median} (dane ma {coverage})",
+    "national.withheld": ("Mediany krajowej i pozycji w kraju nie podajemy: dane ma tylko {coverage} ({share}), a wymagamy "
+                          "co najmniej {minimum}."),
+    "withheld.remark": "{what} nie podajemy: dane ma tylko {coverage} ({share}), minimum {minimum}",
+    "withheld.national": "mediany i ćwiartki w kraju",
+    "withheld.group": "mediany i pozycji w grupie",
     "national.better_than": "; wynik lepszy niż u {percentile} porównywanych JST w kraju",
     "target.inside": "Przedział docelowy: {low}–{high}; wartość mieści się w nim.",
     "target.outside": ("Przedział docelowy: {low}–{high}; wartość jest poza nim o {gap} ({unit}); porównania liczą "
@@ -123,12 +143,17 @@ PHRASES = {
     # group report
     "group.header": "Usługa: {sector}. Członkowie: {n}. Rok: {year}.",
     "group.no_data": "{name}: brak danych w grupie za {year} r.",
-    "group.summary": "{name} ({unit}), {year} r.: mediana grupy {median}, średnia nieważona {mean}, mediana krajowa {national}.",
+    "group.summary": "{name} ({unit}), {year} r.: mediana grupy {median}, średnia nieważona {mean} (dane ma {coverage}).",
+    "group.summary_withheld": ("{name} ({unit}), {year} r.: mediany i średniej grupy nie podajemy — dane ma tylko {coverage} "
+                               "({share}), a wymagamy co najmniej {minimum}."),
     "group.best": "Najlepszy wynik w grupie ({direction}): {unit}, {value}.",
     # expected values
     "expected.none_here": "Brak wskaźników z modelem korekty w tych obszarach.",
-    "expected.model": "{status}, R² = {r2}, n = {n}",
-    "expected.model_not_fitted": "{status} (n = {n})",
+    "expected.model": "{status}, R² = {r2}, n = {n} z {expected}",
+    "expected.model_not_fitted": "{status} (n = {n} z {expected})",
+    "expected.dropped": "; bez cech: {features} (za mało danych)",
+    "expected.quartiles_withheld": ("Ćwiartek w kraju nie podajemy przy modelach opartych na mniej niż {minimum} JST, do "
+                                    "których wskaźnik się stosuje."),
     "expected.not_computed": "Wartości oczekiwanej nie liczymy: {why}.",
     "expected.no_features": "Wartości oczekiwanej nie liczymy: brak cech strukturalnych tej JST.",
     "expected.inside": ("JST w warunkach podobnych do tej mają zwykle około {expected} (90% przedział: {low}–{high}); "
@@ -136,7 +161,9 @@ PHRASES = {
     "expected.outside": ("JST w warunkach podobnych do tej mają zwykle około {expected} (90% przedział: {low}–{high}); "
                          "tutaj {value}, różnica {gap} — poza zwykłą zmiennością, warto ją wyjaśnić."),
     "adjusted.not_fitted": "bez korekty — {why}.",
-    "adjusted.model": "model: {status}, R² = {r2}, n = {n}",
+    "adjusted.model": "model: {status}, R² = {r2}, n = {n} z {expected}",
+    "fair.withheld": ("„–” przy medianie i pozycji: dane ma mniej niż {minimum} JST tej grupy, do których wskaźnik się "
+                      "stosuje, więc ich nie podajemy."),
     "yes": "tak",
     "no": "nie",
     # bootstrap intervals
@@ -191,10 +218,54 @@ PHRASES = {
     "quality.summary": ("Obserwacji: {observations}, w tym brakujących: {missing} ({share}%). Wartości wskaźników nietypowych: "
                         "{outliers}; skoków rok do roku powyżej 50%: {jumps}; udziałów spoza 0–100% (niespójne liczby spraw): "
                         "{impossible}; z flagą źródła danych wejściowych: {flagged}."),
+    "quality.population": ("Klasy wielkości JST (grupy typologiczne) liczymy z liczby ludności {year} r.; bez liczby ludności "
+                           "(klasa nieznana): {unknown} JST; z liczbą ludności z wcześniejszego roku: {earlier} JST."),
+    "quality.coverage_note": ("Pokrycie liczymy względem rejestru jednostek: oczekujemy wartości od każdej JST rodzaju, "
+                              "którego dotyczą wskaźniki korzystające ze zmiennej, za każdy rok danych."),
+    "quality.indicators": ("W {year} r. statystyki krajowe (mediany, ćwiartki, pozycje w kraju) podajemy dla {shown} z {n} "
+                           "wskaźników; dla {withheld} nie podajemy ich, bo dane ma mniej niż {minimum} JST, których "
+                           "dotyczą."),
+    "quality.shown": "podane",
+    "quality.withheld": "nie podane",
     "quality.no_missing": "Brak brakujących wartości.",
     "quality.no_flagged": "Brak oznaczonych wartości w {year} r.",
     "quality.revised": "Poprawionych wartości: {n}.",
 }
+
+
+def units_noun(kinds: Iterable[str], n: float) -> str:
+    """What `n` units of these kinds are called after "z" (of): gmin, powiatów, or JST for a mix.
+
+    >>> units_noun(["gmina_urban", "gmina_rural", "gmina_urban_rural", "city_powiat"], 2477)
+    'gmin'
+    >>> units_noun(["powiat", "city_powiat"], 1), units_noun(["powiat", "gmina_rural"], 5)
+    ('powiatu', 'JST')
+    """
+    kinds = set(kinds)
+    if kinds and kinds <= set(KIND_GROUPS["all_gminas"]):
+        return "gminy" if n == 1 else "gmin"
+    if kinds and kinds <= set(KIND_GROUPS["all_powiats"]):
+        return "powiatu" if n == 1 else "powiatów"
+    return "JST"
+
+
+def coverage_text(n: float, expected: float, kinds: Iterable[str]) -> str:
+    """How many units a statistic rests on, of how many: '195 z 2\xa0477 gmin'.
+
+    >>> coverage_text(195, 2477, ["gmina_rural", "gmina_urban"])
+    '195 z 2\xa0477 gmin'
+    """
+    return say("coverage", n=num(n, 0), expected=num(expected, 0), noun=units_noun(kinds, expected))
+
+
+def withheld_values(n: float, expected: float, kinds: Iterable[str], min_coverage: float) -> dict[str, str]:
+    """The values of a "withheld" phrase: coverage, its share and the minimum, formatted.
+
+    >>> withheld_values(195, 2477, ["gmina_rural"], 0.5)
+    {'coverage': '195 z 2\xa0477 gmin', 'share': '8%', 'minimum': '50%'}
+    """
+    share = 100 * n / expected if expected else 0.0
+    return {"coverage": coverage_text(n, expected, kinds), "share": pct(share), "minimum": pct(100 * min_coverage)}
 
 
 def say(key: str, **values: object) -> str:
