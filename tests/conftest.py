@@ -18,7 +18,6 @@ data: output/data/demo
 groups_file: params/groups.yml
 groups: [miasta-oswiata, powiaty-zdrowie]
 units: ["3064011", "{empty_unit}"]
-synthetic: true
 workers: 2
 timeout_s: 300
 composites:

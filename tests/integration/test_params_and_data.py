@@ -116,3 +116,19 @@ def test_store_rejects_unknown_units_in_observations(tmp_path):
     obs.to_parquet(tmp_path / "observations.parquet")
     with pytest.raises(InputError, match=r"observations.parquet: observations for unit codes not in units.parquet: \['0202011'\]"):
         Store.load(tmp_path)
+
+
+def test_a_store_is_synthetic_when_it_holds_demo_values_or_invented_units(tmp_path):
+    """The reports' synthetic-data banner follows the data, not a setting: demo values or invented units mark it."""
+    from jstbench.data.demo import SOURCE
+
+    units = pd.DataFrame({"code": ["0201011"], "name": ["Bolesławiec"], "kind": ["gmina_urban"], "voivodeship": ["02"],
+                          "powiat": ["0201"], "population_class": ["20-50k"], "synthetic": [False]})
+    real = pd.DataFrame({"unit": ["0201011"], "year": [2020], "variable": ["population"], "value": [39000.0],
+                         "flag": [None], "source": ["api-json:API_72305.json@abc"]})
+    save(units, real, tmp_path / "real")
+    assert not Store.load(tmp_path / "real").synthetic
+    save(units, real.assign(source=SOURCE), tmp_path / "demo")
+    assert Store.load(tmp_path / "demo").synthetic
+    save(units.assign(synthetic=True), real, tmp_path / "invented")
+    assert Store.load(tmp_path / "invented").synthetic

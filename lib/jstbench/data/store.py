@@ -128,6 +128,13 @@ class Store:
         return wide[present].sort_index()
 
     @property
+    def synthetic(self) -> bool:
+        """Whether the store holds synthetic values (made by `demo-data`): reports on it say so on every page."""
+        from jstbench.data.demo import SOURCE
+
+        return bool(self.units["synthetic"].any()) or bool((self.observations["source"].astype(str) == SOURCE).any())
+
+    @property
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.observations["year"].unique())
 

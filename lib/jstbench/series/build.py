@@ -298,7 +298,7 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
     groups = [dict(id=g.id, name=g.name, sector=g.sector, members=g.members) for g in checked.groups.exchange_groups]
     sf.write_json(folder, "series", {
         "contract": sf.CONTRACT_VERSION, "name": checked.name, "title": checked.spec.title, "year": checked.spec.year,
-        "synthetic": checked.spec.synthetic, "min_group_size": checked.groups.min_group_size,
+        "synthetic": checked.store.synthetic, "min_group_size": checked.groups.min_group_size,
         "exchange_groups": groups, "report_units": checked.unit_codes, "national_id": checked.groups.national.id,
         "national_name": checked.groups.national.name, "deflator": checked.spec.deflator,
         "min_coverage": checked.spec.min_coverage,

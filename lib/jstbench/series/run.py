@@ -101,7 +101,7 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
     failures = [{"label": r.job.label, "error": r.error} for r in results if r.status != "ok"]
     quality = next((r.job.html for r in results if r.job.kind == "quality" and r.status == "ok"), None)
     return env.from_string(INDEX).render(
-        title=checked.spec.title, synthetic=checked.spec.synthetic, year=checked.spec.year, groups=groups,
+        title=checked.spec.title, synthetic=checked.store.synthetic, year=checked.spec.year, groups=groups,
         ok=sum(r.status == "ok" for r in results), failed=len(failures), failures=failures,
         created=manifest["created"], catalogue=manifest["catalogue_digest"], data=manifest["data_digest"],
         commit=manifest["git_commit"] or "–", quality=quality)
@@ -124,7 +124,7 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "git_commit": git_commit(project.root), "catalogue_digest": checked.catalogue.digest,
             "data_digest": data_digest(project.resolve(checked.spec.data)), "engine": engine,
-            "workers": workers or checked.spec.workers, "synthetic": checked.spec.synthetic, "series_contract": sf.CONTRACT_VERSION,
+            "workers": workers or checked.spec.workers, "synthetic": checked.store.synthetic, "series_contract": sf.CONTRACT_VERSION,
             "reports": [result_record(r) for r in results],
         })
         manifest["duration_s"] = round(time.perf_counter() - t0, 2)

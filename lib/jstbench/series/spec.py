@@ -71,6 +71,14 @@ class SeriesSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_synthetic_flag(cls, data: object) -> object:
+        if isinstance(data, dict) and "synthetic" in data:
+            raise ValueError("`synthetic` is no longer set by hand: whether the data is synthetic is read from the data "
+                             "itself (the reports of demo data say so); remove the line")
+        return data
+
     title: str = Field(min_length=1)
     year: int = Field(ge=1990, le=2100)
     data: str = Field(min_length=1, description="folder with units.parquet and observations.parquet")
@@ -78,7 +86,6 @@ class SeriesSpec(BaseModel):
     groups: list[str] | Literal["all"] = "all"
     units: list[UnitCode] = Field(default_factory=list, description="more authorities to report on")
     templates: Templates = Templates()
-    synthetic: bool = False
     similar: SimilarParams = SimilarParams()
     composites: list[CompositeDef] = Field(default_factory=list)
     deflator: str = Field(default="cpi", description="a deflator id from methodology/catalogue/deflators.yml")

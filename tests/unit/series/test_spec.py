@@ -1,4 +1,4 @@
-"""The series file's coverage threshold."""
+"""The series file: the coverage threshold, and no hand-set synthetic flag."""
 
 import pytest
 from pydantic import ValidationError
@@ -18,3 +18,8 @@ def test_min_coverage_defaults_to_half():
 def test_min_coverage_outside_0_1_is_refused(bad):
     with pytest.raises(ValidationError, match="min_coverage"):
         SeriesSpec.model_validate(BASE | {"min_coverage": bad})
+
+
+def test_a_hand_set_synthetic_flag_is_refused_with_the_reason():
+    with pytest.raises(ValidationError, match="read from the data itself"):
+        SeriesSpec.model_validate(BASE | {"synthetic": False})
