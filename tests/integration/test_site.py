@@ -4,7 +4,7 @@ from bs4 import BeautifulSoup
 
 from jstbench.catalogue.load import load_catalogue
 from jstbench.core.project import Project
-from jstbench.site.build import broken_links, build_site
+from jstbench.site.build import broken_links, build_site, percent
 
 
 def test_site_build(small_project, small_series):
@@ -32,6 +32,9 @@ def test_site_build(small_project, small_series):
     forms = (site / "catalogue" / "forms.html").read_text(encoding="utf-8")
     assert all(f.name in forms for f in cat.forms.values())
     assert "Zmiany łamiące porównywalność" in (site / "catalogue" / "changelog.html").read_text(encoding="utf-8")
+    # sources by years, probable ids, evidence, breaks and SMUP on the indicator pages and on "Źródła danych"
+    _sources_pages(site, cat)
+    assert "Nazwy nierozstrzygnięte" in participants and "Miejsce Piastowe" in participants
     # the statistical pages: diagnostics of the built series, and no unrendered LaTeX for readers offline
     diagnostics = (site / "diagnostics" / "tests.html").read_text(encoding="utf-8")
     assert "Modele" in diagnostics and "img/tests/" in diagnostics and "Typologia z danych" in diagnostics
@@ -47,3 +50,30 @@ def test_broken_link_is_found(tmp_path):
     (site / "b.html").write_text('<a href="a.html#top">a</a>')
     checked, broken = broken_links(site, site)
     assert checked == 3 and broken == ["a.html → missing.html"]
+
+
+def _text(path) -> str:
+    return " ".join(BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
+
+
+def _sources_pages(site, cat):
+    benefit = _text(site / "indicators" / "soc_child_benefit_per_capita.html")
+    assert "Przerwy w porównywalności" in benefit
+    assert "2016 Rb-28S, dział 852, rozdziały 85211" in benefit and "od 2017 Rb-28S, dział 855, rozdziały 85501" in benefit
+    assert "ZUS500" in benefit and "LEG855" in benefit  # breaks with their evidence
+    births = _text(site / "indicators" / "ctx_births_per_1000.html")
+    assert "zmienna 59" in births and "id prawdopodobne" in births
+    capital = _text(site / "indicators" / "ctx_capital_spending_share.html")
+    assert "Odpowiednik w SMUP" in capital and "SMUP 4053 (gminy)" in capital and "SMUP 4403 (miasta na prawach powiatu)" in capital
+    assert "JAWNE smup.ts" in capital and "KLAS zał. 4" in capital
+    sources = _text(site / "catalogue" / "sources.html")
+    cov = cat.coverage()
+    assert f"{percent(cov.verified_public_share)} zmiennych katalogu ({len(cov.verified_public)} z {len(cat.variables)})" in sources
+    assert f"{percent(cov.public_only_share)} wskaźników ({len(cov.public_only)} z {len(cat)})" in sources
+    for name in cat.variables:
+        assert name in sources
+    assert "72305" in sources and "zweryfikowana" in sources and "do weryfikacji" in sources
+    assert "Od 1.1.2017 nowy dział 855 Rodzina" in sources  # a break, with its evidence
+    assert "`births`" not in sources and "births" in sources  # the markdown renders as code, not backticks
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "catalogue/sources.html" in index

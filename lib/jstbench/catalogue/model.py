@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -47,6 +48,9 @@ DIRECTIONS = {
 }
 
 SLUG = r"^[a-z][a-z0-9_]{1,63}$"
+# Sources published for every authority (budget reports, GUS BDL, statutory registers), as opposed to data the
+# participants collect on forms.
+PUBLIC_SOURCES = ("budget", "bdl", "register")
 
 
 def check_sector(v: str) -> str:
@@ -306,6 +310,24 @@ class Structure(Strict):
         return list(ind.adjustment.features or self.adjustment.features)
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the catalogue rests on public sources (see `Catalogue.coverage`)."""
+
+    variables: int
+    verified_public: tuple[str, ...]  # variables marked verified that have a public source
+    indicators: int
+    public_only: tuple[str, ...]  # indicators whose inputs (through other indicators) need no form
+
+    @property
+    def verified_public_share(self) -> float:
+        return len(self.verified_public) / self.variables if self.variables else float("nan")
+
+    @property
+    def public_only_share(self) -> float:
+        return len(self.public_only) / self.indicators if self.indicators else float("nan")
+
+
 class Catalogue:
     """Validated indicators and variables, with a content hash for manifests."""
 
@@ -363,6 +385,49 @@ class Catalogue:
             elif name in self.variables:
                 out |= {(b.year, name, b.change) for b in self.variables[name].breaks}
         return sorted(out)
+
+    def break_entries(self, ind: Indicator) -> list[tuple[int, str, str, str]]:
+        """Like `breaks`, with the evidence of each break: (year, variable, change, evidence), by year."""
+        out: set[tuple[int, str, str, str]] = set()
+        for name in self.inputs(ind):
+            out |= {(b.year, name, b.change, b.evidence) for b in self.variables[name].breaks}
+        return sorted(out)
+
+    def inputs(self, ind: Indicator) -> set[str]:
+        """The variables an indicator rests on, through the indicators its formula uses."""
+        out: set[str] = set()
+        for name in ind.variables:
+            if name in self.indicators:
+                out |= self.inputs(self.indicators[name])
+            elif name in self.variables:
+                out.add(name)
+        return out
+
+    def coverage(self) -> Coverage:
+        """The share of variables with a verified public source (status `verified`, which needs evidence for every
+        source and no probable BDL id, and at least one budget, BDL or register source), and the share of
+        indicators computable from public sources alone (no input collected on a form).
+
+        >>> v = Variable.model_validate({"name": "xx", "label": {"pl": "x", "en": "x"}, "unit": "zł", "status": "verified",
+        ...     "sources": [{"type": "bdl", "bdl_id": "1", "evidence": "measured"}]})
+        >>> f = Variable.model_validate({"name": "ff", "label": {"pl": "f", "en": "f"}, "unit": "szt.",
+        ...     "sources": [{"type": "form", "form": "kadry"}]})
+        >>> base = dict(sector="context", kind="context", unit="-", direction="none", applies_to=["all"],
+        ...     description="d", interpretation="i", caveats=["c"], version="1.0",
+        ...     changelog=[{"date": "2026-01-01", "version": "1.0", "change": "c"}])
+        >>> a = Indicator.model_validate({**base, "id": "aa", "name": {"pl": "a", "en": "a"}, "formula": "xx",
+        ...     "variables": ["xx"]})
+        >>> b = Indicator.model_validate({**base, "id": "bb", "name": {"pl": "b", "en": "b"}, "formula": "aa + ff",
+        ...     "variables": ["aa", "ff"]})
+        >>> c = Catalogue([a, b], [v, f], "t").coverage()
+        >>> c.verified_public, c.verified_public_share, c.public_only, c.public_only_share
+        (('xx',), 0.5, ('aa',), 0.5)
+        """
+        verified = tuple(n for n, v in self.variables.items()
+                         if v.status == "verified" and any(s.type in PUBLIC_SOURCES for s in v.sources))
+        public_only = tuple(i.id for i in self.indicators.values()
+                            if all(any(s.type in PUBLIC_SOURCES for s in self.variables[n].sources) for n in self.inputs(i)))
+        return Coverage(len(self.variables), verified, len(self.indicators), public_only)
 
     def changes(self) -> list[tuple[Indicator, Change]]:
         """Every change-log entry of every indicator, newest first."""

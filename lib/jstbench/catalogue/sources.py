@@ -14,7 +14,7 @@ from jstbench.core.yamlio import Strict
 if TYPE_CHECKING:  # pandas is imported where line items are matched: reading the catalogue stays light
     import pandas as pd
 
-REPORTS = ("Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP")
+REPORTS = ("Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP", "Rb-NDS")
 Level = Literal["gmina", "powiat"]
 LEVELS: tuple[Level, ...] = ("gmina", "powiat")
 _ITEM = re.compile(r"^(?P<lo>\d{3,4})(?:-(?P<hi>\d{3,4}))?$")
@@ -97,7 +97,7 @@ class Source(Strict):
     valid_from: int | None = Field(default=None, ge=1995, le=2100)
     valid_to: int | None = Field(default=None, ge=1995, le=2100)
     # budget reports
-    report: Literal["Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP"] | None = None
+    report: Literal["Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP", "Rb-NDS"] | None = None  # Rb-NDS: przychody i rozchody
     dzial: str | None = Field(default=None, pattern=r"^\d{3}$")
     rozdzial: Codes | None = None
     exclude_rozdzial: Codes = Field(default_factory=list)

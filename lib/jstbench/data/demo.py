@@ -52,11 +52,14 @@ class Spec:
     part: value = driver × logistic(logit(share[kind]) + trend·(year − base) + effects)
     level: value = level[kind] × price (if money) × effects (a price, a number of days)
     signed: value = driver × (level[kind] + effects), effects additive (net migration can be negative)
-    extra: growth (yearly factor for rate/level), break_year and after (a factor from that year on)
+    pct: value = 100 × logistic(logit(level[kind]) + trend·(year − base) + effects) (a GUS rate in per cent)
+    rest: value = driver − extra["minus"] (e.g. capital revenue = total − current revenue)
+    extra: growth (yearly factor for rate/level), break_year and after (a factor from that year on),
+    year_factor ({year: factor}; NaN: the variable does not exist that year)
     """
 
     var: str
-    how: str  # "rate" or "part"
+    how: str  # "rate", "part", "level", "signed", "pct" or "rest"
     driver: str
     level: dict[str, float]
     kinds: tuple[str, ...] = ALL
@@ -127,7 +130,7 @@ SPECS: list[Spec] = [
     Spec("transport_passengers", "rate", "transport_vehicle_km", _k(city_powiat=5.2, gmina_urban=3.5, gmina_urban_rural=2.8), kinds=URBANISH, unit_sd=0.25, year_sd=0.05, form=True, integer=False),
     Spec("road_length_km", "rate", "area_km2", _k(gmina_urban=3.2, city_powiat=3.5, gmina_urban_rural=0.9, gmina_rural=0.85, powiat=0.55), unit_sd=0.25, year_sd=0.005, form=True, integer=False),
     Spec("road_hard_km", "part", "road_length_km", _k(gmina_urban=0.9, city_powiat=0.93, gmina_urban_rural=0.62, gmina_rural=0.55, powiat=0.96), unit_sd=0.6, year_sd=0.03, trend=0.04, form=True, integer=False),
-    Spec("exp_60016", "rate", "road_length_km", _k(gmina_urban=95_000, gmina_urban_rural=28_000, gmina_rural=22_000), kinds=("gmina_urban", "gmina_urban_rural", "gmina_rural"), money=True, unit_sd=0.35, year_sd=0.35, density_el=0.1),
+    Spec("exp_60016", "rate", "road_length_km", _k(gmina_urban=95_000, gmina_urban_rural=28_000, gmina_rural=22_000, city_powiat=45_000), kinds=G, money=True, unit_sd=0.35, year_sd=0.35, density_el=0.1),
     Spec("exp_60014", "rate", "road_length_km", _k(powiat=48_000), kinds=("powiat",), money=True, unit_sd=0.3, year_sd=0.3),
     Spec("municipal_dwellings", "rate", "population", _k(gmina_urban=0.036, city_powiat=0.04, gmina_urban_rural=0.018, gmina_rural=0.006), kinds=G, unit_sd=0.45, year_sd=0.02, trend=-0.015),
     Spec("exp_70007", "rate", "municipal_dwellings", _k(g=4_200), kinds=G, money=True, unit_sd=0.3, year_sd=0.12),
@@ -196,7 +199,10 @@ SPECS: list[Spec] = [
     # more services
     Spec("schools_primary", "rate", "pupils_primary", _k(gmina_urban=1 / 450, city_powiat=1 / 500, gmina_urban_rural=1 / 200, gmina_rural=1 / 130), kinds=G, unit_sd=0.25, year_sd=0.01, form=True),
     Spec("exp_854", "rate", "pupils_primary", _k(g=450), kinds=G, money=True, unit_sd=0.4, year_sd=0.1),
-    Spec("exp_85501", "rate", "population", _k(g=1_100), kinds=G, money=True, unit_sd=0.15, year_sd=0.03, extra={"break_year": 2022, "after": 0.02}),
+    # 500+ (świadczenie wychowawcze): paid by gminas from April 2016; ZUS took it over on 1 January 2022, gminas paid
+    # the 2021/2022 period until 31 May 2022 (about 5 months), almost nothing from 2023 (800+ from 2024 is ZUS's too)
+    Spec("exp_85501", "rate", "population", _k(g=1_100), kinds=G, money=True, unit_sd=0.15, year_sd=0.03,
+         extra={"year_factor": {2015: np.nan, 2016: 0.75, 2022: 0.42, 2023: 0.02, 2024: 0.02}}),
     Spec("exp_85502", "rate", "population", _k(g=260), kinds=G, money=True, unit_sd=0.2, year_sd=0.04),
     Spec("exp_85215", "rate", "population", _k(gmina_urban=25, city_powiat=35, gmina_urban_rural=12, gmina_rural=8), kinds=G, money=True, unit_sd=0.5, year_sd=0.1),
     Spec("soc_long_term_beneficiaries", "part", "soc_beneficiaries", _k(g=0.45), kinds=G, unit_sd=0.3, year_sd=0.05),
@@ -229,6 +235,24 @@ SPECS: list[Spec] = [
         Spec(f"dec_{area}_overturned", "part", f"dec_{area}_appealed", _k(all=0.3), kinds=kinds, unit_sd=0.5, year_sd=0.2, form=True),
         Spec(f"dec_{area}_days_median", "level", "population", _k(all=days), kinds=kinds, unit_sd=0.25, year_sd=0.1, form=True),
       )],
+    # finance by paragraph groups, debt service, more services (appended last: the values above stay the same)
+    Spec("exp_capital", "rate", "exp_investment", _k(all=1.12), unit_sd=0.05, year_sd=0.03),
+    Spec("rev_capital", "rest", "rev_total", _k(all=0.0), extra={"minus": "rev_current"}),
+    Spec("rev_asset_sales", "part", "rev_capital", _k(all=0.25), unit_sd=0.6, year_sd=0.5),
+    Spec("exp_wages", "part", "exp_current", _k(g=0.45, city_powiat=0.42, powiat=0.55), unit_sd=0.15, year_sd=0.03),
+    Spec("debt_repayment", "part", "debt", _k(all=0.12), unit_sd=0.4, year_sd=0.3),
+    Spec("debt_service_cost", "part", "debt", _k(all=0.035), unit_sd=0.3, year_sd=0.2),
+    Spec("exp_926", "rate", "population", _k(g=110, city_powiat=160, powiat=4), money=True, unit_sd=0.6, year_sd=0.4),
+    Spec("exp_921", "rate", "population", _k(g=230, city_powiat=330, powiat=8), money=True, unit_sd=0.35, year_sd=0.1),
+    Spec("exp_40002", "rate", "population", _k(g=30, gmina_rural=45), kinds=G, money=True, unit_sd=0.9, year_sd=0.5),
+    Spec("exp_60015", "rate", "road_length_km", _k(city_powiat=120_000), kinds=("city_powiat",), money=True, unit_sd=0.35, year_sd=0.35),
+    Spec("exp_70001", "rate", "municipal_dwellings", _k(g=700), kinds=G, money=True, unit_sd=0.8, year_sd=0.2),
+    Spec("exp_801_current", "part", "exp_801", _k(all=0.93), unit_sd=0.5, year_sd=0.3),
+    Spec("exp_854_current", "rate", "population", _k(g=45, powiat=75), money=True, unit_sd=0.4, year_sd=0.1),
+    Spec("rev_usufruct_conversion", "rate", "population", _k(g=4), kinds=G, money=True, unit_sd=0.9, year_sd=0.4, extra={"break_year": 2019, "after": 4.0}),
+    Spec("plan_area_share", "pct", "population", _k(g=0.3, city_powiat=0.6, gmina_urban=0.55), kinds=G, unit_sd=0.9, year_sd=0.05, trend=0.03, integer=False),
+    Spec("nursery_children_per_1000", "level", "population", _k(g=120, gmina_rural=60, city_powiat=250), kinds=G, unit_sd=0.5, year_sd=0.1, integer=False, extra={"growth": 0.06}),
+    Spec("soc_env_beneficiaries_rate", "level", "population", _k(g=420, gmina_rural=550, city_powiat=300), kinds=G, unit_sd=0.35, year_sd=0.05, integer=False, extra={"growth": -0.04}),
 ]
 
 
@@ -300,6 +324,11 @@ def generate(participants: list[Participant], years: range = range(2015, 2025), 
             out = level[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
         elif spec.how == "signed":
             out = drv * (level[:, None] + unit_eff + year_eff)
+        elif spec.how == "rest":
+            out = drv - values[spec.extra["minus"]]
+        elif spec.how == "pct":
+            logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
+            out = 100 / (1 + np.exp(-logit)) * np.ones_like(drv)
         else:
             logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
             out = drv / (1 + np.exp(-logit))
@@ -307,6 +336,8 @@ def generate(participants: list[Participant], years: range = range(2015, 2025), 
             out = out * price[None, :]
         if "break_year" in spec.extra:
             out[:, years_arr >= spec.extra["break_year"]] *= spec.extra["after"]
+        for year, factor in spec.extra.get("year_factor", {}).items():
+            out[:, years_arr == year] *= factor
         out[~np.isin(kind, spec.kinds)] = np.nan
         values[spec.var] = np.round(out) if spec.integer else np.round(out, 2)
         if spec.form:

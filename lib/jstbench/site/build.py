@@ -32,13 +32,19 @@ def source_text(v: Variable) -> str:
     return "; ".join(_one_source(s, v.name) for s in v.sources)
 
 
-def _one_source(s: Source, name: str) -> str:
+COLUMNS = {"plan": "plan", "arrears": "„w tym zaległości” (netto)", "debt": "zadłużenie ogółem",
+           "rate_reduction": "skutki obniżenia górnych stawek", "relief": "skutki ulg, umorzeń i zwolnień"}
+
+
+def _source_body(s: Source, name: str) -> str:
+    """What a source is, without its years."""
     if s.type == "budget":
         parts = [s.report or "", f"dział {s.dzial}" if s.dzial else "",
                  f"rozdziały {', '.join(s.rozdzial)}" if s.rozdzial else "",
                  f"bez rozdziałów {', '.join(s.exclude_rozdzial)}" if s.exclude_rozdzial else "",
-                 f"§ {s.paragraphs}" if s.paragraphs else "", f"bez § {s.exclude_paragraphs}" if s.exclude_paragraphs else "",
-                 f"kolumna {s.column}" if s.column != "execution" else "", s.note or ""]
+                 ("wszystkie paragrafy" if s.paragraphs.strip() == "*" else f"§ {s.paragraphs}") if s.paragraphs else "",
+                 f"bez § {s.exclude_paragraphs}" if s.exclude_paragraphs else "",
+                 f"kolumna {COLUMNS.get(s.column, s.column)}" if s.column != "execution" else "", s.note or ""]
         text = ", ".join(p for p in parts if p)
     elif s.type == "form":
         text = f"formularz „{s.form}”, pole: {name}"
@@ -46,10 +52,42 @@ def _one_source(s: Source, name: str) -> str:
         ids = " + ".join(s.bdl_id or [])
         text = (f"GUS BDL, zmienna {ids}{' (prawdopodobna)' if s.probable else ''}, poziom {'/'.join(s.level)}: "
                 if ids else "GUS BDL: ") + (s.note or "")
+    elif s.type == "register":
+        text = f"rejestr / sprawozdanie: {s.note}" if s.note else "rejestr"
     else:
         text = s.note or s.type
+    return text.rstrip(": ")
+
+
+def _one_source(s: Source, name: str) -> str:
     years = "" if s.valid_from is None and s.valid_to is None else f"{s.years_text()}: "
-    return years + text.rstrip(": ")
+    return years + _source_body(s, name)
+
+
+STATUS = {"verified": "zweryfikowana", "to-verify": "do weryfikacji"}
+
+
+def _variable_rows(v: Variable) -> list[str]:
+    """Table rows `| lata | źródło | dowód |` of a variable, one per source (the caller puts the variable's own cells
+    in front of the first)."""
+    rows = []
+    for s in v.sources:
+        evidence = s.evidence or "—"
+        if s.probable:
+            evidence += " · **id prawdopodobne, do potwierdzenia**"
+        rows.append(f"{cell(s.years_text())} | {cell(_source_body(s, v.name))} | {cell(evidence)}")
+    return rows
+
+
+def _breaks_section(entries: list[tuple[int, str, str, str]], first: int, last: int) -> list[str]:
+    lines = ["## Przerwy w porównywalności", ""]
+    if not entries:
+        return lines + [f"W latach {first}–{last} nie zapisano przerw w źródłach zmiennych tego wskaźnika.", ""]
+    lines += ["Wartości sprzed i po roku przerwy nie należy porównywać wprost. „Do weryfikacji” w opisie znaczy, że "
+              "przerwa wynika z wiedzy dziedzinowej, a nie z potwierdzonego źródła.",
+              "", "| rok | zmienna | zmiana | dowód |", "|---|---|---|---|"]
+    lines += [f"| {y} | `{n}` | {cell(change)} | {cell(ev)} |" for y, n, change, ev in entries]
+    return lines + [""]
 
 
 def _adjustment_text(ind: Indicator, cat: Catalogue) -> str:
@@ -75,17 +113,30 @@ def indicator_page(ind: Indicator, cat: Catalogue) -> str:
         f"| Korekta strukturalna | {cell(_adjustment_text(ind, cat))} |",
         f"| Niepewność pozycji | {'przedział bootstrap (udział z małej liczby spraw)' if ind.uncertainty == 'binomial' else '—'} |",
         "", "## Formuła", "", "```", ind.formula, "```", "",
-        "## Zmienne i źródła", "", "| zmienna | opis | jednostka | źródło | status |", "|---|---|---|---|---|",
+        "## Zmienne i źródła", "",
+        "Każde źródło z latami, w których obowiązuje, i dowodem; status `verified` ma zmienna, której każde źródło ma "
+        "dowód i żaden identyfikator BDL nie jest tylko prawdopodobny.", "",
+        "| zmienna | opis | jednostka | lata | źródło | dowód | status |", "|---|---|---|---|---|---|---|",
     ]
     for name in ind.variables:
         if name in cat.indicators:
             other = cat.indicators[name]
-            lines.append(f"| [`{name}`]({name}.qmd) | wskaźnik: {cell(other.name.pl)} | {cell(other.unit)} | "
-                         f"formuła wskaźnika | {cell(other.status)} |")
+            lines.append(f"| [`{name}`]({name}.qmd) | wskaźnik: {cell(other.name.pl)} | {cell(other.unit)} | — | "
+                         f"formuła wskaźnika | — | {cell(other.status)} |")
             continue
         v = cat.variables[name]
-        lines.append(f"| `{name}` | {cell(v.label.pl)} | {cell(v.unit)} | {cell(source_text(v))} | {cell(v.status)} |")
-    lines += ["", "## Opis", "", esc(ind.description), "", "## Interpretacja", "", esc(ind.interpretation), ""]
+        for n, row in enumerate(_variable_rows(v)):
+            head = f"`{name}` | {cell(v.label.pl)} | {cell(v.unit)}" if n == 0 else " | | "
+            lines.append(f"| {head} | {row} | {cell(v.status) if n == 0 else ''} |")
+    lines += [""]
+    lines += _breaks_section(cat.break_entries(ind), cat.years.first, cat.years.last)
+    if ind.smup:
+        lines += ["## Odpowiednik w SMUP", "",
+                  "Ten sam lub zbliżony wskaźnik w Systemie Monitorowania Usług Publicznych GUS (osobne "
+                  "identyfikatory dla gmin i miast na prawach powiatu):", ""]
+        lines += [f"- SMUP {cell(r.id)} ({cell(r.units)}): {esc(r.name)} — dowód: {esc(r.evidence)}" for r in ind.smup]
+        lines += [""]
+    lines += ["## Opis", "", esc(ind.description), "", "## Interpretacja", "", esc(ind.interpretation), ""]
     if ind.caveats:
         lines += ["## Zastrzeżenia", ""] + [f"- {esc(c)}" for c in ind.caveats] + [""]
     lines += ["## Historia zmian", "", "| data | wersja | zmiana | łamie porównywalność |", "|---|---|---|---|"]
@@ -173,6 +224,55 @@ def to_verify_page(cat: Catalogue) -> str:
     return "\n".join(lines) + "\n"
 
 
+def percent(x: float) -> str:
+    """`40,4%` (Polish decimal comma)."""
+    return f"{100 * x:.1f}%".replace(".", ",")
+
+
+def sources_page(cat: Catalogue) -> str:
+    """Every variable with its sources, years, evidence and status; the breaks; the two coverage shares."""
+    cov = cat.coverage()
+    types = {"budget": "sprawozdanie budżetowe", "bdl": "GUS BDL", "form": "formularz", "register": "rejestr"}
+    counts = {t: sum(any(s.type == t for s in v.sources) for v in cat.variables.values()) for t in types}
+    probable = [v.name for v in cat.variables.values() if any(s.probable for s in v.sources)]
+    lines = ["---", 'title: "Źródła danych"', "---", "",
+             "Każda zmienna katalogu ma listę źródeł z latami, w których obowiązują (`valid_from`–`valid_to` w "
+             "`methodology/catalogue/variables.yml`): linie sprawozdania budżetowego (sprawozdanie, dział, rozdziały, "
+             "zbiór paragrafów — trzy cyfry to paragraf z dowolną czwartą cyfrą — i kolumna), zmienne GUS BDL "
+             "(identyfikatory sumowane, poziom gmin lub powiatów), formularz albo rejestr. Zmiana źródła między latami "
+             "to przerwa w porównywalności, zapisana z dowodem. Dowody to klucze przeglądu źródeł (KLAS — "
+             "rozporządzenie MF o klasyfikacji budżetowej, LEG855, JAWNE, MIRROR, ZUS500, …).", "",
+             "## Pokrycie źródłami publicznymi", "",
+             f"- **{percent(cov.verified_public_share)}** zmiennych katalogu ({len(cov.verified_public)} z "
+             f"{cov.variables}) ma zweryfikowane źródło publiczne: status `verified` (każde źródło z dowodem, bez "
+             "prawdopodobnych identyfikatorów BDL) i co najmniej jedno źródło budżetowe, BDL albo rejestr.",
+             f"- **{percent(cov.public_only_share)}** wskaźników ({len(cov.public_only)} z {cov.indicators}) da się "
+             "policzyć wyłącznie ze źródeł publicznych — żadna zmienna (także przez wskaźniki użyte w formule) nie "
+             "pochodzi z formularza.", "",
+             "Zmienne według rodzaju źródła: " + ", ".join(f"{types[t]} {n}" for t, n in counts.items()) + ". "
+             + (f"Prawdopodobne (niepotwierdzone) identyfikatory BDL mają: {', '.join(f'`{n}`' for n in probable)}."
+                if probable else ""), "",
+             "## Zmienne", "", FILTER, "",
+             "| zmienna | opis | lata | źródło | dowód | status |", "|---|---|---|---|---|---|"]
+    for v in cat.variables.values():
+        for n, row in enumerate(_variable_rows(v)):
+            head = f"`{v.name}` | {cell(v.label.pl)}" if n == 0 else " | "
+            lines.append(f"| {head} | {row} | {cell(STATUS.get(v.status, v.status)) if n == 0 else ''} |")
+    entries = sorted((b.year, v.name, b.change, b.evidence) for v in cat.variables.values() for b in v.breaks)
+    lines += ["", "## Przerwy w porównywalności", "",
+              f"{len(entries)} zapisanych przerw w latach {cat.years.first}–{cat.years.last} i wokół nich. Przerwa "
+              "opisana jako „do weryfikacji” pochodzi z wiedzy dziedzinowej przeglądu, nie z potwierdzonego źródła.", "",
+              "| rok | zmienna | zmiana | dowód |", "|---|---|---|---|"]
+    lines += [f"| {y} | `{n}` | {cell(change)} | {cell(ev)} |" for y, n, change, ev in entries]
+    smup = [(i, r) for i in cat.indicators.values() for r in i.smup]
+    lines += ["", "## Odpowiedniki w SMUP", "",
+              f"{len({i.id for i, _ in smup})} wskaźników ma odpowiednik w Systemie Monitorowania Usług Publicznych GUS.",
+              "", "| wskaźnik | SMUP | jednostki | nazwa w SMUP |", "|---|---|---|---|"]
+    lines += [f"| [{cell(i.name.pl)}](../indicators/{i.id}.qmd) | {cell(r.id)} | {cell(r.units)} | {cell(r.name)} |"
+              for i, r in smup]
+    return "\n".join(lines) + "\n"
+
+
 def changelog_page(cat: Catalogue) -> str:
     changes = cat.changes()
     breaking = [(i, c) for i, c in changes if c.breaks_comparability]
@@ -215,6 +315,16 @@ def participants_page(project: Project) -> str:
     for p in people:
         lines.append(f"| {cell(p.as_given)} | {cell(p.list)} | {cell(p.code or '—')} | {cell(p.name or '—')} | "
                      f"{cell(UNIT_KINDS.get(p.kind or '', '—'))} | {cell(labels[p.resolution])} | {cell(p.note)} |")
+    unresolved = [p for p in people if p.resolution == "unresolved"]
+    lines += ["", "## Nazwy nierozstrzygnięte", "",
+              "Nazwę, której nie ma w rejestrze, porównujemy z nazwami wszystkich jednostek: początkiem nazwy (te same "
+              "pierwsze litery) i odległością edycyjną (Levenshteina). Jednostkę wybieramy tylko wtedy, gdy jeden kandydat "
+              "wyraźnie wygrywa i pasuje do listy, na której nazwa stoi (miasta, gminy wiejskie, powiaty). Gdy kilku "
+              "kandydatów pasuje równie dobrze — na przykład wiele nazw gmin jest w tej samej odległości edycyjnej — "
+              "nie zgadujemy: jednostka zostaje nierozstrzygnięta, z listą kandydatów, poza grupami porównawczymi, "
+              "dopóki stowarzyszenie jej nie potwierdzi. Argument regionalny („w tym samym województwie co inni "
+              "uczestnicy”) nie wystarcza, bo listy uczestników obejmują jednostki z całego kraju.", ""]
+    lines += [f"- **{cell(p.as_given)}** ({cell(p.list)}): {esc(p.note)}" for p in unresolved] or ["Brak."]
     return "\n".join(lines) + "\n"
 
 
@@ -312,6 +422,7 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
             (src / "catalogue" / "to-verify.qmd").write_text(to_verify_page(cat), encoding="utf-8")
             (src / "catalogue" / "changelog.qmd").write_text(changelog_page(cat), encoding="utf-8")
             (src / "catalogue" / "forms.qmd").write_text(forms_page(cat), encoding="utf-8")
+            (src / "catalogue" / "sources.qmd").write_text(sources_page(cat), encoding="utf-8")
             (src / "methods" / "participants.qmd").write_text(participants_page(project), encoding="utf-8")
             (src / "reports.qmd").write_text(reports_page(project), encoding="utf-8")
             (src / "methods" / "features.qmd").write_text(features_page(cat), encoding="utf-8")

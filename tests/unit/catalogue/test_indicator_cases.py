@@ -25,9 +25,10 @@ def test_indicator_value(indicator):
     case = CASES[indicator]
     ind = CATALOGUE.indicators[indicator]
     assert set(case["inputs"]) == set(ind.variables), "the case must give exactly the formula's inputs"
-    previous = {**case["inputs"], **case.get("previous", {})}
-    idx = pd.MultiIndex.from_tuples([("u", 2023), ("u", 2024)], names=["unit", "year"])
-    panel = pd.DataFrame([previous, case["inputs"]], index=idx, dtype=float)
+    earlier = case.get("history") or [{**case["inputs"], **case.get("previous", {})}]  # oldest first
+    years = range(2024 - len(earlier), 2025)
+    idx = pd.MultiIndex.from_tuples([("u", y) for y in years], names=["unit", "year"])
+    panel = pd.DataFrame([*earlier, case["inputs"]], index=idx, dtype=float)
     kinds = pd.Series({"u": ind.applies_to[0]})
     out = compute_indicator(ind, panel, kinds).set_index("year")
     assert out.loc[2024, "value"] == pytest.approx(case["expected"], rel=1e-6)

@@ -135,13 +135,13 @@ def deflator_file(tmp_path, **changes):
 
 
 @pytest.mark.parametrize("changes, where, problem", [
-    ({"values": "{2010: 101.0, 2012: 102.0}"}, "deflators.0.values", "missing [2011]"),
-    ({"values": "{2010: -1.0, 2011: 100.0}"}, "deflators.0.values", "positive"),
-    ({"values": "{2010: 0, 2011: 100.0}"}, "deflators.0.values", "positive"),
-    ({"extra": "  colour: red\n"}, "deflators.0.colour", "Extra inputs"),
-    ({"values": "{2010: abc, 2011: 100.0}"}, "deflators.0.values.2010", "valid number"),
-    ({"values": "{year2010: 100.0}"}, "deflators.0.values.year2010", "valid integer"),
-    ({"url": "stat.gov.pl"}, "deflators.0.source.url", "URL"),
+    ({"values": "{2010: 101.0, 2012: 102.0}"}, "deflators[0].values", "missing [2011]"),
+    ({"values": "{2010: -1.0, 2011: 100.0}"}, "deflators[0].values", "positive"),
+    ({"values": "{2010: 0, 2011: 100.0}"}, "deflators[0].values", "positive"),
+    ({"extra": "  colour: red\n"}, "deflators[0].colour", "Extra inputs"),
+    ({"values": "{2010: abc, 2011: 100.0}"}, "deflators[0].values[2010]", "valid number"),
+    ({"values": "{year2010: 100.0}"}, "deflators[0].values.year2010", "valid integer"),
+    ({"url": "stat.gov.pl"}, "deflators[0].source.url", "URL"),
     ({"extra": "- id: cpi\n  name_pl: x\n  name_en: x\n  source: {publisher: G, title: t, url: 'https://x.pl', retrieved: 2024-01-01}\n"
                "  basis: previous year = 100\n  values: {2010: 100}\n"}, "deflators", "duplicate deflator ids ['cpi']"),
 ])
