@@ -142,3 +142,26 @@ def test_quality_report_counts_coverage_against_the_register(small_project, smal
     text = BeautifulSoup(html(small_project, "jakosc-danych.html"), "html.parser").body.get_text(" ")
     assert "Pokrycie wskaźników w roku raportu" in text and "JST w rejestrze" in text
     assert "Klasy wielkości JST (grupy typologiczne) liczymy z liczby ludności 2024 r." in text
+
+
+def test_a_trend_that_crosses_a_comparability_break_is_marked(small_project, small_series):
+    """Every break of a variable an indicator uses is in the series folder's `breaks`, and the unit report says so
+    next to that indicator (and marks the chart); Poznań's reports span 2015–2024."""
+    import pandas as pd
+
+    from jstbench.catalogue.load import load_catalogue
+    from jstbench.views.report import UnitView
+
+    cat = load_catalogue(small_project / "methodology" / "catalogue")
+    data = small_project / "output" / "tests" / "data"
+    breaks = pd.read_parquet(data / "breaks.parquet")
+    expected = {(i.id, y, v) for i in cat.indicators.values() for y, v, _ in cat.breaks(i)}
+    assert set(zip(breaks["indicator"], breaks["year"], breaks["variable"], strict=True)) == expected and expected
+    view = UnitView(data, "3064011", 2024)
+    shown = breaks[breaks["indicator"].isin(set(view.values["indicator"])) & breaks["year"].between(2016, 2024)]
+    assert len(shown), "the demo catalogue has a break inside the report years"
+    b = shown.iloc[0]
+    label = cat.variables[b["variable"]].label.pl
+    assert any(s.startswith(f"Przerwa w porównywalności od {b['year']} r. ({label}):") for s in view.sentences(b["indicator"]))
+    text = BeautifulSoup(html(small_project, "jst/3064011.html"), "html.parser").get_text(" ")
+    assert f"Przerwa w porównywalności od {b['year']} r. ({label})" in text

@@ -183,10 +183,16 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     stats.insert(6, "coverage", coverage_share(stats["n"], stats["expected"]))
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
               "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year),
-              "changes": changes(values, checked.catalogue, checked.unit_codes)}
+              "changes": changes(values, checked.catalogue, checked.unit_codes), "breaks": breaks(checked.catalogue)}
     national = expected[expected["group"] == checked.groups.national.id]
     return (tables | fair_tables(checked, values, wide, units, meta, national)
             | quality_tables(checked, values, z, rel, units, national))
+
+
+def breaks(catalogue: Catalogue) -> pd.DataFrame:
+    """Comparability breaks in each indicator's series, from the breaks of the variables it uses."""
+    rows = [(ind.id, year, var, change) for ind in catalogue.indicators.values() for year, var, change in catalogue.breaks(ind)]
+    return pd.DataFrame(rows, columns=["indicator", "year", "variable", "change"])
 
 
 def changes(values: pd.DataFrame, catalogue: Catalogue, report_units: list[str]) -> pd.DataFrame:

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.parquet as pq
 from pandera.errors import SchemaError, SchemaErrors
 
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 3  # 3: coverage of group statistics (expected, withheld), population classes from the data
+CONTRACT_VERSION = 4  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -74,6 +76,10 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                               "change_pct": _num(), "target_gap": _num()}, unique=["unit", "year", "indicator"]),
           "values of the report units: change on the previous year (in per cent only from a positive base), distance to "
           "the target range", ("unit", "indicator", "year")),
+    Table("breaks", _schema({"indicator": _str(), "year": _num("int64", False), "variable": _str(), "change": _str()},
+                            unique=["indicator", "year", "variable"]),
+          "comparability breaks in each indicator's series: from `year` on a variable it uses has a new source or "
+          "content (catalogue `breaks`)", ("indicator", "year")),
     Table("group_sectors", _schema({"group": _str(), "unit": _str(), "sector": _str(), "mean_percentile": _num(),
                                     "indicators": _num("int64", False)}),
           "exchange-group members × sectors: mean percentile in the group over the sector's rated indicators", ("group", "unit")),
@@ -182,7 +188,15 @@ def write(folder: Path, name: str, df: pd.DataFrame) -> None:
     except (SchemaError, SchemaErrors) as exc:
         raise InputError(f"series table {name!r} does not match its declared schema: {exc}", folder / f"{name}.parquet") from None
     df = df.sort_values(list(table.sort), ignore_index=True) if table.sort else df.reset_index(drop=True)
-    write_with(folder / f"{name}.parquet", lambda p: df.to_parquet(p, index=False, row_group_size=50_000))
+    write_with(folder / f"{name}.parquet", lambda p: pq.write_table(_typed(df), p, row_group_size=50_000))
+
+
+def _typed(df: pd.DataFrame) -> pa_arrow.Table:
+    """The table as Arrow, a text column without a single value (an empty table, or nothing known) typed as text
+    rather than null, so that readers filtering on it work (Arrow refuses to compare null with a string)."""
+    t = pa_arrow.Table.from_pandas(df, preserve_index=False)
+    fields = [f.with_type(pa_arrow.string()) if pa_arrow.types.is_null(f.type) else f for f in t.schema]
+    return t.cast(pa_arrow.schema(fields, metadata=t.schema.metadata))
 
 
 def write_json(folder: Path, name: str, data: dict) -> None:

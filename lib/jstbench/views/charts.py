@@ -70,6 +70,8 @@ def sector_figure(view: UnitView, sector: str):
         if "group_median" in ts:
             ax.plot(ts.index, ts["group_median"], color=GROUP, lw=1.5, ls="--", label=CHART["group_median"])
         ax.plot(ts.index, ts["value"], color=SELF, lw=2, marker="o", ms=3, label=view.name)
+        for k, year in enumerate(sorted(set(view.s.breaks(ind, int(ts.index.min()), int(ts.index.max()))["year"]))):
+            ax.axvline(year - 0.5, color="#555555", ls=(0, (4, 2)), lw=1, label=CHART["break"] if k == 0 else None)
         ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         if row == 0:

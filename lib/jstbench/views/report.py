@@ -46,6 +46,7 @@ class SeriesData:
     variables: dict[str, dict] = field(init=False)
     units: pd.DataFrame = field(init=False)
     structure: Structure | None = field(init=False)
+    _breaks: pd.DataFrame | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -98,6 +99,15 @@ class SeriesData:
     def coverage(self, indicator: str, stat: pd.Series) -> str:
         """'195 z 2 477 gmin': how many units a group statistic (a group_stats row) rests on, of how many."""
         return coverage_text(stat["n"], stat["expected"], self.indicators[indicator]["applies_to"])
+
+    def breaks(self, indicator: str, first: int, last: int) -> pd.DataFrame:
+        """Comparability breaks of an indicator's series in the years after `first` up to `last` (year, variable
+        label, change)."""
+        if self._breaks is None:
+            self._breaks = self.read("breaks")
+        b = self._breaks
+        b = b[(b["indicator"] == indicator) & (b["year"] > first) & (b["year"] <= last)]
+        return b.assign(label=b["variable"].map(self.variable_labels()).fillna(b["variable"]))
 
     def withheld(self, indicator: str, stat: pd.Series) -> dict[str, str]:
         """The values of a phrase saying why a statistic (a group_stats row) is withheld."""
@@ -328,6 +338,11 @@ class UnitView:
             change = self.s.fmt(indicator, row["change"], signed=True)
             out.append(say("change.pct", year=self.year - 1, change=change, pct=num(row["change_pct"], 1, signed=True))
                        if pd.notna(row["change_pct"]) else say("change", year=self.year - 1, change=change))
+            if len(self.s.breaks(indicator, self.year - 1, self.year)):
+                out.append(say("break.change", year=self.year - 1))
+        years = self.values.loc[self.values["indicator"] == indicator, "year"]
+        for b in self.s.breaks(indicator, int(years.min()), self.year).itertuples():
+            out.append(say("break", year=b.year, variable=b.label, change=b.change.rstrip(".") + "."))
         return out
 
     def sentences_html(self, indicator: str) -> str:

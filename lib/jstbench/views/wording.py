@@ -81,7 +81,7 @@ CHART = {
     "expected_gap": "różnica wobec wartości oczekiwanej, % (czerwony: poza przedziałem)",
     "rank_axis": "pozycja (1 = najlepsza)\npasek: 90% przebiegów Monte Carlo; kropka: wybory nominalne",
     "current_prices": "ceny bieżące", "constant_prices": "ceny stałe {year} r.", "units": "JST", "influential": "punkty wpływowe",
-    "fitted": "wartość dopasowana", "fitted_log": "wartość dopasowana (log)", "residual": "reszta",
+    "break": "przerwa w porównywalności", "fitted": "wartość dopasowana", "fitted_log": "wartość dopasowana (log)", "residual": "reszta",
 }
 
 HEADS = {
@@ -140,6 +140,9 @@ PHRASES = {
                        "odległość od przedziału, nie samą wartość."),
     "change": "Zmiana wobec {year} r.: {change}.",
     "change.pct": "Zmiana wobec {year} r.: {change} ({pct}%).",
+    "break": ("Przerwa w porównywalności od {year} r. ({variable}): {change} Lata przed {year} r. i od {year} r. "
+              "porównuj ostrożnie."),
+    "break.change": "Zmiana wobec {year} r. przekracza przerwę w porównywalności (zob. niżej) — nie traktuj jej jako zmiany w usłudze.",
     # group report
     "group.header": "Usługa: {sector}. Członkowie: {n}. Rok: {year}.",
     "group.no_data": "{name}: brak danych w grupie za {year} r.",

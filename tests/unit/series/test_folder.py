@@ -57,3 +57,14 @@ def test_reading_an_undeclared_table_is_a_programming_error(tmp_path):
         folder.read("values")
     with pytest.raises(InputError, match="year 2023 \\(notebook parameter\\) does not match the series' year 2024"):
         sf.SeriesFolder(tmp_path, 2023)
+
+
+def test_an_empty_table_is_written_with_text_columns_a_reader_can_filter(tmp_path):
+    """A series with nothing in a table (e.g. no composites) must still give files the reports can filter by unit:
+    Arrow refuses to compare a null-typed column with a string."""
+    import pyarrow.parquet as pq
+
+    sf.write(tmp_path, "composite_groups", sf.empty("composite_groups"))
+    schema = pq.read_schema(tmp_path / "composite_groups.parquet")
+    assert str(schema.field("unit").type) == "string"
+    assert pd.read_parquet(tmp_path / "composite_groups.parquet", filters=[("unit", "==", "3064011")]).empty
