@@ -15,7 +15,7 @@ from jstbench.compare.measures import rank
 from jstbench.core.errors import InputError
 from jstbench.data.store import Store
 from jstbench.indicators.compute import compute_indicator
-from jstbench.indicators.features import feature_table
+from jstbench.indicators.features import feature_table, with_population_class
 from jstbench.stats.adjust import fit_indicator
 
 
@@ -46,8 +46,8 @@ def compare_variant(store: Store, catalogue: Catalogue, groups: GroupsFile, indi
         raise InputError(f"unknown indicator {indicator!r}", "indicator")
     base = catalogue.indicators[indicator]
     variant = variant_of(base, formula_text, catalogue)
-    units = store.units.reset_index(drop=True)
     wide = store.wide()
+    units = with_population_class(store.units.reset_index(drop=True), wide, year)  # typology groups as in a series
     kinds = units.set_index("code")["kind"]
     a = compute_indicator(base, wide, kinds)
     b = compute_indicator(variant, wide, kinds)
