@@ -193,6 +193,10 @@ class Break(Strict):
     evidence: str = Field(min_length=2)
 
 
+def _span(a: int, b: int) -> str:
+    return str(a) if a == b else f"{a}–{b}"
+
+
 def validity_problems(sources: list[Source], breaks: list[Break], first: int, last: int) -> list[str]:
     """Overlaps, gaps and unrecorded breaks among a variable's sources of one type, within the years first–last.
 
@@ -207,10 +211,9 @@ def validity_problems(sources: list[Source], breaks: list[Break], first: int, la
         for a, b in zip(own, own[1:], strict=False):
             a_to, b_from = a.valid_to if a.valid_to is not None else last, b.valid_from or first
             if b_from <= a_to:
-                problems.append(f"{t} sources overlap in {b_from}–{min(a_to, b.valid_to or last)}")
+                problems.append(f"{t} sources overlap in {_span(b_from, min(a_to, b.valid_to or last))}")
             elif b_from > a_to + 1:
-                gap = f"{a_to + 1}" if b_from == a_to + 2 else f"{a_to + 1}–{b_from - 1}"
-                problems.append(f"{t} sources leave {gap} without a source")
+                problems.append(f"{t} sources leave {_span(a_to + 1, b_from - 1)} without a source")
             if b_from not in break_years:
                 problems.append(f"{t} source from {b_from} changes the source: record a break for {b_from}")
         if own[0].valid_from and own[0].valid_from > first:
