@@ -130,7 +130,8 @@ def test_indicator_using_another_indicator_is_computed_after_it(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     cat = load_catalogue(folder)
     idx = pd.MultiIndex.from_tuples([("0201011", 2024)], names=["unit", "year"])
-    wide = pd.DataFrame({v: [1.0] for v in cat.variables}, index=idx).assign(population=1000.0, area_km2=50.0)
+    wide = pd.DataFrame({v: [1.0] for v in cat.variables}, index=idx).assign(population=1000.0, area_km2=50.0,
+                                                                                    pop_density=float("nan"))
     units = pd.DataFrame({"code": ["0201011"], "kind": ["gmina_urban"]})
     vals = compute_all(cat, wide, units).set_index("indicator")
     assert vals.loc["ctx_density", "value"] == 20.0 and vals.loc["ctx_ageing", "value"] == 40.0

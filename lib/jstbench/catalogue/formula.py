@@ -126,6 +126,20 @@ def _pct_change(x: Term, k: int = 1, *, label: str, **_: object) -> Term:
     return Term(t.values * 100.0, t.reason)
 
 
+def _first(a: Term, b: Term, **_: object) -> Term:
+    """``first(a, b)``: a where it has a value, otherwise b (one quantity from two sources, e.g. a density published
+    by GUS or computed from population and area).
+
+    >>> idx = pd.MultiIndex.from_tuples([("A", 2023), ("B", 2023), ("C", 2023)], names=["unit", "year"])
+    >>> frame = pd.DataFrame({"d": [120.0, None, None], "p": [1.0, 500.0, None], "s": [1.0, 2.0, 4.0]}, index=idx)
+    >>> values, reason = Formula.parse("first(d, ratio(p, s))").evaluate(frame)
+    >>> values.tolist(), reason.isna().tolist(), reason.iloc[2]
+    ([120.0, 250.0, nan], [True, True, False], 'missing:p')
+    """
+    use_a = a.values.notna()
+    return Term(a.values.where(use_a, b.values), a.reason.where(~use_a, None).where(use_a, b.reason))
+
+
 @dataclass(frozen=True)
 class Function:
     """A function formulas may call: its arity, meaning and implementation."""
@@ -148,6 +162,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("lag", ("x",), "k", "x in year t − k (k = 1 if omitted)", _lag),
         Function("change", ("x",), "k", "x(t) − x(t − k)", _change),
         Function("pct_change", ("x",), "k", "100 · (x(t) − x(t − k)) / x(t − k)", _pct_change),
+        Function("first", ("a", "b"), None, "a where it has a value, otherwise b", _first),
     ]
 }
 
