@@ -262,6 +262,7 @@ def data_fetch(years: Annotated[str, typer.Option(help="Years: 2015-2024, 2020, 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from jstbench.catalogue.load import load_catalogue
+    from jstbench.core.text import parse_years
     from jstbench.data import bdl_api
     from jstbench.data.store import UNITS_FILE
 
@@ -270,7 +271,7 @@ def data_fetch(years: Annotated[str, typer.Option(help="Years: 2015-2024, 2020, 
     store_dir = _path(project, store, project.real_data_dir)
     cache_dir = _path(project, cache, store_dir / "bdl-api")
     names = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
-    plan = bdl_api.plan_requests(cat, bdl_api.parse_years(years), bdl_api.parse_levels(levels), names)
+    plan = bdl_api.plan_requests(cat, parse_years(years), bdl_api.parse_levels(levels), names)
     for note in plan.notes():
         out.print(f"note: {escape(note)}", highlight=False)
     if not plan.tasks:

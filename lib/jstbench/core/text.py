@@ -84,3 +84,25 @@ def esc(text: object) -> str:
 def md_cell(text: object) -> str:
     """Text for a Markdown table cell: HTML-escaped, pipes and newlines neutralised."""
     return esc(text).replace("|", "\\|").replace("\n", " ")
+
+
+def parse_years(text: str) -> list[int]:
+    """`2015-2024`, `2019` or `2015,2018-2020` (an en dash works too) as sorted years; a problem names `--years`.
+
+    >>> parse_years("2015, 2018–2020")
+    [2015, 2018, 2019, 2020]
+    """
+    import re
+
+    from jstbench.core.errors import InputError
+
+    years: set[int] = set()
+    for part in (p.strip() for p in str(text).split(",")):
+        m = re.fullmatch(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?", part)
+        if not m:
+            raise InputError(f"{part!r} is not a year or a span of years like 2015-2024", where="--years")
+        a, b = int(m.group(1)), int(m.group(2) or m.group(1))
+        if a > b:
+            raise InputError(f"the span {part!r} runs backwards", where="--years")
+        years.update(range(a, b + 1))
+    return sorted(years)

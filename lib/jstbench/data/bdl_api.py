@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,20 +44,6 @@ MAPPING_FILE = "catalogue_mapping.yml"
 
 
 # ---- what to fetch ----------------------------------------------------------------------------------------------
-
-def parse_years(text: str) -> list[int]:
-    """`2015-2024`, `2019`, `2015,2018-2020` -> sorted years."""
-    years: set[int] = set()
-    for part in (p.strip() for p in str(text).split(",")):
-        m = re.fullmatch(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?", part)
-        if not m:
-            raise InputError(f"{part!r} is not a year or a span of years like 2015-2024", where="--years")
-        a, b = int(m.group(1)), int(m.group(2) or m.group(1))
-        if a > b:
-            raise InputError(f"the span {part!r} runs backwards", where="--years")
-        years.update(range(a, b + 1))
-    return sorted(years)
-
 
 def parse_levels(text: str) -> list[Level]:
     """`gmina,powiat` -> the levels in the order of LEVELS."""

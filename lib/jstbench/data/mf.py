@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jstbench.core.errors import InputError
+from jstbench.core.text import parse_years as core_parse_years
 
 if TYPE_CHECKING:
     import numpy as np
@@ -440,23 +441,8 @@ def load_units_dictionary(path: Path, key: list[str], code: str, kind: list[str]
 # ----------------------------------------------------------------------------------------------------- fetch-mf
 
 def parse_years(text: str | None) -> set[int] | None:
-    """`2015-2024`, `2020` or `2015,2018-2020` as a set of years (None: every year).
-
-    >>> sorted(parse_years("2015,2018-2020"))
-    [2015, 2018, 2019, 2020]
-    """
-    if text is None or not text.strip():
-        return None
-    years: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        m = re.fullmatch(r"((?:19|20)\d\d)(?:-((?:19|20)\d\d))?", part)
-        if not m:
-            raise InputError(f"{part!r} is not a year or a range of years like 2015-2024", where="--years")
-        a, b = int(m.group(1)), int(m.group(2) or m.group(1))
-        if a > b:
-            raise InputError(f"range {part!r} runs backwards", where="--years")
-        years.update(range(a, b + 1))
-    return years
+    """The years of `--years` as a set (None: every year)."""
+    return set(core_parse_years(text)) if text and text.strip() else None
 
 
 @dataclass

@@ -13,6 +13,7 @@ import pytest
 from jstbench.catalogue.model import Catalogue, Text, Variable
 from jstbench.catalogue.sources import Break, Source
 from jstbench.core.errors import InputError
+from jstbench.core.text import parse_years
 from jstbench.data import bdl_api
 from jstbench.data.bdl import load_mapping
 from jstbench.data.bdl_api import Task
@@ -74,12 +75,12 @@ def test_requests_for_some_years_levels_and_variables_in_chunks():
 
 
 def test_years_and_levels_options():
-    assert bdl_api.parse_years("2015-2024") == list(range(2015, 2025))
-    assert bdl_api.parse_years("2015, 2018–2019") == [2015, 2018, 2019]
+    assert parse_years("2015-2024") == list(range(2015, 2025))
+    assert parse_years("2015, 2018–2019") == [2015, 2018, 2019]
     assert bdl_api.parse_levels("powiat,gmina") == ["gmina", "powiat"]
     for bad in ("2024-2015", "15-24", "2015..2016"):
         with pytest.raises(InputError, match="--years"):
-            bdl_api.parse_years(bad)
+            parse_years(bad)
     with pytest.raises(InputError, match="--levels: unknown level"):
         bdl_api.parse_levels("gmina,wojewodztwo")
 
