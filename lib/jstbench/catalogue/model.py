@@ -50,7 +50,6 @@ DIRECTIONS = {
 SLUG = r"^[a-z][a-z0-9_]{1,63}$"
 # Sources published for every authority (budget reports, GUS BDL, statutory registers), as opposed to data the
 # participants collect on forms.
-PUBLIC_SOURCES = ("budget", "bdl", "register")
 
 
 def check_sector(v: str) -> str:
@@ -117,6 +116,12 @@ class Variable(Strict):
     def form(self) -> str | None:
         """The form the variable is collected on, if any."""
         return next((s.form for s in self.sources if s.type == "form"), None)
+
+    @property
+    def public(self) -> bool:
+        """Whether the tool can load it from a public source: a BDL variable id, or budget report lines (a source
+        described only by a note, or a register the tool does not read, is not enough)."""
+        return any(s.loadable for s in self.sources)
 
     def sources_in(self, year: int, kind: str | None = None) -> list[Source]:
         """The sources valid in `year` (of one type when `kind` is given)."""
@@ -315,9 +320,9 @@ class Coverage:
     """How much of the catalogue rests on public sources (see `Catalogue.coverage`)."""
 
     variables: int
-    verified_public: tuple[str, ...]  # variables marked verified that have a public source
+    verified_public: tuple[str, ...]  # variables marked verified that the tool can load from a public source
     indicators: int
-    public_only: tuple[str, ...]  # indicators whose inputs (through other indicators) need no form
+    public_only: tuple[str, ...]  # indicators whose inputs (through other indicators) all load from public sources
 
     @property
     def verified_public_share(self) -> float:
@@ -423,10 +428,8 @@ class Catalogue:
         >>> c.verified_public, c.verified_public_share, c.public_only, c.public_only_share
         (('xx',), 0.5, ('aa',), 0.5)
         """
-        verified = tuple(n for n, v in self.variables.items()
-                         if v.status == "verified" and any(s.type in PUBLIC_SOURCES for s in v.sources))
-        public_only = tuple(i.id for i in self.indicators.values()
-                            if all(any(s.type in PUBLIC_SOURCES for s in self.variables[n].sources) for n in self.inputs(i)))
+        verified = tuple(n for n, v in self.variables.items() if v.status == "verified" and v.public)
+        public_only = tuple(i.id for i in self.indicators.values() if all(self.variables[n].public for n in self.inputs(i)))
         return Coverage(len(self.variables), verified, len(self.indicators), public_only)
 
     def changes(self) -> list[tuple[Indicator, Change]]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pandas is imported where line items are matched: reading th
     import pandas as pd
 
 REPORTS = ("Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP", "Rb-NDS")
+READ_REPORTS = ("Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP")  # the budget reports `data load` reads (not yet Rb-NDS)
 Level = Literal["gmina", "powiat"]
 LEVELS: tuple[Level, ...] = ("gmina", "powiat")
 _ITEM = re.compile(r"^(?P<lo>\d{3,4})(?:-(?P<hi>\d{3,4}))?$")
@@ -156,6 +157,12 @@ class Source(Strict):
     def defined(self) -> bool:
         """A budget source that line items can give (not only a note)."""
         return bool(self.dzial or self.rozdzial or self.paragraphs)
+
+    @property
+    def loadable(self) -> bool:
+        """A public source the tool loads: BDL with its variable id(s), or budget report lines."""
+        return (self.type == "bdl" and bool(self.bdl_id)) or (self.type == "budget" and self.defined
+                                                              and self.report in READ_REPORTS)
 
     def valid_in(self, year: int) -> bool:
         return (self.valid_from is None or year >= self.valid_from) and (self.valid_to is None or year <= self.valid_to)

@@ -245,10 +245,12 @@ def sources_page(cat: Catalogue) -> str:
              "## Pokrycie źródłami publicznymi", "",
              f"- **{percent(cov.verified_public_share)}** zmiennych katalogu ({len(cov.verified_public)} z "
              f"{cov.variables}) ma zweryfikowane źródło publiczne: status `verified` (każde źródło z dowodem, bez "
-             "prawdopodobnych identyfikatorów BDL) i co najmniej jedno źródło budżetowe, BDL albo rejestr.",
+             "prawdopodobnych identyfikatorów BDL) i co najmniej jedno źródło, które narzędzie wczytuje: zmienną BDL o "
+             "znanym identyfikatorze albo pozycje sprawozdania budżetowego (sam opis źródła albo rejestr, którego "
+             "narzędzie nie czyta, nie wystarcza).",
              f"- **{percent(cov.public_only_share)}** wskaźników ({len(cov.public_only)} z {cov.indicators}) da się "
-             "policzyć wyłącznie ze źródeł publicznych — żadna zmienna (także przez wskaźniki użyte w formule) nie "
-             "pochodzi z formularza.", "",
+             "policzyć wyłącznie ze źródeł publicznych — każdą zmienną (także przez wskaźniki użyte w formule) narzędzie "
+             "wczytuje z BDL albo ze sprawozdań budżetowych, żadna nie pochodzi z formularza.", "",
              "Zmienne według rodzaju źródła: " + ", ".join(f"{types[t]} {n}" for t, n in counts.items()) + ". "
              + (f"Prawdopodobne (niepotwierdzone) identyfikatory BDL mają: {', '.join(f'`{n}`' for n in probable)}."
                 if probable else ""), "",
