@@ -549,3 +549,23 @@ def test_the_report_says_the_size_class_rests_on_an_earlier_year(real_like):
     fair = UnitFair(view)
     html = fair.expected_html([s for s in view.sectors() if s != "context"])
     assert "bez cech: dochody własne na mieszkańca (za mało danych)" in html
+
+
+def test_composite_national_rank_says_how_many_of_the_register_it_rests_on_and_is_withheld_below_min_coverage(data):
+    """`expected` is the stratum's units in the register the composite applies to; the report gives the rank with
+    "n JST z indeksem (n z expected …)", and withholds it when fewer than min_coverage of them have the index."""
+    from jstbench.views.fair import UnitFair
+    from jstbench.views.report import UnitView
+
+    scores = read(data, "composite_scores")
+    units = read(data, "units")
+    gminas = units["kind"].isin(["gmina_urban", "gmina_rural", "gmina_urban_rural", "city_powiat"]).sum()
+    decisions = scores[(scores["composite"] == "decyzje") & (scores["stratum"] == "gminy")]
+    assert (decisions["expected"] == gminas).all() and (decisions["n"] <= decisions["expected"]).all()
+    view = UnitView(data, "3064011", 2024)
+    row = decisions[decisions["unit"] == "3064011"].iloc[0]
+    html = UnitFair(view).composites_html()
+    assert f"pozycja {int(row['nominal_rank'])} na {int(row['n'])} JST z indeksem" in html
+    assert row["n"] < row["expected"]  # the fixture has units without the index
+    view.s.meta = {**view.s.meta, "min_coverage": 1.0}  # every unit of the register would need the index
+    assert "Pozycji w kraju (wśród gmin i miast na prawach powiatu) nie podajemy" in UnitFair(view).composites_html()

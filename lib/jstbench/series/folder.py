@@ -22,7 +22,8 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 4  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks
+CONTRACT_VERSION = 5  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
+# 5: composites' register denominators
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -109,8 +110,10 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("clusters", _schema({"cluster": _str(), "n": _num("int64", False), "stability": _num()}, strict=False),
           "each type: size, feature medians and z-medians (z_<feature>), bootstrap Jaccard stability"),
     Table("composite_scores", _schema({"unit": _str(), **RANKS, "score": _num(), "composite": _str(), "stratum": _str(),
-                                       "year": _num("int64", False), "inputs": _num("int64", False), "missing_inputs": _str()}),
-          "each composite in each stratum: score, rank and Monte Carlo rank interval, inputs present and missing"),
+                                       "year": _num("int64", False), "inputs": _num("int64", False), "missing_inputs": _str(),
+                                       "expected": _num("int64", False)}),
+          "each composite in each stratum: score, rank and Monte Carlo rank interval, inputs present and missing, and "
+          "the stratum's units in the register it applies to (`expected`; `n` of them are ranked)"),
     Table("composite_groups", _schema({"unit": _str(), **RANKS, "composite": _str(), "group": _str(), "year": _num("int64", False)}),
           "rank intervals of each composite within each exchange group"),
     Table("composite_shares", _schema({"factor": _str(), "share": _num(), "composite": _str(), "stratum": _str()}),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from jstbench.catalogue.deflators import Deflator
 from jstbench.catalogue.model import Catalogue, Structure
+from jstbench.core.units import valid_in
 from jstbench.indicators.features import available_features, feature_table, strata
 from jstbench.series.spec import CompositeDef
 from jstbench.stats.bootstrap import share_percentile_intervals
@@ -197,10 +198,12 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
                      year: int, groups: dict[str, list[str]], min_size: int) -> dict[str, pd.DataFrame]:
     """Each composite over every unit all its indicators apply to, ranked within its stratum (gminas, powiats):
     nominal score, rank intervals in the stratum and within each exchange group (Monte Carlo over the choices), and
-    the share of rank variance due to each choice."""
+    the share of rank variance due to each choice. `expected`: the units of the stratum in the register (existing in
+    `year`) the composite applies to, against which the reports judge how many were ranked."""
     scores, in_groups, shares = [], [], []
     cur = values[values["year"] == year]
     stratum = strata(units)
+    alive = set(units.loc[valid_in(units, year).to_numpy(bool), "code"].astype(str))
     for c in composites:
         inds = [catalogue.indicators[i] for i in c.indicators]
         kinds = set.intersection(*(set(i.applies_to) for i in inds))
@@ -218,7 +221,8 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
             present = x.notna()
             missing = present.apply(lambda r: ",".join(r.index[~r.to_numpy()]), axis=1).rename("missing_inputs")
             scores.append(result.intervals.join(result.nominal.rename("score")).join(present.sum(axis=1).rename("inputs"))
-                          .join(missing).rename_axis("unit").reset_index().assign(composite=c.id, stratum=name, year=year))
+                          .join(missing).rename_axis("unit").reset_index()
+                          .assign(composite=c.id, stratum=name, year=year, expected=len(alive & set(codes))))
             shares.append(result.variance_shares.rename("share").rename_axis("factor").reset_index()
                           .assign(composite=c.id, stratum=name))
             scored = set(result.nominal.index[result.nominal.notna()])

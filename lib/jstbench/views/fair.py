@@ -25,9 +25,12 @@ from jstbench.views.wording import (
     PEERS_MISSING_NOTE,
     POSITION_NOTE,
     STATUS_TEXT,
+    STRATUM_KINDS,
     STRATUM_NAMES,
+    coverage_text,
     model_note,
     say,
+    withheld_values,
 )
 
 
@@ -262,8 +265,15 @@ class UnitFair:
             else:
                 if missing:
                     text.append(say("composite.missing", k=len(missing), n=len(c["indicators"]), missing=", ".join(missing)))
-                text.append(say("composite.national", stratum=STRATUM_NAMES.get(nat["stratum"], nat["stratum"]), rank=int(nat["nominal_rank"]),
-                                n=int(nat["n"]), low=int(nat["rank_lo"]), high=int(nat["rank_hi"])))
+                stratum = STRATUM_NAMES.get(nat["stratum"], nat["stratum"])
+                kinds = STRATUM_KINDS.get(nat["stratum"], [])
+                if nat["n"] < self.v.s.min_coverage * nat["expected"]:
+                    text.append(say("composite.national_withheld", stratum=stratum,
+                                    **withheld_values(nat["n"], nat["expected"], kinds, self.v.s.min_coverage)))
+                else:
+                    text.append(say("composite.national", stratum=stratum, rank=int(nat["nominal_rank"]), n=int(nat["n"]),
+                                    coverage=coverage_text(nat["n"], nat["expected"], kinds), low=int(nat["rank_lo"]),
+                                    high=int(nat["rank_hi"])))
             pg = self.v.primary_group
             if r["group"] is not None and pg is not None:  # a group row exists only with a primary group
                 own = r["group"][r["group"]["unit"] == self.v.code]

@@ -28,6 +28,7 @@ STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-
                "constant": "brak zróżnicowania"}
 
 STRATUM_NAMES = {"gminy": "wśród gmin i miast na prawach powiatu", "powiaty": "wśród powiatów"}
+STRATUM_KINDS = {"gminy": list(KIND_GROUPS["all_gminas"]), "powiaty": ["powiat"]}  # as `indicators.features.strata`
 FACTOR_NAMES = {"normalise": "metody normalizacji", "weights": "metody ważenia", "aggregate": "metody agregacji",
                 "impute": "sposobu uzupełniania braków", "weight_noise": "dokładnych wartości wag"}
 METHOD_NAMES = {"minmax": "min-max", "zscore": "standaryzacja z", "rank": "rangi", "distance_to_target": "odległość od celu",
@@ -202,8 +203,10 @@ PHRASES = {
     "composite.no_index_missing": "Ta JST nie ma indeksu: za mało składowych z danymi (brak: {missing}).",
     "composite.missing": ("Uwaga: indeks policzono bez {k} z {n} składowych, dla których ta JST nie ma danych ({missing}); "
                           "pozycja jest mniej pewna."),
-    "composite.national": ("W kraju ({stratum}): pozycja {rank} na {n}; przy innych rozsądnych wyborach metody "
-                           "(90% przebiegów Monte Carlo) od {low} do {high}."),
+    "composite.national": ("W kraju ({stratum}): pozycja {rank} na {n} JST z indeksem ({coverage} w rejestrze); przy innych "
+                           "rozsądnych wyborach metody (90% przebiegów Monte Carlo) od {low} do {high}."),
+    "composite.national_withheld": ("Pozycji w kraju ({stratum}) nie podajemy: indeks ma tylko {coverage} ({share}), a "
+                                    "wymagamy co najmniej {minimum}."),
     "composite.group": "W grupie „{group}”: pozycja {rank} z {n}, przedział {low}–{high}.",
     "composite.top_factor": "Najwięcej niepewności pozycji wnosi wybór: {factor} ({share} wariancji pozycji).",
     "composite.group_intro": ("{name}: pozycje {n} członków z danymi. Pasek pokazuje, jakie pozycje członek zajmuje w 90% "
