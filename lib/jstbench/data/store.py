@@ -95,7 +95,9 @@ class Store:
             path = folder / name
             if not path.exists():
                 raise InputError(
-                    "data file not found (run `jstbench demo-data` for the demo, or point the series to your data)",
+                    "data file not found (run `jstbench demo-data` for the demo; for real data load the TERYT register with "
+                    "`jstbench data load TERC_<date>.xml` and then `jstbench data fetch --years 2015-2024`; or point "
+                    "the series to your data)",
                     path,
                 )
             try:
