@@ -7,12 +7,15 @@ variable. A value that cannot be computed is missing (NaN) together with a reaso
 * ``missing:<variable>`` – an input value is absent,
 * ``zero-division:<expression>`` – the denominator is zero,
 * ``no-previous-year:<k>`` – ``lag`` needs a year the data do not have.
+
+Sub-expressions are numpy arrays over the rows, their reasons integer codes turned into text once, at the end
+(see :class:`Rows`).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,28 +26,71 @@ from jstbench.core.errors import InputError
 MAX_LENGTH = 500
 
 
+class Rows:
+    """The (unit, year) rows a formula is evaluated over, and the reasons for its missing values.
+
+    A reason is held as an integer code per row, 0 where there is none; :meth:`reasons` turns codes into text. The
+    rows of each unit's earlier years, which ``lag`` needs, are found once per distance and kept, so one `Rows`
+    serves every formula evaluated over the same rows.
+
+    >>> rows = Rows(pd.MultiIndex.from_tuples([("A", 2022), ("A", 2023), ("B", 2023)], names=["unit", "year"]))
+    >>> rows.previous(1).tolist()
+    [-1, 0, -1]
+    >>> rows.reasons(np.array([0, rows.code("missing:x"), rows.code("missing:x")])).tolist()
+    [nan, 'missing:x', 'missing:x']
+    """
+
+    def __init__(self, index: pd.MultiIndex) -> None:
+        self.index = index
+        self._codes: dict[str, int] = {}
+        self._previous: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def code(self, reason: str) -> int:
+        """The code of a reason text."""
+        return self._codes.setdefault(reason, len(self._codes) + 1)
+
+    def reasons(self, codes: np.ndarray, none: object = np.nan) -> np.ndarray:
+        """The reason texts of `codes` (an object array), `none` where a value has no reason."""
+        return np.array([none, *self._codes], dtype=object)[codes]
+
+    def previous(self, k: int) -> np.ndarray:
+        """The position of each row's unit in year t − k, −1 where the rows do not have that year."""
+        if k not in self._previous:
+            units, years = self.index.get_level_values(0), self.index.get_level_values(1)
+            self._previous[k] = self.index.get_indexer(pd.MultiIndex.from_arrays([units, years - k]))
+        return self._previous[k]
+
+
 @dataclass(frozen=True)
 class Term:
-    """Values of a sub-expression and, where missing, why."""
+    """Values of a sub-expression and, where missing, why (a reason code per row, 0 for none)."""
 
-    values: pd.Series
-    reason: pd.Series
+    values: np.ndarray
+    reason: np.ndarray
 
-    def with_reason(self, other: "Term") -> pd.Series:
-        return self.reason.where(self.reason.notna(), other.reason)
+    def with_reason(self, other: "Term") -> np.ndarray:
+        """This term's reason, else the other's."""
+        return np.where(self.reason != 0, self.reason, other.reason)
+
+
+def _present(values: np.ndarray, reason: np.ndarray) -> np.ndarray:
+    """`values` where they have no reason to be missing, NaN elsewhere."""
+    return np.where(reason == 0, values, np.nan)
 
 
 class FormulaError(InputError):
     """A formula that is not allowed or not well formed."""
 
 
-def _divide(num: Term, den: Term, label: str) -> Term:
+def _divide(num: Term, den: Term, label: str, rows: Rows) -> Term:
     reason = num.with_reason(den)
-    zero = (den.values == 0) & reason.isna()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = num.values / den.values.where(den.values != 0)
-    reason = reason.where(~zero, f"zero-division:{label}")
-    return Term(values.where(reason.isna()), reason)
+    zero = (den.values == 0) & (reason == 0)
+    values = num.values / np.where(den.values != 0, den.values, np.nan)
+    reason = np.where(zero, rows.code(f"zero-division:{label}"), reason)
+    return Term(_present(values, reason), reason)
 
 
 def _scaled_ratio(scale: float) -> Callable[..., Term]:
@@ -65,14 +111,14 @@ def _scaled_ratio(scale: float) -> Callable[..., Term]:
     [nan, 'zero-division:pop']
     """
 
-    def fn(num: Term, den: Term, *, label: str, **_: object) -> Term:
-        t = _divide(num, den, label)
+    def fn(num: Term, den: Term, *, label: str, rows: Rows, **_: object) -> Term:
+        t = _divide(num, den, label, rows)
         return Term(t.values * scale, t.reason)
 
     return fn
 
 
-def _lag(x: Term, k: int = 1, **_: object) -> Term:
+def _lag(x: Term, k: int = 1, *, rows: Rows, **_: object) -> Term:
     """``lag(x, k)``: the unit's value in year t − k; missing, with a reason, where that year is absent.
 
     >>> idx = pd.MultiIndex.from_tuples([("A", 2021), ("A", 2022), ("A", 2023)], names=["unit", "year"])
@@ -83,19 +129,14 @@ def _lag(x: Term, k: int = 1, **_: object) -> Term:
     >>> values.tolist(), reason.tolist()
     ([nan, nan, 80.0], ['no-previous-year:2', 'no-previous-year:2', nan])
     """
-    idx = x.values.index
-    units = idx.get_level_values(0)
-    years = idx.get_level_values(1)
-    shifted = pd.MultiIndex.from_arrays([units, years + k], names=idx.names)
-    values = pd.Series(x.values.to_numpy(), index=shifted).reindex(idx)
-    reason = pd.Series(x.reason.to_numpy(), index=shifted).reindex(idx)
-    absent = ~pd.MultiIndex.from_arrays([units, years - k]).isin(idx)
-    reason = reason.where(~absent, f"no-previous-year:{k}")
-    reason = pd.Series(reason.to_numpy(), index=idx)
-    return Term(pd.Series(values.to_numpy(), index=idx), reason)
+    previous = rows.previous(k)
+    found = previous >= 0
+    values = np.where(found, x.values[previous], np.nan)
+    reason = np.where(found, x.reason[previous], rows.code(f"no-previous-year:{k}"))
+    return Term(values, reason)
 
 
-def _change(x: Term, k: int = 1, **_: object) -> Term:
+def _change(x: Term, k: int = 1, *, rows: Rows, **_: object) -> Term:
     """``change(x, k)``: x(t) − x(t − k).
 
     >>> idx = pd.MultiIndex.from_tuples([("A", 2021), ("A", 2022), ("A", 2023)], names=["unit", "year"])
@@ -105,12 +146,12 @@ def _change(x: Term, k: int = 1, **_: object) -> Term:
     >>> Formula.parse("change(x, 2)").evaluate(frame)[0].tolist()
     [nan, nan, 10.0]
     """
-    prev = _lag(x, k)
+    prev = _lag(x, k, rows=rows)
     reason = x.with_reason(prev)
-    return Term((x.values - prev.values).where(reason.isna()), reason)
+    return Term(_present(x.values - prev.values, reason), reason)
 
 
-def _pct_change(x: Term, k: int = 1, *, label: str, **_: object) -> Term:
+def _pct_change(x: Term, k: int = 1, *, label: str, rows: Rows, **_: object) -> Term:
     """``pct_change(x, k)``: 100 · (x(t) − x(t − k)) / x(t − k), in per cent.
 
     >>> idx = pd.MultiIndex.from_tuples([("A", 2021), ("A", 2022), ("A", 2023)], names=["unit", "year"])
@@ -120,9 +161,9 @@ def _pct_change(x: Term, k: int = 1, *, label: str, **_: object) -> Term:
     >>> Formula.parse("pct_change(x, 2)").evaluate(frame)[0].tolist()
     [nan, nan, 12.5]
     """
-    prev = _lag(x, k)
-    diff = _change(x, k)
-    t = _divide(diff, prev, label)
+    prev = _lag(x, k, rows=rows)
+    diff = _change(x, k, rows=rows)
+    t = _divide(diff, prev, label, rows)
     return Term(t.values * 100.0, t.reason)
 
 
@@ -136,8 +177,8 @@ def _first(a: Term, b: Term, **_: object) -> Term:
     >>> values.tolist(), reason.isna().tolist(), reason.iloc[2]
     ([120.0, 250.0, nan], [True, True, False], 'missing:p')
     """
-    use_a = a.values.notna()
-    return Term(a.values.where(use_a, b.values), a.reason.where(~use_a, None).where(use_a, b.reason))
+    use_a = ~np.isnan(a.values)
+    return Term(np.where(use_a, a.values, b.values), np.where(use_a, 0, b.reason))
 
 
 @dataclass(frozen=True)
@@ -207,11 +248,17 @@ class Formula:
         missing = self.variables - set(frame.columns)
         if missing:
             raise FormulaError(f"formula {self.source!r}: no data column for {sorted(missing)}")
-        term = _evaluate(self.tree.body, frame)
-        values = term.values.astype(float)
-        bad = ~np.isfinite(values) & term.reason.isna()
-        reason = term.reason.where(~bad, "not-finite")
-        return values.where(reason.isna()), reason
+        rows = Rows(frame.index)
+        values, reason = self.evaluate_rows({v: frame[v].to_numpy(dtype=float) for v in self.variables}, rows)
+        return pd.Series(values, index=frame.index), pd.Series(rows.reasons(reason), index=frame.index)
+
+    def evaluate_rows(self, columns: Mapping[str, np.ndarray], rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+        """Values and reason codes (see :class:`Rows`) for `rows`, given each variable's values over them."""
+        with np.errstate(all="ignore"):  # a division by zero or an overflow is a reason, not a warning
+            term = _evaluate(self.tree.body, columns, rows)
+        bad = ~np.isfinite(term.values) & (term.reason == 0)
+        reason = np.where(bad, rows.code("not-finite"), term.reason)
+        return _present(term.values, reason), reason
 
 
 def _check(node: ast.AST, text: str, variables: set[str], functions: set[str]) -> None:
@@ -261,27 +308,28 @@ def _check(node: ast.AST, text: str, variables: set[str], functions: set[str]) -
         raise reject(type(node).__name__)
 
 
-def _evaluate(node: ast.AST, frame: pd.DataFrame) -> Term:
+_ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply}
+
+
+def _evaluate(node: ast.AST, columns: Mapping[str, np.ndarray], rows: Rows) -> Term:
     if isinstance(node, ast.Name):
-        values = frame[node.id].astype(float)
-        reason = pd.Series(None, index=frame.index, dtype=object).where(values.notna(), f"missing:{node.id}")
-        return Term(values, reason)
+        values = columns[node.id]
+        return Term(values, np.where(np.isnan(values), rows.code(f"missing:{node.id}"), 0))
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):  # _check allows numbers only
-        return Term(pd.Series(float(node.value), index=frame.index), pd.Series(None, index=frame.index, dtype=object))
+        return Term(np.full(len(rows), float(node.value)), np.zeros(len(rows), dtype=np.int64))
     if isinstance(node, ast.UnaryOp):
-        t = _evaluate(node.operand, frame)
+        t = _evaluate(node.operand, columns, rows)
         return Term(-t.values if isinstance(node.op, ast.USub) else t.values, t.reason)
     if isinstance(node, ast.BinOp):
-        a, b = _evaluate(node.left, frame), _evaluate(node.right, frame)
+        a, b = _evaluate(node.left, columns, rows), _evaluate(node.right, columns, rows)
         if isinstance(node.op, ast.Div):
-            return _divide(a, b, ast.unparse(node.right))
-        op = {ast.Add: pd.Series.add, ast.Sub: pd.Series.sub, ast.Mult: pd.Series.mul}[type(node.op)]
+            return _divide(a, b, ast.unparse(node.right), rows)
         reason = a.with_reason(b)
-        return Term(op(a.values, b.values).where(reason.isna()), reason)
+        return Term(_present(_ARITHMETIC[type(node.op)](a.values, b.values), reason), reason)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):  # _check allows named functions only
         fn = FUNCTIONS[node.func.id]
-        args = [_evaluate(a, frame) for a in node.args[: len(fn.args)]]
+        args = [_evaluate(a, columns, rows) for a in node.args[: len(fn.args)]]
         extra = [a.value for a in node.args[len(fn.args):] if isinstance(a, ast.Constant)]  # _check: a whole-number constant
         label = ast.unparse(node.args[1]) if len(fn.args) > 1 else ast.unparse(node.args[0])
-        return fn.impl(*args, *extra, label=label)
+        return fn.impl(*args, *extra, label=label, rows=rows)
     raise FormulaError(f"cannot evaluate {ast.unparse(node)!r}")  # unreachable after _check
