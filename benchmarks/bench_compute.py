@@ -18,26 +18,18 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
+
+from timing import best  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 from jstbench.catalogue.load import load_catalogue  # noqa: E402
 from jstbench.data.demo import generate  # noqa: E402
 from jstbench.data.participants import load_participants  # noqa: E402
 from jstbench.data.store import Store, save  # noqa: E402
 from jstbench.indicators.compute import compute_all  # noqa: E402
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
+from timing import best  # noqa: E402  (benchmarks/timing.py, beside this script)
+
 from jstbench.data.bdl import read_export  # noqa: E402
 from jstbench.data.load import load_files  # noqa: E402
 
@@ -115,15 +117,6 @@ def write_ctab(units, changed: list[str], years: list[int], path: Path) -> int:
             rows.append(f'{code};"{name} ({kind})";{cells(code)};')
     path.write_text("\r\n".join([head, *rows]) + "\r\n", encoding="utf-8")
     return len(rows)
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
