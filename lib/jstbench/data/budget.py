@@ -35,6 +35,16 @@ from jstbench.catalogue.sources import Source
 from jstbench.core.errors import InputError
 from jstbench.core.yamlio import Strict
 from jstbench.data.bdl import _number, read_text
+from jstbench.data.mf import (
+    FORMAT_REPORT,
+    dbf_header,
+    dbf_members,
+    load_units_dictionary,
+    read_dbf,
+    report_from_name,
+    unit_from_digits,
+    year_quarter_from_name,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -217,22 +227,16 @@ def load_classification(path: Path) -> Classification:
 # ----------------------------------------------------------------------------------------------------------- CSV
 
 def _csv_unit(unit: str) -> tuple[str | None, str | None]:
-    """A unit column value as the project's code, or None and why the row is skipped."""
-    from jstbench.data.mf import VOIVODESHIP
-
-    if re.fullmatch(r"\d\d00(000)?", unit):
-        return None, VOIVODESHIP
-    if re.fullmatch(r"\d{4}", unit) and int(unit[2:]) >= 61:
-        return unit + "011", None  # a city with powiat rights: one budget, the project's code WWPP011
-    if re.fullmatch(r"\d{6}[123]|\d{4}", unit):
-        return unit, None
-    raise ValueError(f"unit code {unit!r} is not a TERYT code of a gmina or powiat (lost leading zeros?)")
+    """A unit column value (WWPP, WWPP000 or WWPPGGK) as the project's code, or None and why the row is skipped:
+    read by the same rule as MF unit keys (`mf.unit_from_digits`)."""
+    if not re.fullmatch(r"\d{4}(000)?|\d{6}[123]", unit):
+        raise ValueError(f"unit code {unit!r} is not a TERYT code of a gmina or powiat (lost leading zeros?)")
+    return unit_from_digits(unit[:2], unit[2:4], unit[4:6] or "00", unit[6:] or "0", "")
 
 
 def read_budget(path: Path, cols: BudgetColumns, year: int | None = None) -> pd.DataFrame:
     """Line items of a CSV report: unit, year, dzial, rozdzial, paragraf, row and the value columns; rows of
     voivodeships are skipped and counted in `attrs['skipped']`."""
-    from jstbench.data.mf import unit_from_digits
 
     path = Path(path)
     text = read_text(path)
@@ -289,7 +293,6 @@ def choose_layout(mapping: BudgetMapping, mapping_path: Path, member: Member, fi
                   layout_name: str | None) -> tuple[str, DbfLayout]:
     """The DBF layout for a file: the one named, else one of the report (from --format, the file name, or the
     fields a layout `detect`s) whose fields the file has."""
-    from jstbench.data.mf import FORMAT_REPORT, report_from_name
 
     dbf_layouts = {n: lay for n, lay in mapping.layouts.items() if isinstance(lay, DbfLayout)}
     named = report_from_name(Path(member.name.split(" › ")[-1]).name) or report_from_name(member.outer.name)
@@ -336,7 +339,6 @@ def _file_year(member: Member, data: DbfData, lay: DbfLayout, given: int | None)
     quarterly (Q1–Q3, cumulative) report is refused: the store holds yearly values."""
     import numpy as np
 
-    from jstbench.data.mf import year_quarter_from_name
 
     said: dict[str, int] = {}
     quarters: dict[str, int] = {}
@@ -410,7 +412,6 @@ def read_mf(data: DbfData, lay: DbfLayout, year: int, dictionary: UnitsDictionar
     counted in `attrs['skipped']`."""
     import numpy as np
 
-    from jstbench.data.mf import unit_from_digits
 
     n = data.records
     u = lay.units
@@ -594,7 +595,6 @@ def _resolve(mapping_path: Path, rel: str | Path | None) -> Path | None:
 def observations_from_report(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
     """One budget report file (CSV, MF ZIP of DBFs, or DBF) into observations and a Summary; nothing is returned
     (and so nothing stored) when any line is wrong."""
-    from jstbench.data.mf import dbf_members, load_units_dictionary, read_dbf
     from jstbench.data.readers import Summary, _known_units
     from jstbench.data.teryt import kind_change_crosswalk
 
@@ -618,7 +618,6 @@ def observations_from_report(path: Path, fmt: str, source: str, ctx: Context) ->
         seen: dict[tuple[str, int], str] = {}
         with tempfile.TemporaryDirectory(prefix="jstbench-mf-") as tmp:
             for member in dbf_members(path, Path(tmp)):
-                from jstbench.data.mf import dbf_header
 
                 fields = [f.name for f in dbf_header(member.path, member.name).fields]
                 name, lay = choose_layout(mapping, mapping_path, member, fields, fmt, ctx.layout)
