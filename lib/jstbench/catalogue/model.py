@@ -380,23 +380,10 @@ class Catalogue:
         used = {v for i in self.indicators.values() for v in i.variables}
         return [f"variable {n!r} is not used by any indicator" for n in self.variables if n not in used]
 
-    def breaks(self, ind: Indicator) -> list[tuple[int, str, str]]:
-        """Comparability breaks in the series of an indicator: (year, variable, change) of every variable it uses,
-        through the indicators it uses too, by year."""
-        out: set[tuple[int, str, str]] = set()
-        for name in ind.variables:
-            if name in self.indicators:
-                out |= set(self.breaks(self.indicators[name]))
-            elif name in self.variables:
-                out |= {(b.year, name, b.change) for b in self.variables[name].breaks}
-        return sorted(out)
-
-    def break_entries(self, ind: Indicator) -> list[tuple[int, str, str, str]]:
-        """Like `breaks`, with the evidence of each break: (year, variable, change, evidence), by year."""
-        out: set[tuple[int, str, str, str]] = set()
-        for name in self.inputs(ind):
-            out |= {(b.year, name, b.change, b.evidence) for b in self.variables[name].breaks}
-        return sorted(out)
+    def breaks(self, ind: Indicator) -> list[tuple[int, str, str, str]]:
+        """Comparability breaks in the series of an indicator: (year, variable, change, evidence) of every variable it
+        rests on (`inputs`), by year."""
+        return sorted({(b.year, name, b.change, b.evidence) for name in self.inputs(ind) for b in self.variables[name].breaks})
 
     def inputs(self, ind: Indicator) -> set[str]:
         """The variables an indicator rests on, through the indicators its formula uses."""

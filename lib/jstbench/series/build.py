@@ -191,7 +191,7 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
 
 def breaks(catalogue: Catalogue) -> pd.DataFrame:
     """Comparability breaks in each indicator's series, from the breaks of the variables it uses."""
-    rows = [(ind.id, year, var, change) for ind in catalogue.indicators.values() for year, var, change in catalogue.breaks(ind)]
+    rows = [(ind.id, year, var, change) for ind in catalogue.indicators.values() for year, var, change, _ in catalogue.breaks(ind)]
     return pd.DataFrame(rows, columns=["indicator", "year", "variable", "change"])
 
 

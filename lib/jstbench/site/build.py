@@ -129,7 +129,7 @@ def indicator_page(ind: Indicator, cat: Catalogue) -> str:
             head = f"`{name}` | {cell(v.label.pl)} | {cell(v.unit)}" if n == 0 else " | | "
             lines.append(f"| {head} | {row} | {cell(v.status) if n == 0 else ''} |")
     lines += [""]
-    lines += _breaks_section(cat.break_entries(ind), cat.years.first, cat.years.last)
+    lines += _breaks_section(cat.breaks(ind), cat.years.first, cat.years.last)
     if ind.smup:
         lines += ["## Odpowiednik w SMUP", "",
                   "Ten sam lub zbliżony wskaźnik w Systemie Monitorowania Usług Publicznych GUS (osobne "

@@ -65,9 +65,9 @@ def test_breaks_of_2015_2024_with_their_evidence(name, year, evidence):
 
 
 def test_breaks_reach_indicators_through_their_variables_and_other_indicators():
-    years = {y for y, *_ in CAT.break_entries(CAT.indicators["soc_child_benefit_per_capita"])}
+    years = {y for y, *_ in CAT.breaks(CAT.indicators["soc_child_benefit_per_capita"])}
     assert {2017, 2021, 2022} <= years  # 855 created, NSP 2021 population, ZUS
-    limit = CAT.break_entries(CAT.indicators["ctx_art243_limit"])
+    limit = CAT.breaks(CAT.indicators["ctx_art243_limit"])
     assert any(n == "rev_current" for _, n, _, _ in limit)  # through ctx_art243_relation
 
 
