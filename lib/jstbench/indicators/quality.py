@@ -17,27 +17,16 @@ from jstbench.indicators.panel import previous_year
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 JUMP = 0.5  # |change| above 50% of the previous value
 
+
 def variable_kinds(catalogue: Catalogue) -> dict[str, list[str]]:
     """The unit kinds each input variable is asked of: those of the indicators using it (directly or through an
     indicator built on other indicators). A variable no indicator uses is asked of no kind in particular (absent
     here: every kind)."""
-    uses: dict[str, set[str]] = {}
+    asked: dict[str, set[str]] = {}
     for ind in catalogue.indicators.values():
-        for name in ind.variables:
-            uses.setdefault(name, set()).add(ind.id)
-    out: dict[str, list[str]] = {}
-
-    def kinds(name: str, seen: frozenset[str]) -> set[str]:
-        found: set[str] = set()
-        for ind_id in uses.get(name, set()) - seen:
-            found |= set(catalogue.indicators[ind_id].applies_to) | kinds(ind_id, seen | {ind_id})
-        return found
-
-    for name in catalogue.variables:
-        got = kinds(name, frozenset())
-        if got:
-            out[name] = [k for k in UNIT_KINDS if k in got]
-    return out
+        for name in catalogue.inputs(ind):
+            asked.setdefault(name, set()).update(ind.applies_to)
+    return {name: [k for k in UNIT_KINDS if k in asked[name]] for name in catalogue.variables if asked.get(name)}
 
 
 def coverage(obs: pd.DataFrame, units: pd.DataFrame | None, by: str, kinds: dict[str, list[str]] | None = None,
