@@ -250,6 +250,83 @@ GROUP_STATISTICS = ["rank", "percentile", "quartile", "zscore", "median", "mean"
 """Every measure that describes a unit against its group, or the group itself: withheld together when the group's
 data cover too few of the units they should (`jstbench.compare.coverage`)."""
 
+SUMMARY = ["n", "median", "mean", "sd", "q25", "q75", "best"]
+"""What `group_stats` says about each (group, year, indicator)."""
+
+
+def _long(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.DataFrame) -> pd.DataFrame:
+    """One row per (group, unit, year, indicator) with the indicator's direction and targets, and the integer key
+    `_key`. Units and indicators are joined as categories (their codes, not millions of strings); where every unit
+    is in one group at most (national, typology), the group is looked up rather than joined."""
+    unit = values["unit"].astype("category") if values["unit"].dtype != "category" else values["unit"]
+    mem = membership[["group", "group_type", "unit"]]
+    mem = mem.assign(unit=mem["unit"].astype(unit.dtype), group=mem["group"].astype("category"),
+                     group_type=mem["group_type"].astype("category")).dropna(subset=["unit"])
+    if mem["unit"].duplicated().any():
+        df = mem.merge(values.assign(unit=unit), on="unit", how="inner")
+    else:
+        inside = unit.isin(mem["unit"]).to_numpy()
+        df = values[inside].assign(unit=unit[inside])
+        by_unit = mem.set_index("unit")
+        for col in ("group", "group_type"):
+            df.insert(0, col, df["unit"].map(by_unit[col]).astype(by_unit[col].dtype))
+        df = df.reset_index(drop=True)
+    df["indicator"] = df["indicator"].astype("category")
+    meta = catalogue_meta.set_index("indicator")
+    for col in meta.columns:
+        df[col] = df["indicator"].map(meta[col]).astype(meta[col].dtype if col != "direction" else "category")
+    year = df["year"].to_numpy()
+    years = int(year.max() - year.min() + 1) if len(df) else 1
+    ind = df["indicator"].cat.codes.to_numpy(np.int64)
+    combined = (df["group"].cat.codes.to_numpy(np.int64) * years + (year - (year.min() if len(df) else 0))) \
+        * (ind.max() + 1 if len(df) else 1) + ind
+    df["_key"] = pd.factorize(combined)[0]
+    return df
+
+
+def _summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per `_key` (0..k-1, in order): `SUMMARY` by aggregation (each group's values read once, not per row)."""
+    key = df["_key"].to_numpy()
+    g = df["value"].groupby(key, sort=True)
+    out = g.agg(["count", "median", "mean", "std"]).rename(columns={"count": "n", "std": "sd"})
+    out["q25"] = g.quantile(0.25)
+    out["q75"] = g.quantile(0.75)
+    s = score(df)
+    scored = s.notna().to_numpy()
+    best_at = s[scored].groupby(key[scored], sort=True).idxmax()
+    out["best"] = pd.Series(df["value"].to_numpy()[best_at.to_numpy()], index=best_at.index)
+    return out.reindex(np.arange(int(key.max()) + 1 if len(key) else 0))[SUMMARY]
+
+
+def _coverage(keys: pd.DataFrame, n: pd.Series, expected: pd.DataFrame | None, min_coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """The register denominator of each group statistic (at least n) and whether it is withheld."""
+    if expected is None:
+        return n.to_numpy(float), (n == 0).to_numpy()
+    exp = np.maximum(lookup_expected(keys, expected).to_numpy(), n.to_numpy(float))
+    return exp, withheld(n, exp, min_coverage)
+
+
+def group_stats(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.DataFrame,
+                expected: pd.DataFrame | None = None, min_coverage: float = 0.0) -> pd.DataFrame:
+    """One row per (group, year, indicator): group_type, n (units with a value), expected (register denominator),
+    withheld, median, mean, sd, q25, q75, best (statistics missing where withheld). Arguments as in `compare`."""
+    df = _long(values[["unit", "year", "indicator", "value"]], membership, catalogue_meta)
+    return _stats(df, expected, min_coverage)
+
+
+def _stats(df: pd.DataFrame, expected: pd.DataFrame | None, min_coverage: float) -> pd.DataFrame:
+    first = df.drop_duplicates("_key").sort_values("_key")
+    stats = _summary(df)
+    out = first[["group", "group_type", "year", "indicator"]].reset_index(drop=True)
+    for col in SUMMARY:
+        out[col] = stats[col].to_numpy()
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["expected"], out["withheld"] = _coverage(out, out["n"], expected, min_coverage)
+    out["expected"] = out["expected"].astype("int64")
+    for col in SUMMARY[1:]:
+        out[col] = out[col].mask(out["withheld"])
+    return out
+
 
 def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.DataFrame,
             min_size: int = 4, expected: pd.DataFrame | None = None, min_coverage: float = 0.0) -> pd.DataFrame:
@@ -261,32 +338,35 @@ def compare(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.D
     (`jstbench.compare.coverage.register_counts`); a unit with a value always counts, so expected >= n.
     Where n / expected is below `min_coverage`, every measure of `GROUP_STATISTICS` is withheld (missing) and
     `withheld` is true; without `expected`, the denominator is n (nothing is withheld)."""
-    values = values[["unit", "year", "indicator", "value"]].copy()
+    return compare_and_stats(values, membership, catalogue_meta, min_size, expected, min_coverage)[0]
+
+
+def compare_and_stats(values: pd.DataFrame, membership: pd.DataFrame, catalogue_meta: pd.DataFrame,
+                      min_size: int = 4, expected: pd.DataFrame | None = None,
+                      min_coverage: float = 0.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`compare` and the `group_stats` of the same groups: the statistics are aggregated once per group, then
+    attached to its rows."""
+    values = values.loc[values["unit"].isin(membership["unit"]), ["unit", "year", "indicator", "value"]]
+    values = values.astype({"unit": "category", "indicator": "category"})
     values["yoy_change"] = yoy_change(values["value"], [values["unit"], values["indicator"]], values["year"])
-    df = membership[["group", "group_type", "unit"]].merge(values, on="unit", how="inner")
-    df = df.merge(catalogue_meta, on="indicator", how="left")
-    for col in ("group", "indicator", "direction", "group_type"):
-        df[col] = df[col].astype("category")
-    df = df.reset_index(drop=True)
-    df["_key"] = group_key(df)
+    df = _long(values, membership, catalogue_meta)
+    stats = _stats(df, expected, min_coverage)
+    key = df["_key"].to_numpy()
     out = df[["group", "group_type", "unit", "year", "indicator", "value"]].copy()
-    out["n"] = group_n(df)
+    for col in ("n", "median", "mean", "q25", "q75", "best", "expected", "withheld"):
+        out[col] = stats[col].to_numpy()[key]
+    out["n"] = out["n"].astype(float)
     r_min, r_max, n_scored = _ranks(df)
     enough = out["n"] >= min_size
     out["rank"] = _rank_from(r_max, n_scored).where(enough)
     out["percentile"] = _percentile_from(r_min, r_max, n_scored).where(enough)
     out["quartile"] = quartile_from(out["percentile"])
-    out["zscore"] = zscore(df)
-    out["median"] = group_median(df)
-    out["mean"] = group_mean(df)
-    out["q25"] = group_q25(df)
-    out["q75"] = group_q75(df)
-    out["best"] = group_best(df)
+    sd = stats["sd"].to_numpy()[key]
+    out["zscore"] = (out["value"] - out["mean"]) / np.where(sd > 0, sd, np.nan)
     out["distance_to_best"] = out["value"] - out["best"]
     out["distance_to_median"] = out["value"] - out["median"]
     out["yoy_change"] = df["yoy_change"]
-    out["expected"] = np.maximum(lookup_expected(df, expected), out["n"]) if expected is not None else out["n"].astype(float)
-    out["withheld"] = withheld(out["n"], out["expected"], min_coverage) if expected is not None else (out["n"] == 0).to_numpy()
+    out["expected"] = out["expected"].astype(float)
     for col in GROUP_STATISTICS:
         out[col] = out[col].mask(out["withheld"])
-    return out
+    return out, stats

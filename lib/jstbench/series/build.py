@@ -14,7 +14,7 @@ from jstbench.catalogue.load import load_catalogue
 from jstbench.catalogue.model import Catalogue
 from jstbench.compare.coverage import coverage_share, register_counts, withheld
 from jstbench.compare.groups import GroupsFile, load_groups, membership
-from jstbench.compare.measures import compare, distance_to_range
+from jstbench.compare.measures import compare, compare_and_stats, distance_to_range, group_stats
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
 from jstbench.core.units import valid_in
@@ -177,16 +177,37 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     member = membership(checked.groups, units)
     meta = catalogue_meta(checked.catalogue)
     expected = register_counts(member, units, applies(checked.catalogue), values["year"].unique())
-    comp = compare(values, member, meta, checked.groups.min_group_size, expected, checked.spec.min_coverage)
-    stats_cols = ["group", "group_type", "year", "indicator", "n", "expected", "withheld", "median", "mean", "q25", "q75", "best"]
-    stats = comp[stats_cols].drop_duplicates(["group", "year", "indicator"]).reset_index(drop=True)
-    stats.insert(6, "coverage", coverage_share(stats["n"], stats["expected"]))
+    comp, stats = comparisons(values, member, meta, expected, checked)
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
               "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year),
               "changes": changes(values, checked.catalogue, checked.unit_codes), "breaks": breaks(checked.catalogue)}
     national = expected[expected["group"] == checked.groups.national.id]
     return (tables | fair_tables(checked, values, wide, units, meta, national)
             | quality_tables(checked, values, z, rel, units, national))
+
+
+def comparisons(values: pd.DataFrame, member: pd.DataFrame, meta: pd.DataFrame, expected: pd.DataFrame,
+                checked: Checked) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Positions and group statistics, computed where the reports use them: exchange groups in every year (their
+    trends), typology and national groups in the report year (positions) — and national statistics in every year
+    (the band of the trend charts)."""
+    year, min_size, cover = checked.spec.year, checked.groups.min_group_size, checked.spec.min_coverage
+    values = values[["unit", "year", "indicator", "value"]].astype({"unit": "category", "indicator": "category"})
+    exchange = member[member["group_type"] == "exchange"]
+    big = member[member["group_type"] != "exchange"]
+    national = member[member["group_type"] == "national"]
+    now = values[values["year"].isin([year - 1, year])]  # the year before: for the year-on-year change
+    comp_exchange, stats_exchange = compare_and_stats(values, exchange, meta, min_size, expected, cover)
+    comp_big, stats_big = compare_and_stats(now, big, meta, min_size, expected, cover)
+    earlier = group_stats(values[values["year"] < year - 1], national, meta, expected, cover)
+    comp = pd.concat([comp_exchange, comp_big[comp_big["year"] == year]], ignore_index=True)
+    stats_big = stats_big[(stats_big["group_type"] == "national") | (stats_big["year"] == year)]
+    stats = pd.concat([stats_exchange, stats_big, earlier], ignore_index=True)
+    stats = stats.drop(columns=["sd"])
+    stats.insert(6, "coverage", coverage_share(stats["n"], stats["expected"]))
+    for col in ("group", "group_type", "indicator"):
+        comp[col], stats[col] = comp[col].astype(str), stats[col].astype(str).astype("category")
+    return comp, stats
 
 
 def breaks(catalogue: Catalogue) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -22,8 +23,8 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 5  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
-# 5: composites' register denominators
+CONTRACT_VERSION = 6  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
+# 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -90,11 +91,14 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                                   **{c: _num() for c in ("median", "mean", "q25", "q75", "best")}}),
           "per group, year and indicator: n (units with a value), expected (the group's units in the register the "
           "indicator applies to), coverage n / expected, withheld (coverage below the series' min_coverage: the "
-          "statistics are missing), median, mean, quartiles, best value", ("group", "indicator", "year")),
-    *[Table(f"comparison_{gt}", _schema(COMPARISON), f"per unit in its {gt} group(s): position measures", sort)
-      for gt, sort in (("exchange", ("group", "unit")), ("typology", ("unit", "indicator", "year")),
-                       ("national", ("unit", "indicator", "year")), ("similar", ("group", "indicator")),
-                       ("cluster", ("group", "indicator")))],
+          "statistics are missing), median, mean, quartiles, best value; exchange and national groups in every year, "
+          "typology groups in the report year", ("group", "indicator", "year")),
+    *[Table(f"comparison_{gt}", _schema(COMPARISON), f"per unit in its {gt} group(s): position measures{years}", sort)
+      for gt, sort, years in (("exchange", ("group", "unit"), ", every year"),
+                              ("typology", ("unit", "indicator", "year"), " in the report year"),
+                              ("national", ("unit", "indicator", "year"), " in the report year"),
+                              ("similar", ("group", "indicator"), " in the report year"),
+                              ("cluster", ("group", "indicator"), " in the report year"))],
     Table("features", _schema({"unit": _str(), "year": _num("int64", False)}, strict=False),
           "structural features (one column each) of every unit in the report year and the year before"),
     Table("peers", _schema({"unit": _str(), "peer": _str(), "order": _num("int64", False), "distance": _num()}),
@@ -208,8 +212,82 @@ def write_json(folder: Path, name: str, data: dict) -> None:
     write_text(folder / f"{name}.json", json.dumps(data, ensure_ascii=False, indent=2))
 
 
+class _Cached:
+    """A table held in memory for the life of the process: text columns as categories (a national `values` table is
+    ~100 MB so, ~900 MB as Python strings), with per-column row indexes built on first use."""
+
+    def __init__(self, path: Path):
+        schema = pq.read_schema(path)
+        text = [f.name for f in schema if pa_arrow.types.is_string(f.type) or pa_arrow.types.is_large_string(f.type)]
+        self.frame = pq.read_table(path, read_dictionary=text).to_pandas()
+        self.text = {c for c in text if c in self.frame.columns}  # served as plain text, as the file declares them
+        self._index: dict[str, tuple[pd.Index, np.ndarray, np.ndarray]] = {}
+
+    def index(self, column: str) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """(categories, row order grouped by category, start of each category in that order)."""
+        if column not in self._index:
+            col = self.frame[column]
+            codes = col.cat.codes.to_numpy()
+            order = np.argsort(codes, kind="stable")
+            counts = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
+            starts = np.concatenate([[0], np.cumsum(counts)]) + int((codes < 0).sum())
+            self._index[column] = (col.cat.categories, order, starts)
+        return self._index[column]
+
+    def rows(self, column: str, values: list) -> np.ndarray | None:
+        """Row positions where `column` is one of `values` (None: the column has no index)."""
+        if not isinstance(self.frame[column].dtype, pd.CategoricalDtype):
+            return None
+        cats, order, starts = self.index(column)
+        found = [cats.get_loc(v) for v in dict.fromkeys(values) if v in cats]
+        return np.sort(np.concatenate([order[starts[c]:starts[c + 1]] for c in found] or [np.array([], dtype=np.int64)]))
+
+    def select(self, filters: list | None) -> pd.DataFrame:
+        rows = None
+        masks = []
+        for column, op, value in filters or []:
+            wanted = [value] if op == "==" else list(value) if op == "in" else None
+            found = self.rows(column, wanted) if wanted is not None and rows is None else None
+            if found is not None:
+                rows = found
+            else:
+                masks.append((column, op, value))
+        df = self.frame.take(rows) if rows is not None else self.frame
+        for column, op, value in masks:
+            df = df[_MASKS[op](df[column], value)]
+        df = df.reset_index(drop=True) if df is not self.frame else df.copy()
+        for c in self.text & set(df.columns):
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+        return df
+
+
+_MASKS = {"==": lambda s, v: s == v, "!=": lambda s, v: s != v, "<": lambda s, v: s < v, "<=": lambda s, v: s <= v,
+          ">": lambda s, v: s > v, ">=": lambda s, v: s >= v, "in": lambda s, v: s.isin(list(v)),
+          "not in": lambda s, v: ~s.isin(list(v))}
+_MEMORY: dict[str, tuple[tuple[int, int], object]] = {}
+
+
+def _remembered(path: Path, load):
+    """`load(path)`, kept for the life of the process while the file's size and modification time stay the same
+    (a warm report kernel reads each table of a series once, whatever the number of reports)."""
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    key = str(path.resolve())
+    hit = _MEMORY.get(key)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, load(path))
+        _MEMORY[key] = hit
+    return hit[1]
+
+
+def forget() -> None:
+    """Drop every table held in memory (tests; a long-lived process that moves on to other series)."""
+    _MEMORY.clear()
+
+
 class SeriesFolder:
-    """Read access to a built series folder; refuses a folder that is not one, or one built for another year."""
+    """Read access to a built series folder; refuses a folder that is not one, or one built for another year.
+    Tables are held in memory once per process (`_remembered`), and per-unit or per-group reads are index lookups."""
 
     def __init__(self, folder: str | Path, year: int | None = None):
         self.folder = Path(folder)
@@ -228,15 +306,17 @@ class SeriesFolder:
                              f"{self.meta['year']} or build a series for {year}", "notebook parameters", "year")
 
     def json(self, name: str) -> dict:
+        """A JSON file of the folder (parsed once per process: treat it as read-only)."""
         if name not in JSON_FILES:
             raise KeyError(name)
-        return json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+        return _remembered(self.folder / f"{name}.json", lambda p: json.loads(p.read_text(encoding="utf-8")))
 
     def read(self, name: str, filters: list | None = None) -> pd.DataFrame:
-        """A declared table (optionally only the rows matching pyarrow `filters`)."""
+        """A declared table, or only its rows matching `filters` (pyarrow style: a list of (column, op, value),
+        all of which must hold); a fresh frame the caller may change."""
         if name not in TABLES:
             raise KeyError(f"{name!r} is not a declared series table")
         path = self.folder / f"{name}.parquet"
         if not path.exists():
             raise InputError("series data file not found: run `jstbench reports <series>` first", path)
-        return pd.read_parquet(path, filters=filters)
+        return _remembered(path, _Cached).select(filters)

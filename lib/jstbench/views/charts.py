@@ -20,29 +20,37 @@ BAND = "#bdc3c7"
 
 
 def setup() -> None:
-    """House style; names from data are never read as math text (`$...$`)."""
+    """House style; names from data are never read as math text (`$...$`). Figures are SVG with text kept as text
+    (searchable, sharp when printed, and several times cheaper to draw than PNG); titles sit at a fixed height
+    (matplotlib's automatic title placement measures every tick label of every axes, the largest cost of a figure);
+    element ids are salted with a constant so that the same figure is the same file."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
     plt.rcParams.update({"text.parse_math": False, "figure.dpi": 90, "savefig.dpi": 90,
-                         "axes.titlesize": 10, "figure.max_open_warning": 0})
+                         "axes.titlesize": 10, "axes.titley": 1.0, "axes.titlepad": 4, "figure.max_open_warning": 0,
+                         "svg.fonttype": "none", "svg.hashsalt": "jstbench"})
 
 
 def _title(text: str, width: int = 48) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def show(fig) -> None:
-    """Display a figure as PNG at the house resolution and close it. Cheaper than the inline backend's
-    default (`bbox_inches='tight'` draws every figure twice)."""
+def svg(fig) -> str:
+    """The figure as SVG text (no date in it: the same figure gives the same bytes), and the figure closed."""
     import io
 
-    from IPython.display import Image, display
-
-    if fig is None:
-        return
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=plt.rcParams["savefig.dpi"])
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"))
+    return buf.getvalue()
+
+
+def show(fig) -> None:
+    """Display a figure as SVG and close it. Cheaper than the inline backend's default (`bbox_inches='tight'` draws
+    every figure twice)."""
+    from IPython.display import SVG, display
+
+    if fig is not None:
+        display(SVG(data=svg(fig)))
 
 
 def _fixed_layout(fig, rows: int) -> None:
@@ -52,46 +60,44 @@ def _fixed_layout(fig, rows: int) -> None:
                         hspace=0.95 if rows > 1 else 0.2, wspace=0.42)
 
 
-def sector_figure(view: UnitView, sector: str):
-    """Per monitoring indicator of a sector: time series against the group median and the national
-    interquartile band (left); the group's members in the report year with the unit highlighted (right)."""
-    inds = view.sector_indicators(sector, kind="monitoring")
+def _few_ticks(ax, years) -> None:
+    """Three year ticks (first, middle, last) and three value ticks: ticks are most of a panel's drawing cost."""
+    first, last = int(min(years)), int(max(years))
+    ax.set_xticks(sorted({first, (first + last) // 2, last}))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=3))
+
+
+def sector_figure(view: UnitView, sector: str, fair=None):
+    """Per monitoring indicator of a sector, one small panel: the unit's series against the group median and the
+    national interquartile band, and for money indicators (with `fair`, a `UnitFair`) the unit's series in constant
+    prices of the report year; dashed vertical lines mark comparability breaks."""
+    inds = [i for i in view.sector_indicators(sector, kind="monitoring") if view.series(i)["value"].notna().any()]
     if not inds:
         return None
-    fig, axes = plt.subplots(len(inds), 2, figsize=(10, 2.7 * len(inds)), squeeze=False,
-                             gridspec_kw={"width_ratios": [1.4, 1]})
-    for row, ind in enumerate(inds):
+    fig, axes = plt.subplots(len(inds), 1, figsize=(6.4, 1.9 * len(inds)), squeeze=False)
+    money = set(fair.money(inds)) if fair is not None else set()
+    for ax, ind in zip(axes[:, 0], inds, strict=True):
         meta = view.s.indicators[ind]
         ts = view.series(ind)
-        ax = axes[row][0]
         ax.fill_between(ts.index, ts["national_q25"], ts["national_q75"], color=BAND, alpha=0.6,
                         label=CHART["national_band"])
         ax.plot(ts.index, ts["national_median"], color="#7f8c8d", lw=1, ls=":", label=CHART["national_median"])
         if "group_median" in ts:
             ax.plot(ts.index, ts["group_median"], color=GROUP, lw=1.5, ls="--", label=CHART["group_median"])
         ax.plot(ts.index, ts["value"], color=SELF, lw=2, marker="o", ms=3, label=view.name)
-        for k, year in enumerate(sorted(set(view.s.breaks(ind, int(ts.index.min()), int(ts.index.max()))["year"]))):
+        if ind in money:
+            rt = fair.real_terms(ind)
+            if rt["value_real"].notna().sum() >= 2:
+                ax.plot(rt["year"], rt["value_real"], color=SELF, lw=1, ls=(0, (1, 1)),
+                        label=CHART["constant_prices"].format(year=view.year))
+        for k, year in enumerate(sorted({b.year for b in view.s.breaks(ind, int(ts.index.min()), int(ts.index.max()))})):
             ax.axvline(year - 0.5, color="#555555", ls=(0, (4, 2)), lw=1, label=CHART["break"] if k == 0 else None)
-        ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        if row == 0:
-            ax.legend(fontsize=7, loc="best", frameon=False)
-        ax2 = axes[row][1]
-        peers = view.peer_values(ind).dropna(subset=["value"]).sort_values("value")
-        if len(peers):
-            colours = [SELF if s else GROUP for s in peers["is_self"]]
-            ax2.scatter(peers["value"], range(len(peers)), c=colours, s=40, zorder=3)
-            ax2.set_yticks(range(len(peers)), [textwrap.shorten(n, 24) for n in peers["name"]], fontsize=7)
-            med = ts["national_median"].get(view.year, np.nan)
-            if np.isfinite(med):
-                ax2.axvline(med, color="#7f8c8d", ls=":", lw=1)
-            if meta["direction"] == "target-range":
-                ax2.axvspan(meta["target"]["low"], meta["target"]["high"], color="#a6d96a", alpha=0.3)
-            ax2.set_title(CHART["group_in_year"].format(year=view.year), loc="left")
-        else:
-            ax2.set_axis_off()
-            ax2.text(0.5, 0.5, "brak grupy wymiany lub danych", ha="center", va="center", fontsize=8)
-    _fixed_layout(fig, len(inds))
+        ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]", 70), loc="left", fontsize=9)
+        _few_ticks(ax, ts.index)
+        ax.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.1, right=0.66, top=1 - 0.4 / height, bottom=0.25 / height, hspace=0.75)
     return fig
 
 
@@ -179,28 +185,6 @@ def rank_interval_figure(rows, names: dict[str, str], highlight: str | None = No
     ax.set_xlabel(CHART["rank_axis"], fontsize=8)
     ax.set_title(_title(title, 70), loc="left")
     fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.35 / fig.get_figheight(), bottom=0.85 / fig.get_figheight())
-    return fig
-
-
-def real_terms_figure(fair, indicators: list[str]):
-    """Money indicators: the unit's values in current prices and in constant prices of the report year."""
-    inds = [i for i in fair.money(indicators) if fair.real_terms(i)["value_real"].notna().sum() >= 2]
-    if not inds:
-        return None
-    cols = 2
-    rows = (len(inds) + 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.5 * rows), squeeze=False)
-    for ax, ind in zip(axes.flat, inds, strict=False):
-        rt = fair.real_terms(ind)
-        meta = fair.v.s.indicators[ind]
-        ax.plot(rt["year"], rt["value"], color="#7f8c8d", lw=1.2, ls="--", marker="o", ms=2, label=CHART["current_prices"])
-        ax.plot(rt["year"], rt["value_real"], color=SELF, lw=2, marker="o", ms=3, label=CHART["constant_prices"].format(year=fair.v.year))
-        ax.set_title(_title(f"{meta['name']['pl']} [{meta['unit']}]"), loc="left")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    for ax in list(axes.flat)[len(inds):]:
-        ax.set_axis_off()
-    axes[0][0].legend(fontsize=7, frameon=False)
-    _fixed_layout(fig, rows)
     return fig
 
 

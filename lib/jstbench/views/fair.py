@@ -14,7 +14,7 @@ from jstbench.compare.coverage import withheld
 from jstbench.core.text import esc, num, pct
 from jstbench.core.units import UNIT_KINDS
 from jstbench.series.folder import NOT_FITTED
-from jstbench.views.report import GroupView, UnitView
+from jstbench.views.report import GroupView, UnitView, records
 from jstbench.views.tables import note, paragraph, table
 from jstbench.views.wording import (
     ADJ_NOTE,
@@ -68,6 +68,7 @@ class UnitFair:
         models = read("models")
         self.models = models[models["year"] == view.year].set_index("indicator")
         self.intervals = read("intervals", [("unit", "==", code)])
+        self.interval_rows = {(r["group"], r["indicator"]): r for r in self.intervals.to_dict("records")}
         peers = read("peers", [("unit", "==", code)]).sort_values("order")
         self.peers = list(peers["peer"])
         self.peer_distance = dict(zip(peers["peer"], peers["distance"], strict=True))
@@ -84,7 +85,8 @@ class UnitFair:
         self.composite_shares = read("composite_shares")
         self.real = read("real_terms", [("unit", "==", code)])
         self.trends = read("trends", [("unit", "==", code)]).set_index("indicator")
-        parts = [read(f"comparison_{gt}", [("group", "in", gids)]).assign(group_type=gt) for gt in ("similar", "cluster")]
+        parts = [read(f"comparison_{gt}", [("unit", "==", code), ("group", "in", gids)]).assign(group_type=gt)
+                 for gt in ("similar", "cluster")]
         self.fair_rows = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)  # no all-empty concat
 
     def national_withheld(self, indicator: str) -> bool:
@@ -151,10 +153,9 @@ class UnitFair:
         g = self.v.primary_group
         if g is None:
             return None
-        iv = self.intervals[(self.intervals["indicator"] == indicator) & (self.intervals["group"] == g["id"])]
-        if iv.empty:
+        r = self.interval_rows.get((g["id"], indicator))
+        if r is None:
             return None
-        r = iv.iloc[0]
         if r["percentile_lo"] == r["percentile_hi"]:
             return say("interval.certain", trials=num(r["trials"], 0), low=pct(r["percentile_lo"]))
         return say("interval", trials=num(r["trials"], 0), low=pct(r["percentile_lo"]), high=pct(r["percentile_hi"]))
@@ -199,17 +200,17 @@ class UnitFair:
 
     def peer_positions(self, sectors: list[str]) -> pd.DataFrame:
         """Monitoring indicators: position in the exchange group, among similar authorities and in the type."""
-        cur = self.fair_rows[self.fair_rows["year"] == self.v.year]
-        exch = self.v.position("exchange", self.v.primary_group["id"]) if self.v.primary_group else None
+        cur = self.fair_rows[(self.fair_rows["year"] == self.v.year) & (self.fair_rows["unit"] == self.v.code)]
+        exch = self.v.position_records("exchange", self.v.primary_group["id"]) if self.v.primary_group else {}
+        parts = {"exchange": exch, **{gt: records(cur[cur["group_type"] == gt].set_index("indicator")) for gt in ("similar", "cluster")}}
         rows = []
         for sector in sectors:
             for ind in self.v.sector_indicators(sector, "monitoring"):
                 r = dict(indicator=ind, name=self.v.s.indicators[ind]["name"]["pl"])
-                for label, part in (("exchange", exch), ("similar", cur[(cur["group_type"] == "similar") & (cur["unit"] == self.v.code)]
-                                                       .set_index("indicator")),
-                                    ("cluster", cur[(cur["group_type"] == "cluster") & (cur["unit"] == self.v.code)].set_index("indicator"))):
+                for label, part in parts.items():
+                    own = part.get(ind, {})
                     for col in ("value", "median", "rank", "n"):
-                        r[f"{label}_{col}"] = part.loc[ind, col] if part is not None and ind in part.index else float("nan")
+                        r[f"{label}_{col}"] = own.get(col, float("nan"))
                 rows.append(r)
         return pd.DataFrame(rows)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,15 @@ from jstbench.views.wording import (
 )
 
 
+class Break(NamedTuple):
+    """A comparability break in an indicator's series: from `year` on, `variable` (`label`) changed."""
+
+    year: int
+    variable: str
+    label: str
+    change: str
+
+
 @dataclass
 class SeriesData:
     """The shared, read-only part of a series: catalogue, units, groups. With `year`, a series built for another
@@ -46,7 +56,9 @@ class SeriesData:
     variables: dict[str, dict] = field(init=False)
     units: pd.DataFrame = field(init=False)
     structure: Structure | None = field(init=False)
-    _breaks: pd.DataFrame | None = field(init=False, default=None)
+    _breaks: dict[str, list[Break]] | None = field(init=False, default=None)
+    _ordered: list[tuple[str, dict]] | None = field(init=False, default=None)
+    _labels: dict[str, str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -71,12 +83,16 @@ class SeriesData:
 
     def ordered(self) -> list[tuple[str, dict]]:
         """Indicators in reading order: by sector, monitoring before context, then by name."""
-        order = {sec: n for n, sec in enumerate(SECTORS)}
-        return sorted(self.indicators.items(),
-                      key=lambda kv: (order[kv[1]["sector"]], kv[1]["kind"] != "monitoring", kv[1]["name"]["pl"]))
+        if self._ordered is None:
+            order = {sec: n for n, sec in enumerate(SECTORS)}
+            self._ordered = sorted(self.indicators.items(),
+                                   key=lambda kv: (order[kv[1]["sector"]], kv[1]["kind"] != "monitoring", kv[1]["name"]["pl"]))
+        return self._ordered
 
     def variable_labels(self) -> dict[str, str]:
-        return {k: v["label"]["pl"] for k, v in self.variables.items()}
+        if self._labels is None:
+            self._labels = {k: v["label"]["pl"] for k, v in self.variables.items()}
+        return self._labels
 
     def exchange_group(self, group_id: str) -> dict:
         for g in self.meta["exchange_groups"]:
@@ -96,34 +112,40 @@ class SeriesData:
         """The least share of the units a statistic should rest on for it to be shown (the series' min_coverage)."""
         return float(self.meta.get("min_coverage", 0.0))
 
-    def coverage(self, indicator: str, stat: pd.Series) -> str:
+    def coverage(self, indicator: str, stat: dict) -> str:
         """'195 z 2 477 gmin': how many units a group statistic (a group_stats row) rests on, of how many."""
         return coverage_text(stat["n"], stat["expected"], self.indicators[indicator]["applies_to"])
 
-    def breaks(self, indicator: str, first: int, last: int) -> pd.DataFrame:
-        """Comparability breaks of an indicator's series in the years after `first` up to `last` (year, variable
-        label, change)."""
+    def breaks(self, indicator: str, first: int, last: int) -> list[Break]:
+        """Comparability breaks of an indicator's series in the years after `first` up to `last`."""
         if self._breaks is None:
-            self._breaks = self.read("breaks")
-        b = self._breaks
-        b = b[(b["indicator"] == indicator) & (b["year"] > first) & (b["year"] <= last)]
-        return b.assign(label=b["variable"].map(self.variable_labels()).fillna(b["variable"]))
+            b = self.read("breaks")
+            labels = b["variable"].map(self.variable_labels()).fillna(b["variable"])
+            self._breaks = {}
+            for ind, year, var, label, change in zip(b["indicator"], b["year"], b["variable"], labels, b["change"], strict=True):
+                self._breaks.setdefault(ind, []).append(Break(int(year), var, label, change))
+        return [b for b in self._breaks.get(indicator, []) if first < b.year <= last]
 
-    def withheld(self, indicator: str, stat: pd.Series) -> dict[str, str]:
+    def withheld(self, indicator: str, stat: dict) -> dict[str, str]:
         """The values of a phrase saying why a statistic (a group_stats row) is withheld."""
         return withheld_values(stat["n"], stat["expected"], self.indicators[indicator]["applies_to"], self.min_coverage)
 
 
-def stats_by_group(stats: pd.DataFrame, year: int) -> pd.DataFrame:
-    """group_stats rows of one year indexed by (group, indicator) as strings."""
+def stats_by_group(stats: pd.DataFrame, year: int) -> dict[tuple[str, str], dict]:
+    """group_stats rows of one year by (group, indicator), each a dict of its columns."""
     cur = stats[stats["year"] == year]
-    return cur.set_index([cur["group"].astype(str), cur["indicator"].astype(str)]).sort_index()
+    keys = zip(cur["group"].astype(str), cur["indicator"].astype(str), strict=True)
+    return dict(zip(keys, cur.to_dict("records"), strict=True))
 
 
-def stat_row(stats: pd.DataFrame, group: str, indicator: str) -> pd.Series | None:
+def stat_row(stats: dict[tuple[str, str], dict], group: str, indicator: str) -> dict | None:
     """The statistics of one group on one indicator (from `stats_by_group`), or None."""
-    key = (str(group), str(indicator))
-    return stats.loc[key] if key in stats.index else None
+    return stats.get((str(group), str(indicator)))
+
+
+def records(frame: pd.DataFrame) -> dict[str, dict]:
+    """Rows of a frame indexed by indicator as dicts (lookups in report text without pandas indexing)."""
+    return dict(zip(frame.index.astype(str), frame.to_dict("records"), strict=True))
 
 
 class UnitView:
@@ -150,6 +172,12 @@ class UnitView:
         self.stats_now = stats_by_group(self.stats, self.year)
         if not (self.values["year"] == self.year).any():
             raise InputError(f"no values for year {self.year} for unit {unit}", self.s.folder / "values.parquet")
+        self._positions: dict[tuple[str, str | None], pd.DataFrame] = {}
+        self._records: dict[tuple[str, str | None], dict[str, dict]] = {}
+        self.current = self.values[self.values["year"] == self.year].set_index("indicator")
+        self.current_records = records(self.current)
+        self.first_year = self.values.groupby("indicator")["year"].min().to_dict()
+        self.present = set(self.values["indicator"])
 
     @property
     def name(self) -> str:
@@ -163,15 +191,30 @@ class UnitView:
     def primary_group(self) -> dict | None:
         return self.groups[0] if self.groups else None
 
+    @property
+    def primary_sector(self) -> str | None:
+        """The service of the primary exchange group (its members are charted beside the unit)."""
+        return self.primary_group["sector"] if self.primary_group else None
+
     def title(self) -> str:
         return say("unit.title", name=self.name, kind=self.kind_label, code=self.code, year=self.year)
 
     def position(self, group_type: str, group: str | None = None) -> pd.DataFrame:
         """The unit's comparison rows in the report year for one group type (and group), indexed by indicator."""
-        rows = self.own[(self.own["group_type"] == group_type) & (self.own["year"] == self.year)]
-        if group is not None:
-            rows = rows[rows["group"] == group]
-        return rows.set_index("indicator")
+        key = (group_type, group)
+        if key not in self._positions:
+            rows = self.own[(self.own["group_type"] == group_type) & (self.own["year"] == self.year)]
+            if group is not None:
+                rows = rows[rows["group"] == group]
+            self._positions[key] = rows.set_index("indicator")
+        return self._positions[key]
+
+    def position_records(self, group_type: str, group: str | None = None) -> dict[str, dict]:
+        """`position` as dicts by indicator."""
+        key = (group_type, group)
+        if key not in self._records:
+            self._records[key] = records(self.position(group_type, group))
+        return self._records[key]
 
     def summary(self) -> pd.DataFrame:
         """Position on every indicator that applies to the unit: one row per indicator."""
@@ -245,9 +288,8 @@ class UnitView:
         return table("jst-summary", HEADS["summary"], rows, caption, cell_classes=classes) + note(COLOUR_NOTE)
 
     def sectors(self) -> list[str]:
-        present = set(self.values["indicator"])
         order = list(SECTORS)
-        secs = {self.s.indicators[i]["sector"] for i in present}
+        secs = {self.s.indicators[i]["sector"] for i in self.present}
         return [s for s in order if s in secs]
 
     def chart_sectors(self, mode: str = "group") -> list[str]:
@@ -260,10 +302,15 @@ class UnitView:
         wanted = {g["sector"] for g in self.groups} | {"administration"}
         return [s for s in self.sectors() if s in wanted]
 
+    def trend_sectors(self, mode: str = "group") -> list[str]:
+        """Sectors that get trend panels: `group` = the services of the unit's exchange groups plus administrative
+        decisions (none for a unit in no group: its position chart and text cover every sector); `all` = every
+        sector."""
+        return self.chart_sectors(mode) if mode == "all" or self.groups else []
+
     def sector_indicators(self, sector: str, kind: str | None = None) -> list[str]:
-        present = set(self.values["indicator"])
         return [i for i, m in self.s.ordered()
-                if m["sector"] == sector and i in present and (kind is None or m["kind"] == kind)]
+                if m["sector"] == sector and i in self.present and (kind is None or m["kind"] == kind)]
 
     def series(self, indicator: str) -> pd.DataFrame:
         """Years × (unit value, group median, national q25, median, q75) for a time-series chart."""
@@ -279,35 +326,46 @@ class UnitView:
             out["group_median"] = grp["median"]
         return out.sort_index()
 
-    def peer_values(self, indicator: str) -> pd.DataFrame:
-        """Members of the primary group in the report year: unit, name, value, highlighted."""
-        if not self.primary_group:
-            return pd.DataFrame(columns=["unit", "name", "value", "is_self"])
-        p = self.peers[(self.peers["group"] == self.primary_group["id"]) & (self.peers["indicator"] == indicator)
-                       & (self.peers["year"] == self.year)]
-        return pd.DataFrame({"unit": p["unit"], "name": [self.s.unit_name(c) for c in p["unit"]],
-                             "value": p["value"], "is_self": p["unit"] == self.code})
+    def members_table_html(self, sector: str) -> str:
+        """The primary group's members on the sector's rated indicators in the report year (this unit's column
+        marked), with the group median: who the group is, by name, and where each stands."""
+        pg = self.primary_group
+        inds = self.sector_indicators(sector, kind="monitoring")
+        if pg is None or not inds:
+            return ""
+        cur = self.peers[(self.peers["group"] == pg["id"]) & (self.peers["year"] == self.year)]
+        values = {(u, i): v for u, i, v in zip(cur["unit"], cur["indicator"].astype(str), cur["value"], strict=True)}
+        members = list(pg["members"])
+        rows, classes = [], []
+        for ind in inds:
+            meta = self.s.indicators[ind]
+            stat = stat_row(self.stats_now, pg["id"], ind)
+            median = WITHHELD_CELL if stat is not None and stat["withheld"] else self.s.fmt(ind, stat["median"] if stat else None)
+            rows.append([f"{meta['name']['pl']} [{meta['unit']}]", *(self.s.fmt(ind, values.get((m, ind))) for m in members), median])
+            classes.append(["", *("self" if m == self.code else "" for m in members), ""])
+        head = ["Wskaźnik", *(self.s.unit_name(m) for m in members), CHART["group_median"]]
+        return table("jst-members-values", head, rows, say("members.caption", group=pg["name"], year=self.year), cell_classes=classes)
 
     def sentences(self, indicator: str) -> list[str]:
         """Short Polish sentences about one indicator; every number comes from the data."""
         meta = self.s.indicators[indicator]
         unit = meta["unit"]
         name = meta["name"]["pl"]
-        cur = self.values[(self.values["indicator"] == indicator) & (self.values["year"] == self.year)]
-        if cur.empty:
+        row = self.current_records.get(indicator)
+        if row is None:
             return []
-        value, reason = cur["value"].iloc[0], cur["reason"].iloc[0]
+        value, reason = row["value"], row["reason"]
         if pd.isna(value):
             return [say("value.missing", name=name, year=self.year, reason=reason_text(reason, self.s.variable_labels()))]
         out = [say("value", name=name, year=self.year, value=self.s.fmt(indicator, value), unit=unit)]
-        warning = quality_text(cur["quality"].iloc[0] if "quality" in cur.columns else None)
+        warning = quality_text(row.get("quality"))
         if warning:
             out.append(say("value.warning", warning=warning))
         pg = self.primary_group
-        grp = self.position("exchange", pg["id"]) if pg else None
+        grp = self.position_records("exchange", pg["id"]) if pg else {}
         gs = stat_row(self.stats_now, pg["id"], indicator) if pg else None
-        if pg and grp is not None and indicator in grp.index and gs is not None:
-            g = grp.loc[indicator]
+        if pg and indicator in grp and gs is not None:
+            g = grp[indicator]
             if gs["withheld"]:
                 out.append(say("group.withheld", group=pg["name"], **self.s.withheld(indicator, gs)))
             else:
@@ -318,10 +376,10 @@ class UnitView:
                 elif meta["kind"] == "monitoring":
                     text += say("group.too_few", n=int(g["n"]), minimum=self.s.meta["min_group_size"])
                 out.append(text + ".")
-        nat = self.position("national")
+        nat = self.position_records("national")
         ns = stat_row(self.stats_now, self.s.meta["national_id"], indicator)
-        if indicator in nat.index and ns is not None:
-            n = nat.loc[indicator]
+        if indicator in nat and ns is not None:
+            n = nat[indicator]
             if ns["withheld"]:
                 out.append(say("national.withheld", **self.s.withheld(indicator, ns)))
             else:
@@ -329,7 +387,6 @@ class UnitView:
                 if meta["kind"] == "monitoring" and pd.notna(n["percentile"]):
                     text += say("national.better_than", percentile=pct(n["percentile"]))
                 out.append(text + ".")
-        row = cur.iloc[0]
         if meta["direction"] == "target-range":
             t, gap = meta["target"], row["target_gap"]
             out.append(say("target.inside" if gap == 0 else "target.outside", low=num(t["low"]), high=num(t["high"]),
@@ -340,8 +397,7 @@ class UnitView:
                        if pd.notna(row["change_pct"]) else say("change", year=self.year - 1, change=change))
             if len(self.s.breaks(indicator, self.year - 1, self.year)):
                 out.append(say("break.change", year=self.year - 1))
-        years = self.values.loc[self.values["indicator"] == indicator, "year"]
-        for b in self.s.breaks(indicator, int(years.min()), self.year).itertuples():
+        for b in self.s.breaks(indicator, int(self.first_year[indicator]), self.year):
             out.append(say("break", year=b.year, variable=b.label, change=b.change.rstrip(".") + "."))
         return out
 

@@ -118,6 +118,7 @@ PHRASES = {
     "none": "brak",
     "no_group": "brak grupy wymiany",
     "context": "kontekst",
+    "members.caption": "Członkowie grupy „{group}” w {year} r. (kolumna tej JST wyróżniona).",
     "summary.caption": "Grupa: {group}; kraj: wszystkie JST, do których wskaźnik się stosuje. " + ORIENTATION_NOTE,
     "value.missing": "{name}: brak wartości za {year} r. ({reason}).",
     "value": "{name} w {year} r.: {value} ({unit}).",
