@@ -121,18 +121,30 @@ def indicators(as_json: Annotated[bool, typer.Option("--json", help="Print the w
 def reports(series: Annotated[str, typer.Argument(help="Series name: params/<series>.yml")],
             workers: Annotated[Optional[int], typer.Option(help="Worker processes (default: from the series).")] = None,
             engine: Annotated[str, typer.Option(help="warm (kernel reuse) or papermill (fresh kernel per report).")] = "warm",
+            executor: Annotated[str, typer.Option(help="local (worker processes on this machine) or dask (a Dask cluster).")] = "local",
+            scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with "
+                                                             "--executor dask; default: a local cluster).")] = None,
+            force: Annotated[bool, typer.Option("--force", help="Rebuild everything, even what is unchanged.")] = False,
             root: RootOpt = None) -> None:
-    """Execute every report of a series into output/<series>/ (HTML, notebooks, index, manifest)."""
+    """Execute every report of a series into output/<series>/ (HTML, notebooks, index, manifest).
+
+    Data and reports whose inputs did not change since the last build are reused (see the manifest)."""
     from jstbench.series import run as rep
     from jstbench.series.build import check_series
 
     if engine not in ("warm", "papermill"):
         raise InputError(f"unknown engine {engine!r}: use warm or papermill", where="--engine")
+    if executor not in ("local", "dask"):
+        raise InputError(f"unknown executor {executor!r}: use local or dask", where="--executor")
+    if scheduler and executor != "dask":
+        raise InputError("--scheduler needs --executor dask", where="--scheduler")
     project = _project(root)
     checked = check_series(project, series)
-    m = rep.run(project, series, workers=workers, engine=engine, checked=checked)
+    m = rep.run(project, series, workers=workers, engine=engine, checked=checked, executor=executor, scheduler=scheduler,
+                force=force)
     folder = project.output_dir / series
-    out.print(f"{m['ok']} reports ok, {m['failed']} failed in {m['duration_s']} s → {folder / 'index.html'}")
+    reused = f" ({m['reused']} unchanged, reused)" if m["reused"] else ""
+    out.print(f"{m['ok']} reports ok{reused}, {m['failed']} failed in {m['duration_s']} s → {folder / 'index.html'}")
     for r in m["reports"]:
         if r["status"] != "ok":
             err.print(f"[red]failed:[/] {escape(r['label'])}: {escape(r['error'])}", highlight=False)

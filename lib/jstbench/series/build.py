@@ -88,7 +88,8 @@ def check_series(project: Project, name: str) -> Checked:
             if gid not in known:
                 errors.append(InputError(f"unknown group {gid!r}; groups in {spec.groups_file}: {', '.join(known)}",
                                          path, f"groups[{i}]"))
-    for i, code in enumerate(spec.units):
+    extra = list(store.units.index[valid_in(store.units, spec.year).to_numpy()]) if spec.units == "all" else spec.units
+    for i, code in enumerate(extra):
         if code not in store.units.index:
             errors.append(InputError(f"unknown unit code {code!r} (not in the units register of {spec.data})",
                                      path, f"units[{i}]"))
@@ -112,7 +113,7 @@ def check_series(project: Project, name: str) -> Checked:
     if errors:
         raise InputErrors(errors)
     members = [c for gid in group_ids for c in groups.exchange(gid).members]
-    unit_codes = list(dict.fromkeys([*members, *spec.units]))
+    unit_codes = list(dict.fromkeys([*members, *extra]))
     return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators)
 
 

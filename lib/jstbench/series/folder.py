@@ -59,6 +59,7 @@ class Table:
     schema: pa.DataFrameSchema
     doc: str
     sort: tuple[str, ...] = ()
+    key: str | None = None  # "unit" or "group": reports read it by this column (their slice); None: read whole
 
 
 TABLES: dict[str, Table] = {t.name: t for t in [
@@ -169,6 +170,13 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "counts for the data-quality summary: observations, missing ones, and indicator values with each quality flag"),
     Table("revisions", _schema({}, strict=False), "values revised between loads of the data"),
 ]}
+
+_KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_national", "comparison_similar", "comparison_cluster",
+                  "peers", "peer_explanations", "peer_stability", "typology", "composite_scores", "adjusted", "intervals",
+                  "real_terms", "trends"),
+         "group": ("group_sectors", "group_stats", "comparison_exchange", "composite_groups", "adjusted_ranks")}
+TABLES = {name: Table(t.name, t.schema, t.doc, t.sort, next((k for k, names in _KEYS.items() if name in names), None))
+          for name, t in TABLES.items()}
 
 JSON_FILES = {"catalogue": "the catalogue as JSON (indicators, variables, structural features)",
               "series": "the series: name, title, year, groups, composites, settings, contract version"}

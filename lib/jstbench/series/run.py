@@ -8,20 +8,32 @@ the status (with the error) of every report.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
+import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: builds are not locked
+    fcntl = None  # type: ignore[assignment]
 
 from jinja2 import Environment, select_autoescape
 
 from jstbench.core.atomic import replace_dir, write_text
+from jstbench.core.errors import InputError
 from jstbench.core.project import Project
 from jstbench.core.units import UNIT_KINDS
 from jstbench.data.store import data_digest
 from jstbench.series import folder as sf
+from jstbench.series import incremental as inc
 from jstbench.series.build import Checked, check_series, compute, write_data
-from jstbench.series.runner import Job, Result, execute, result_record
+from jstbench.series.runner import DiskFull, Job, Result, execute, result_record
 
 
 def git_commit(root: Path) -> str | None:
@@ -107,31 +119,131 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
         commit=manifest["git_commit"] or "–", quality=quality)
 
 
+@contextmanager
+def series_lock(output_dir: Path, series: str) -> Iterator[None]:
+    """One build of a series at a time: a second one is refused with who holds the lock. The lock is released when
+    its process ends, however it ends; taking it also removes the staging folders of builds that were killed."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / f".{series}.lock"
+    with open(path, "a+", encoding="utf-8") as f:
+        if fcntl is not None:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.seek(0)
+                holder = f.read().strip() or "another process"
+                raise InputError(f"series {series!r} is being built right now ({holder}); wait for that build to finish "
+                                 "(or stop it) and run again", output_dir / series) from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}, started {dt.datetime.now().isoformat(timespec='seconds')}")
+        f.flush()
+        for stale in output_dir.glob(f".{series}.*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def series_digest(checked: Checked, project: Project, library: str) -> str:
+    """Everything the computed series data depend on."""
+    spec = checked.spec
+    return inc.digest(inc.file_digest(checked.path), inc.file_digest(project.resolve(spec.groups_file)),
+                      checked.catalogue.digest, inc.file_digest(project.catalogue_dir / "deflators.yml"),
+                      data_digest(project.resolve(spec.data)), library)
+
+
+def _previous(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _reuse_data(previous: dict, old: Path, staging: Path, digest: str) -> bool:
+    """Link the previous series data into `staging` when it was computed from the same inputs."""
+    if previous.get("inputs_digest") != digest or previous.get("series_contract") != sf.CONTRACT_VERSION:
+        return False
+    names = sf.files()
+    if not all((old / "data" / n).exists() for n in names):
+        return False
+    for n in names:
+        inc.link_or_copy(old / "data" / n, staging / "data" / n)
+    return True
+
+
 def run(project: Project, series: str, workers: int | None = None, engine: str = "warm",
-        progress: bool = True, checked: Checked | None = None) -> dict:
-    """Build `output/<series>/` and return its manifest."""
+        progress: bool = True, checked: Checked | None = None, executor: str = "local", scheduler: str | None = None,
+        force: bool = False) -> dict:
+    """Build `output/<series>/` and return its manifest. Series data and reports whose inputs are unchanged since the
+    previous build are reused (`jstbench.series.incremental`), unless `force`."""
     checked = checked or check_series(project, series)
     t0 = time.perf_counter()
     manifest: dict = {}
+    target = project.output_dir / series
 
     def build(staging: Path) -> None:
-        tables = compute(checked)
-        write_data(checked, tables, staging / "data")
+        library = inc.library_digest()
+        digest = series_digest(checked, project, library)
+        previous = {} if force else _previous(target)
+        data_reused = _reuse_data(previous, target, staging, digest)
+        if not data_reused:
+            write_data(checked, compute(checked), staging / "data")
         jobs = plan(checked, project)
-        results = execute(jobs, staging, workers or checked.spec.workers, engine, checked.spec.timeout_s, progress)
+        meta = sf.SeriesFolder(staging / "data").meta
+        member = sf.SeriesFolder(staging / "data").read("membership")
+        typology = dict(zip(member.loc[member["group_type"] == "typology", "unit"],
+                            member.loc[member["group_type"] == "typology", "group"], strict=True))
+        digests = inc.folder_digests(staging / "data")
+        hashes = [inc.report_digest(j.kind, j.key, Path(j.template), j.parameters, library, digests, meta, typology)
+                  for j in jobs]
+        before = {(r["kind"], r["key"]): r for r in previous.get("reports", []) if r.get("status") == "ok"}
+        reused, todo = {}, []
+        for i, (job, h) in enumerate(zip(jobs, hashes, strict=True)):
+            old = before.get((job.kind, job.key))
+            if old and old.get("input_hash") == h and all((target / rel).exists() for rel in (job.html, job.notebook)):
+                for rel in (job.html, job.notebook):
+                    inc.link_or_copy(target / rel, staging / rel)
+                reused[i] = Result(job, "ok", None, 0.0, attempts=0)
+            else:
+                todo.append(i)
+        runner, kwargs = execute, {}
+        if executor == "dask":
+            from jstbench.series.dask_executor import execute_dask
+
+            runner, kwargs = execute_dask, {"scheduler": scheduler}
+        try:
+            done = runner([jobs[i] for i in todo], staging, workers or checked.spec.workers, engine, checked.spec.timeout_s,
+                          progress, **kwargs)
+        except DiskFull as exc:
+            raise InputError(f"{exc.strerror}: the build stopped; the previous series in {target} is unchanged. Free "
+                             "some space and run again", staging) from None
+        results = [reused.get(i) for i in range(len(jobs))]
+        for i, res in zip(todo, done, strict=True):
+            results[i] = res
         manifest.update({
             "series": series, "title": checked.spec.title, "year": checked.spec.year,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "git_commit": git_commit(project.root), "catalogue_digest": checked.catalogue.digest,
-            "data_digest": data_digest(project.resolve(checked.spec.data)), "engine": engine,
+            "data_digest": data_digest(project.resolve(checked.spec.data)), "inputs_digest": digest,
+            "library_digest": library, "engine": engine, "executor": executor,
             "workers": workers or checked.spec.workers, "synthetic": checked.store.synthetic, "series_contract": sf.CONTRACT_VERSION,
-            "reports": [result_record(r) for r in results],
+            "data_reused": data_reused, "reused": len(reused), "executed": len(todo),
+            "reports": [dict(result_record(r), input_hash=h, reused=i in reused)
+                        for i, (r, h) in enumerate(zip(results, hashes, strict=True)) if r is not None],
         })
         manifest["duration_s"] = round(time.perf_counter() - t0, 2)
-        manifest["ok"] = sum(r.status == "ok" for r in results)
-        manifest["failed"] = len(results) - manifest["ok"]
+        manifest["ok"] = sum(r["status"] == "ok" for r in manifest["reports"])
+        manifest["failed"] = len(manifest["reports"]) - manifest["ok"]
         write_text(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-        write_text(staging / "index.html", index_html(checked, results, manifest))
+        write_text(staging / "index.html", index_html(checked, [r for r in results if r is not None], manifest))
 
-    replace_dir(project.output_dir / series, build)
+    with series_lock(project.output_dir, series):
+        try:
+            replace_dir(target, build)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            raise InputError(f"no space left on the device while writing {exc.filename or 'the series'}: the build "
+                             f"stopped; the previous series in {target} is unchanged. Free some space and run again",
+                             target) from None
     return manifest

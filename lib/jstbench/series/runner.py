@@ -3,18 +3,26 @@ exports HTML without code. Parallel worker processes; one failing report does no
 
 Engines:
 * ``warm`` (default): each worker keeps one Jupyter kernel alive and reuses it for its reports, with the
-  user namespace reset (``%reset -f``) before each notebook; imports stay loaded, which is most of the
-  cost of a cold report.
+  user namespace reset (``%reset -f``) before each notebook; imports and the series tables stay loaded
+  (`jstbench.series.folder` keeps each table in memory once per kernel), which is most of the cost of a cold report.
 * ``papermill``: ``papermill.execute_notebook`` per report, a fresh kernel each time (slowest, most isolated).
+
+Faults: a worker process that dies (killed, out of memory) is replaced and its report is run once more; a report
+whose kernel dies is run once more too; the second failure is recorded and the batch goes on. A full disk stops the
+batch (`DiskFull`): nothing after it could be written either.
 """
 
 from __future__ import annotations
 
+import errno
 import multiprocessing as mp
-import queue
+import os
+import signal
 import time
 import traceback
+from collections import deque
 from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 import nbformat
@@ -33,11 +41,16 @@ KERNEL = "python3"
 # errors in cells still reach the runner through the execution messages.
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 RESET_SOURCE = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+RETRIES = 1  # a report whose worker or kernel died is run once more
+
+
+class DiskFull(OSError):
+    """No space left on the device while writing a report: the batch stops."""
 
 
 @dataclass
 class Job:
-    kind: str  # "unit" or "group"
+    kind: str  # "unit", "group" or "quality"
     key: str  # TERYT code or group id (validated: digits / slug, so safe in file names)
     label: str
     template: str
@@ -52,11 +65,38 @@ class Result:
     status: str  # "ok" or "failed"
     error: str | None
     duration_s: float
+    attempts: int = 1
+    retry: bool = False  # the failure may pass on another attempt (the kernel died)
+    disk_full: bool = False
+
+
+_WORKER: dict = {}
+
+
+class ReportExporter(HTMLExporter):
+    """nbconvert's HTML export without its last step, which parses the whole page again (BeautifulSoup) only to give
+    images without a text alternative a placeholder one and to make outputs focusable: the reports' images carry
+    their own text alternative (`jstbench.views.charts.show`), and the parse costs as much as the rest of the export."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        lang = nb.metadata.get("language_info", {})
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lang.get("pygments_lexer", lang.get("name")), parent=self)))
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                                        resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
 def _html(nb: nbformat.NotebookNode, title: str) -> str:
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    """The report as HTML without code; one exporter per process (building one compiles its templates)."""
+    if "exporter" not in _WORKER:
+        _WORKER["exporter"] = ReportExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = _WORKER["exporter"].from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 
 
@@ -75,8 +115,9 @@ class WarmKernel:
         self.kc: KernelClient | None = None
 
     def _client(self, nb: nbformat.NotebookNode) -> NotebookClient:
+        # no per-cell timestamps: the same report from the same inputs is the same file, whichever worker ran it
         client = NotebookClient(nb, timeout=self.timeout, kernel_name=KERNEL, extra_arguments=KERNEL_ARGS,
-                                resources={"metadata": {"path": self.cwd}}, km=self.km)
+                                resources={"metadata": {"path": self.cwd}}, km=self.km, record_timing=False)
         if self.km is not None:
             client.kc = self.kc
         return client
@@ -85,7 +126,10 @@ class WarmKernel:
         if self.km is not None:
             reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RESET_SOURCE)])
             reset.metadata["kernelspec"] = {"name": KERNEL, "language": "python", "display_name": "Python 3"}
-            self._client(reset).execute(cleanup_kc=False)
+            try:
+                self._client(reset).execute(cleanup_kc=False)
+            except (DeadKernelError, TimeoutError, RuntimeError):
+                self.shutdown()  # the kept kernel died between reports: start a fresh one
         client = self._client(nb)
         try:
             client.execute(cleanup_kc=False)
@@ -109,13 +153,16 @@ class WarmKernel:
         self.km = self.kc = None
 
 
-_WORKER: dict = {}
-
-
 def _setup_worker(engine: str, cwd: str, timeout: int) -> None:
     _WORKER.update(engine=engine, cwd=cwd, timeout=timeout)
     if engine == "warm":
         _WORKER["kernel"] = WarmKernel(Path(cwd), timeout)
+
+
+def _shutdown_worker() -> None:
+    kernel = _WORKER.pop("kernel", None)
+    if kernel is not None:
+        kernel.shutdown()
 
 
 def run_job(job: Job, series_dir: Path) -> Result:
@@ -137,12 +184,17 @@ def run_job(job: Job, series_dir: Path) -> Result:
             finally:
                 tmp.unlink(missing_ok=True)
         else:
+            if "kernel" not in _WORKER:
+                _setup_worker("warm", str(series_dir / "notebooks"), 600)
             nb = parameterize_notebook(template, job.parameters, kernel_name=KERNEL, language="python")
             _WORKER["kernel"].run(nb)
         write_text(nb_path, nbformat.writes(nb))
         write_text(html_path, _html(nb, job.label))
         return Result(job, "ok", None, time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a failing report is recorded, the batch goes on
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return Result(job, "failed", f"no space left on the device while writing {html_path.parent}",
+                          time.perf_counter() - t0, disk_full=True)
         if nb is not None:
             failed = nb_path.with_name(nb_path.stem + ".failed.ipynb")
             try:
@@ -153,68 +205,131 @@ def run_job(job: Job, series_dir: Path) -> Result:
         detail = _error_text(exc)
         if not isinstance(exc, expected):  # an internal error: say where it happened
             detail += " | " + traceback.format_exc(limit=1).splitlines()[-1]
-        return Result(job, "failed", detail, time.perf_counter() - t0)
+        return Result(job, "failed", detail, time.perf_counter() - t0, retry=isinstance(exc, DeadKernelError))
 
 
-def _worker_loop(engine: str, cwd: str, timeout: int, series_dir: str, jobs: mp.Queue, results: mp.Queue) -> None:
-    """A worker process: take jobs until the sentinel, then shut its kernel down cleanly."""
+def _die_with_parent() -> None:
+    """Linux: ask for SIGTERM when the parent (the batch) dies, so that a killed batch leaves no worker behind;
+    SIGTERM shuts this worker's kernel down first."""
+    def stop(*_: object) -> None:
+        _shutdown_worker()
+        os._exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_loop(engine: str, cwd: str, timeout: int, series_dir: str, conn: Connection) -> None:
+    """A worker process: run the jobs it is sent, one at a time, until told to stop (None)."""
+    _die_with_parent()
     _setup_worker(engine, cwd, timeout)
     try:
         while True:
-            item = jobs.get()
+            item = conn.recv()
             if item is None:
                 break
             i, job = item
-            results.put((i, run_job(job, Path(series_dir))))
+            conn.send((i, run_job(job, Path(series_dir))))
+    except (EOFError, OSError):
+        pass  # the batch is gone
     finally:
-        if "kernel" in _WORKER:
-            _WORKER["kernel"].shutdown()
+        _shutdown_worker()
+
+
+class _Slot:
+    """One worker process and the job it is running."""
+
+    def __init__(self, ctx, args: tuple):
+        self.ctx, self.args = ctx, args
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_loop, args=(*args, child), daemon=True)
+        self.proc.start()
+        child.close()
+        self.job: int | None = None
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.proc.join(timeout=30)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(timeout=10)
 
 
 def execute(jobs: list[Job], series_dir: Path, workers: int, engine: str = "warm", timeout: int = 600,
             progress: bool = True) -> list[Result]:
-    """Run all jobs in `workers` processes; results in job order."""
+    """Run all jobs in `workers` processes; results in job order. Raises `DiskFull` when the device fills up."""
     if engine not in ("warm", "papermill"):
         raise ValueError(f"unknown engine {engine!r}: warm or papermill")
     cwd = str(series_dir / "notebooks")
     Path(cwd).mkdir(parents=True, exist_ok=True)
     ctx = mp.get_context("spawn")
-    job_q: mp.Queue = ctx.Queue()
-    res_q: mp.Queue = ctx.Queue()
-    n_workers = max(1, min(workers, len(jobs) or 1))
-    for item in enumerate(jobs):
-        job_q.put(item)
-    for _ in range(n_workers):
-        job_q.put(None)
-    procs = [ctx.Process(target=_worker_loop, args=(engine, cwd, timeout, str(series_dir), job_q, res_q), daemon=False)
-             for _ in range(n_workers)]
-    for p in procs:
-        p.start()
+    args = (engine, cwd, timeout, str(series_dir))
+    pending = deque(range(len(jobs)))
+    attempts = [0] * len(jobs)
     results: dict[int, Result] = {}
+    slots = [_Slot(ctx, args) for _ in range(max(1, min(workers, len(jobs) or 1)))]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = [TextColumn("[bold]raporty"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}")]
-    with Progress(*columns, disable=not progress, transient=False) as bar:
-        task = bar.add_task("", total=len(jobs))
-        while len(results) < len(jobs):
-            try:
-                i, res = res_q.get(timeout=5)
-            except queue.Empty:
-                if not any(p.is_alive() for p in procs):
-                    break  # every worker died: the rest is reported as failed below
-                continue
-            results[i] = res
-            mark = "✓" if res.status == "ok" else "✗"
-            bar.update(task, advance=1, description=f"{mark} {res.job.label[:50]}")
-    for p in procs:
-        p.join(timeout=60)
-        if p.is_alive():
-            p.terminate()
-    return [results.get(i) or Result(job, "failed", "worker process died", 0.0) for i, job in enumerate(jobs)]
+    full: Result | None = None
+
+    def settle(i: int, res: Result) -> None:
+        nonlocal full
+        res.attempts = attempts[i]
+        if res.status != "ok" and res.retry and attempts[i] <= RETRIES:
+            pending.appendleft(i)
+            return
+        results[i] = res
+        full = full or (res if res.disk_full else None)
+        bar.update(task, advance=1, description=f"{'✓' if res.status == 'ok' else '✗'} {res.job.label[:50]}")
+
+    try:
+        with Progress(*columns, disable=not progress, transient=False) as bar:
+            task = bar.add_task("", total=len(jobs))
+            while len(results) < len(jobs) and full is None:
+                for slot in slots:
+                    if slot.job is None and pending:
+                        slot.job = pending.popleft()
+                        attempts[slot.job] += 1
+                        slot.conn.send((slot.job, jobs[slot.job]))
+                busy = [s for s in slots if s.job is not None]
+                ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=5)
+                for n, slot in enumerate(slots):
+                    if slot.job is None:
+                        continue
+                    if slot.conn in ready:
+                        try:
+                            i, res = slot.conn.recv()
+                        except (EOFError, OSError):
+                            i, res = slot.job, None
+                        if res is not None:
+                            slot.job = None
+                            settle(i, res)
+                            continue
+                    if not slot.proc.is_alive():  # the worker died with a job: replace it, run the job again once
+                        i, slot.job = slot.job, None
+                        code = slot.proc.exitcode
+                        slots[n] = _Slot(ctx, args)
+                        settle(i, Result(jobs[i], "failed", f"the worker process died (exit code {code}) while running this "
+                                         "report", 0.0, retry=True))
+    finally:
+        for slot in slots:
+            slot.stop()
+    if full is not None:
+        raise DiskFull(errno.ENOSPC, full.error)
+    return [results[i] for i in range(len(jobs))]
 
 
 def result_record(res: Result) -> dict:
     rec = asdict(res.job)
-    rec.update(status=res.status, error=res.error, duration_s=round(res.duration_s, 3))
+    rec.update(status=res.status, error=res.error, duration_s=round(res.duration_s, 3), attempts=res.attempts)
     return rec

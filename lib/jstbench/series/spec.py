@@ -84,7 +84,8 @@ class SeriesSpec(BaseModel):
     data: str = Field(min_length=1, description="folder with units.parquet and observations.parquet")
     groups_file: str = "params/groups.yml"
     groups: list[str] | Literal["all"] = "all"
-    units: list[UnitCode] = Field(default_factory=list, description="more authorities to report on")
+    units: list[UnitCode] | Literal["all"] = Field(default_factory=list, description=(
+        "more authorities to report on; `all`: every unit of the register that exists in the report year"))
     templates: Templates = Templates()
     similar: SimilarParams = SimilarParams()
     composites: list[CompositeDef] = Field(default_factory=list)

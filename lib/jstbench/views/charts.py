@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import textwrap
 
 import matplotlib
@@ -11,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from jstbench.core.text import esc
 from jstbench.views.report import GroupView, UnitView
 from jstbench.views.wording import CHART  # noqa: E402
 
@@ -44,13 +46,28 @@ def svg(fig) -> str:
     return buf.getvalue()
 
 
-def show(fig) -> None:
-    """Display a figure as SVG and close it. Cheaper than the inline backend's default (`bbox_inches='tight'` draws
-    every figure twice)."""
-    from IPython.display import SVG, display
+def describe(fig) -> str:
+    """A text alternative for a figure: what it shows, from its panels' titles and axis labels."""
+    parts = []
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        title = " ".join(ax.get_title(loc=loc) for loc in ("left", "center")).strip().replace("\n", " ")
+        label = ax.get_xlabel().replace("\n", " ")
+        parts.append(f"{title} ({label})" if title and label else title or label)
+    return CHART["alt"].format(panels="; ".join(p for p in parts if p) or CHART["alt_none"])
 
-    if fig is not None:
-        display(SVG(data=svg(fig)))
+
+def show(fig, alt: str | None = None) -> None:
+    """Display a figure as an SVG image with a text alternative (`alt`, default `describe(fig)`), and close it. One
+    `<img>` element: the HTML export does not have to parse the drawing, and readers get a description."""
+    from IPython.display import HTML, display
+
+    if fig is None:
+        return
+    text = alt or describe(fig)
+    data = base64.b64encode(svg(fig).encode("utf-8")).decode("ascii")
+    display(HTML(f'<img class="jst-chart" alt="{esc(text)}" src="data:image/svg+xml;base64,{data}">'))
 
 
 def _fixed_layout(fig, rows: int) -> None:

@@ -161,10 +161,11 @@ class UnitView:
         read = self.s.read
         self.values = read("values", [("unit", "==", unit)]).merge(
             read("changes", [("unit", "==", unit)]), on=["unit", "indicator", "year"], how="left")
-        own = [read(f"comparison_{gt}", [("unit", "==", unit)]).assign(group_type=gt) for gt in ("exchange", "typology", "national")]
-        self.own = pd.concat(own, ignore_index=True)
         gids = [g["id"] for g in self.groups]
-        self.peers = read("comparison_exchange", [("group", "in", gids)]) if gids else self.own.iloc[:0]
+        self.peers = read("comparison_exchange", [("group", "in", gids)])  # its groups' rows: its own among them
+        own = [self.peers[self.peers["unit"] == unit].assign(group_type="exchange")]
+        own += [read(f"comparison_{gt}", [("unit", "==", unit)]).assign(group_type=gt) for gt in ("typology", "national")]
+        self.own = pd.concat(own, ignore_index=True)
         typ = self.own.loc[self.own["group_type"] == "typology", "group"]
         self.typology_group = str(typ.iloc[0]) if len(typ) else None
         stat_groups = gids + [self.s.meta["national_id"]] + ([self.typology_group] if self.typology_group else [])
@@ -336,7 +337,8 @@ class UnitView:
         cur = self.peers[(self.peers["group"] == pg["id"]) & (self.peers["year"] == self.year)]
         values = {(u, i): v for u, i, v in zip(cur["unit"], cur["indicator"].astype(str), cur["value"], strict=True)}
         members = list(pg["members"])
-        rows, classes = [], []
+        rows: list[list[object]] = []
+        classes = []
         for ind in inds:
             meta = self.s.indicators[ind]
             stat = stat_row(self.stats_now, pg["id"], ind)

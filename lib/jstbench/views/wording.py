@@ -82,7 +82,9 @@ CHART = {
     "expected_gap": "różnica wobec wartości oczekiwanej, % (czerwony: poza przedziałem)",
     "rank_axis": "pozycja (1 = najlepsza)\npasek: 90% przebiegów Monte Carlo; kropka: wybory nominalne",
     "current_prices": "ceny bieżące", "constant_prices": "ceny stałe {year} r.", "units": "JST", "influential": "punkty wpływowe",
-    "break": "przerwa w porównywalności", "fitted": "wartość dopasowana", "fitted_log": "wartość dopasowana (log)", "residual": "reszta",
+    "break": "przerwa w porównywalności",
+    "alt": "Wykres: {panels}.", "alt_none": "bez danych",
+    "fitted": "wartość dopasowana", "fitted_log": "wartość dopasowana (log)", "residual": "reszta",
 }
 
 HEADS = {

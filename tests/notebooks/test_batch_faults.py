@@ -1,0 +1,104 @@
+"""Faults in a batch of reports: a worker killed mid-batch, a kernel that dies, two builds of one series at once, a full
+disk. Small notebooks written here stand in for the report templates (the same runner executes both)."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jstbench.core.errors import InputError
+from jstbench.series.run import series_lock
+from jstbench.series.runner import Job, execute
+
+KILL = """
+import os, signal, pathlib
+marker = pathlib.Path(marker_dir) / f"attempt-{x}"
+first = not marker.exists()
+marker.write_text("x")
+if x in kill_worker and (first or x in always):
+    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent: the worker process
+if x in kill_kernel and first:
+    os._exit(1)  # the kernel itself dies
+print(x * 10)
+"""
+
+
+def template(tmp_path: Path) -> Path:
+    params = nbformat.v4.new_code_cell("x: int = 0\nmarker_dir: str = ''\nkill_worker: list = []\nkill_kernel: list = []\n"
+                                       "always: list = []")
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(KILL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    path = tmp_path / "fault.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def jobs(tmp_path: Path, n: int, **faults) -> list[Job]:
+    tpl = str(template(tmp_path))
+    (tmp_path / "markers").mkdir(exist_ok=True)
+    return [Job("unit", f"u{x}", f"u{x}", tpl, {"x": x, "marker_dir": str(tmp_path / "markers"), **faults},
+                f"jst/u{x}.html", f"notebooks/u{x}.ipynb") for x in range(n)]
+
+
+def test_a_killed_worker_is_replaced_and_its_report_run_once_more(tmp_path):
+    out = tmp_path / "series"
+    results = execute(jobs(tmp_path, 5, kill_worker=[2]), out, workers=2, progress=False)
+    assert [r.status for r in results] == ["ok"] * 5
+    assert [r.attempts for r in results] == [1, 1, 2, 1, 1]
+    assert "20" in (out / "jst" / "u2.html").read_text(encoding="utf-8")
+
+
+def test_a_report_that_kills_its_worker_twice_is_listed_as_failed_and_the_batch_finishes(tmp_path):
+    results = execute(jobs(tmp_path, 4, kill_worker=[1], always=[1]), tmp_path / "series", workers=2, progress=False)
+    assert [r.status for r in results] == ["ok", "failed", "ok", "ok"]
+    assert results[1].attempts == 2 and "worker process died" in results[1].error
+
+
+def test_a_dead_kernel_is_restarted_and_its_report_run_once_more(tmp_path):
+    results = execute(jobs(tmp_path, 3, kill_kernel=[0]), tmp_path / "series", workers=1, progress=False)
+    assert [r.status for r in results] == ["ok"] * 3
+    assert results[0].attempts == 2
+
+
+def test_a_second_build_of_the_same_series_is_refused_and_stale_staging_folders_are_removed(tmp_path):
+    out = tmp_path / "output"
+    stale = out / ".demo.k1l2m3"
+    stale.mkdir(parents=True)
+    (stale / "half.html").write_text("<p>half", encoding="utf-8")
+    other = out / ".demo2.abc"
+    other.mkdir()
+    with series_lock(out, "demo"):
+        assert not stale.exists() and other.exists()  # another series' staging folder is not ours
+        with pytest.raises(InputError, match="series 'demo' is being built right now") as err:
+            with series_lock(out, "demo"):
+                pass
+        assert "pid" in str(err.value)
+        with series_lock(out, "demo2"):  # another series is built alongside
+            pass
+    with series_lock(out, "demo"):  # released when the first build ended
+        pass
+
+
+def test_a_full_disk_stops_the_build_and_leaves_the_previous_series_intact(small_project, small_series, monkeypatch):
+    from jstbench.core.project import Project
+    from jstbench.series import run as reports
+
+    folder = small_project / "output" / "tests"
+    before = (folder / "manifest.json").read_bytes()
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(reports, "write_text", full)
+    with pytest.raises(InputError, match="no space left on the device") as err:
+        reports.run(Project(small_project), "tests", workers=1, progress=False)
+    assert "previous series" in str(err.value) and "unchanged" in str(err.value)
+    assert (folder / "manifest.json").read_bytes() == before
+    assert json.loads(before)["ok"] > 0
+    leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".tests.") and p.is_dir()]
+    assert leftovers == []

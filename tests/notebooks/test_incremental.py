@@ -1,0 +1,99 @@
+"""Incremental rebuilds: an unchanged series is reused whole; a report's digest moves with its own slice of the series
+data and not with another unit's; and a report reads nothing outside the slice its digest covers."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from jstbench.core.project import Project
+from jstbench.series import folder as sf
+from jstbench.series import incremental as inc
+from jstbench.series import run as reports
+
+
+def test_an_unchanged_series_is_rebuilt_from_what_is_there(small_project, small_series):
+    folder = small_project / "output" / "tests"
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.html") if p.name != "index.html"}
+    m = reports.run(Project(small_project), "tests", workers=1, progress=False)
+    assert m["data_reused"] is True
+    ok = [r for r in m["reports"] if r["status"] == "ok"]
+    assert m["reused"] == len(ok) == small_series["ok"] and m["executed"] == small_series["failed"]  # failures run again
+    assert all(r["reused"] for r in ok)
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.html") if p.name != "index.html"}
+    assert after == before
+    saved = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert [r["input_hash"] for r in saved["reports"]] == [r["input_hash"] for r in small_series["reports"]]
+
+
+def test_forced_rebuild_runs_everything(small_project, small_series):
+    m = reports.run(Project(small_project), "tests", workers=2, progress=False, force=True)
+    assert m["data_reused"] is False and m["reused"] == 0 and m["ok"] == small_series["ok"]
+    assert [r["input_hash"] for r in m["reports"]] == [r["input_hash"] for r in small_series["reports"]]  # same inputs
+
+
+def test_a_reports_digest_follows_its_own_slice_only(small_project, small_series):
+    data = small_project / "output" / "tests" / "data"
+    meta = sf.SeriesFolder(data).meta
+    digests = inc.folder_digests(data)
+    tpl = small_project / "notebooks" / "jst_report.ipynb"
+    typ = {}
+    args = dict(template=tpl, parameters={"unit": "3064011"}, library="lib", meta=meta, typology=typ)
+    base = inc.report_digest("unit", "3064011", digests=digests, **args)
+    other = [u for u in digests.keyed["values"] if u not in {"3064011"} and not any(u in g["members"] for g in meta["exchange_groups"])][0]
+    digests.keyed["values"][other] = "changed"  # another unit's values: not this report's business
+    assert inc.report_digest("unit", "3064011", digests=digests, **args) == base
+    digests.keyed["values"]["3064011"] = "changed"  # its own values
+    assert inc.report_digest("unit", "3064011", digests=digests, **args) != base
+    digests = inc.folder_digests(data)
+    digests.keyed["group_stats"][meta["national_id"]] = "changed"  # national statistics: every report shows them
+    assert inc.report_digest("unit", "3064011", digests=digests, **args) != base
+    digests = inc.folder_digests(data)
+    digests.whole["models"] = "changed"  # a series-wide table
+    assert inc.report_digest("unit", "3064011", digests=digests, **args) != base
+    assert inc.report_digest("unit", "3064011", digests=inc.folder_digests(data), **{**args, "library": "other"}) != base
+
+
+def _run_in_process(template, parameters: dict) -> None:
+    """Execute a report template's code cells in this process, parameters injected (what the kernel would do)."""
+    nb = nbformat.read(template, as_version=4)
+    namespace: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, str(template), "exec"), namespace)  # noqa: S102 - our own template
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(parameters)
+
+
+@pytest.mark.parametrize(("kind", "key", "template"), [("unit", "3064011", "jst_report.ipynb"),
+                                                       ("unit", "1661011", "jst_report.ipynb"),
+                                                       ("group", "miasta-oswiata", "group_report.ipynb")])
+def test_a_report_reads_only_the_slice_its_digest_covers(small_project, small_series, monkeypatch, kind, key, template):
+    data = small_project / "output" / "tests" / "data"
+    reads = []
+    original = sf.SeriesFolder.read
+
+    def recording(self, name, filters=None):
+        reads.append((name, filters))
+        return original(self, name, filters)
+
+    monkeypatch.setattr(sf.SeriesFolder, "read", recording)
+    params = {"unit": key} if kind == "unit" else {"group": key}
+    _run_in_process(small_project / "notebooks" / template, {**params, "year": 2024, "series_dir": str(data)})
+    meta = sf.SeriesFolder(data).meta
+    member = original(sf.SeriesFolder(data), "membership")
+    typ = member[member["group_type"] == "typology"]
+    typology = dict(zip(typ["unit"], typ["group"], strict=True))
+    allowed = inc.slice_keys(kind, key, meta, typology)
+    assert reads
+    for name, filters in reads:
+        column = sf.TABLES[name].key
+        if column is None:
+            continue  # series-wide: in the digest whole
+        wanted = [f for f in filters or [] if f[0] == column and f[1] in ("==", "in")]
+        assert wanted, f"{name} read without a filter on {column}"
+        values = {wanted[0][2]} if wanted[0][1] == "==" else set(wanted[0][2])
+        assert values <= set(allowed[column]), f"{name}: {values - set(allowed[column])} outside the slice"
