@@ -1,22 +1,28 @@
-"""Speed of jstbench, always as ratios against a baseline measured in the same run.
+"""Speed of jstbench at national scale, always as ratios against a baseline measured in the same run.
 
-1. Reports: `jstbench reports` engine (warm kernels, 2 workers) and the cold papermill engine against a naive loop
-   (papermill CLI, then `jupyter nbconvert` CLI, one report after another) on the same reports.
-2. Catalogue: computing every indicator for every unit and year (vectorised) against a per-unit loop
-   (the same engine called unit by unit, on a sample, extrapolated).
+1. Reports: `jstbench reports` (warm kernels, N workers) against a naive loop (papermill CLI, then `jupyter nbconvert`
+   CLI, one report after another) on the same sample of the national series (`params/series/national.yml`: every unit
+   of the data): every k-th authority report and a few group reports, so the sample is as mixed as the country.
+   Projected national wall time = computing the series data + engine time per report × every report of the series.
+2. Catalogue: every indicator for every unit and year (vectorised); the series data (indicators, every comparison in
+   every group, the statistical layer) for the national series; its size on disk.
+3. An unchanged rebuild: a series of the sample built twice; the second build reuses data and reports.
+4. Peak memory of one worker (its process and its kernel), sampled while the engine runs.
 
-Usage: python benchmarks/run.py [--reports 10] [--workers 2]. Needs the demo data (`jstbench demo-data`).
-Results: printed, and written to output/benchmarks/results.json.
+Usage: python benchmarks/run.py [--reports 12] [--workers 2] [--json]. Needs the demo data (`jstbench demo-data`).
+Results: printed (one JSON object with --json), and written to output/benchmarks/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,77 +51,141 @@ def naive(jobs, work: Path) -> float:
     return time.perf_counter() - t0
 
 
-def engine_time(jobs, work: Path, workers: int, engine: str) -> tuple[float, int]:
-    folder = work / engine
-    t0 = time.perf_counter()
-    results = execute(jobs, folder, workers=workers, engine=engine, progress=False)
-    return time.perf_counter() - t0, sum(r.status == "ok" for r in results)
+class PeakMemory:
+    """Largest resident memory of one worker with its kernel (process trees under this process), sampled."""
+
+    def __init__(self, every: float = 0.2):
+        import psutil
+
+        self.psutil, self.every, self.peak_mb = psutil, every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = self.psutil.Process()
+        while not self._stop.is_set():
+            try:
+                for worker in me.children():
+                    tree = [worker, *worker.children(recursive=True)]
+                    rss = sum(p.memory_info().rss for p in tree if p.is_running())
+                    self.peak_mb = max(self.peak_mb, rss / 2**20)
+            except self.psutil.Error:
+                pass
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
-def catalogue_times(checked) -> dict:
-    from jstbench.indicators.compute import compute_all, compute_indicator
+def sample(jobs, n: int) -> list:
+    """A few group reports and every k-th authority report (the data-quality report is left out)."""
+    units = [j for j in jobs if j.kind == "unit"]
+    groups = [j for j in jobs if j.kind == "group"]
+    n_groups = max(1, round(n * len(groups) / max(1, len(units) + len(groups))))
+    step = max(1, len(units) // max(1, n - n_groups))
+    return groups[:n_groups] + units[::step][: n - n_groups]
 
-    units = checked.store.units.reset_index(drop=True)
-    wide = checked.store.wide()
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def unchanged_rebuild(project: Project, checked, jobs, work: Path) -> float:
+    """Build a series of the sample's authorities twice in a scratch project; the time of the second build."""
+    from jstbench.series import run as reports
+
+    scratch = work / "project"
+    for name in ("params", "notebooks", "methodology"):
+        shutil.copytree(ROOT / name, scratch / name, ignore=shutil.ignore_patterns("_site", ".ipynb_checkpoints"))
+    (scratch / "output").mkdir()
+    os.symlink(project.resolve(checked.spec.data), scratch / "output" / "data")
+    units = [j.key for j in jobs if j.kind == "unit"]
+    spec = (ROOT / "params" / "series" / "national.yml").read_text(encoding="utf-8")
+    spec = spec.replace("units: all", "units: [" + ", ".join(f'"{u}"' for u in units) + "]").replace(
+        "data: output/data/demo", "data: output/data/demo").replace("groups: all", "groups: []")
+    (scratch / "params" / "series" / "bench.yml").write_text(spec, encoding="utf-8")
+    proj = Project(scratch)
+    reports.run(proj, "bench", workers=2, progress=False)
     t0 = time.perf_counter()
-    values = compute_all(checked.catalogue, wide, units)
-    vectorised = time.perf_counter() - t0
-    sample = units["code"].iloc[:: max(1, len(units) // 40)].tolist()
-    kinds = units.set_index("code")["kind"]
-    t0 = time.perf_counter()
-    for code in sample:
-        part = wide.loc[[code]]
-        for ind in checked.catalogue.indicators.values():
-            compute_indicator(ind, part, kinds)
-    per_unit = (time.perf_counter() - t0) / len(sample) * len(units)
-    t0 = time.perf_counter()
-    compute(checked)
-    full = time.perf_counter() - t0
-    return {"units": len(units), "years": len(checked.store.years), "indicators": len(checked.catalogue),
-            "values": len(values), "vectorised_s": round(vectorised, 3), "per_unit_loop_s_extrapolated": round(per_unit, 1),
-            "speedup": round(per_unit / vectorised, 1), "indicators_plus_all_comparisons_s": round(full, 2)}
+    m = reports.run(proj, "bench", workers=2, progress=False)
+    took = time.perf_counter() - t0
+    if m.get("executed", len(m["reports"])) > 0:
+        print(f"  note: the unchanged rebuild executed {m.get('executed')} reports", file=sys.stderr)
+    return took
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--reports", type=int, default=10, help="how many reports of the demo series to time")
+    ap.add_argument("--reports", type=int, default=12, help="how many reports of the national series to time")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--series", default="demo")
+    ap.add_argument("--series", default="national")
+    ap.add_argument("--json", action="store_true", help="print one JSON object (the figures) instead of prose")
     args = ap.parse_args()
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     project = Project(ROOT)
     checked = check_series(project, args.series)
-    cat = catalogue_times(checked)
-    print(f"catalogue: {cat['indicators']} indicators × {cat['units']} units × {cat['years']} years = {cat['values']:,} values; "
-          f"vectorised {cat['vectorised_s']} s vs per-unit loop ~{cat['per_unit_loop_s_extrapolated']} s "
-          f"→ {cat['speedup']}× faster; with every comparison in every group: {cat['indicators_plus_all_comparisons_s']} s")
-    jobs_all = plan(checked, project)
-    units = [j for j in jobs_all if j.kind == "unit"]
-    groups = [j for j in jobs_all if j.kind == "group"]
-    n_groups = max(1, args.reports // 5)
-    jobs = groups[:n_groups] + units[: args.reports - n_groups]
+
+    from jstbench.indicators.compute import compute_all
+
+    units = checked.store.units.reset_index(drop=True)
+    wide = checked.store.wide()
+    t0 = time.perf_counter()
+    compute_all(checked.catalogue, wide, units)
+    catalogue_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = compute(checked)
+    series_compute_s = time.perf_counter() - t0
     work = Path(tempfile.mkdtemp(prefix="jstbench-bench-"))
     try:
-        write_data(checked, compute(checked), work / "data")
+        t0 = time.perf_counter()
+        write_data(checked, tables, work / "data")
+        write_s = time.perf_counter() - t0
+        del tables
+        data_mb = folder_mb(work / "data")
+        say(f"catalogue: {len(checked.catalogue)} indicators × {len(units)} units × {len(checked.store.years)} years in "
+            f"{catalogue_s:.2f} s; series data (every comparison, statistics) {series_compute_s:.1f} s + writing "
+            f"{write_s:.1f} s; {data_mb:.0f} MB")
+        all_jobs = plan(checked, project)
+        jobs = sample(all_jobs, args.reports)
         (work / "notebooks").mkdir()
         for j in jobs:
             j.parameters = {**j.parameters, "series_dir": str(work / "data")}
         t_naive = naive(jobs, work)
-        t_cold, ok_cold = engine_time(jobs, work, args.workers, "papermill")
-        t_warm, ok_warm = engine_time(jobs, work, args.workers, "warm")
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            results = execute(jobs, work / "engine", workers=args.workers, progress=False)
+            t_engine = time.perf_counter() - t0
+        ok = sum(r.status == "ok" for r in results)
+        rebuild_s = unchanged_rebuild(project, checked, jobs, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n = len(jobs)
-    rpm = {k: round(60 * n / t, 1) for k, t in (("naive", t_naive), ("papermill", t_cold), ("warm", t_warm))}
-    print(f"reports ({n}: {n_groups} group + {n - n_groups} authority, {args.workers} workers):")
-    print(f"  naive loop (papermill CLI + nbconvert CLI): {t_naive:.1f} s = {rpm['naive']} reports/min (baseline 1.00×)")
-    print(f"  jstbench --engine papermill:               {t_cold:.1f} s = {rpm['papermill']} reports/min ({t_naive / t_cold:.2f}×), ok {ok_cold}/{n}")
-    print(f"  jstbench --engine warm (default):          {t_warm:.1f} s = {rpm['warm']} reports/min ({t_naive / t_warm:.2f}×), ok {ok_warm}/{n}")
+    per_naive, per_engine = t_naive / n, t_engine / n
+    projected = series_compute_s + write_s + per_engine * len(all_jobs)
+    figures = {
+        "sample_reports": n, "workers": args.workers, "cores": os.cpu_count(), "engine_ok": ok,
+        "naive_s_per_report": round(per_naive, 3), "engine_s_per_report": round(per_engine, 3),
+        "ratio": round(per_naive / per_engine, 1), "national_reports": len(all_jobs),
+        "projected_national_s": round(projected, 1), "catalogue_compute_s": round(catalogue_s, 3),
+        "series_compute_s": round(series_compute_s, 2), "series_write_s": round(write_s, 2),
+        "unchanged_rebuild_s": round(rebuild_s, 2), "peak_worker_mb": round(mem.peak_mb, 1), "series_data_mb": round(data_mb, 1),
+    }
+    say(f"reports ({n}: sample of the {len(all_jobs)} of series {args.series!r}, {args.workers} workers): naive loop "
+        f"{per_naive:.2f} s/report, jstbench {per_engine:.3f} s/report → {figures['ratio']}× (ok {ok}/{n})")
+    say(f"projected national build: {projected / 60:.1f} min; unchanged rebuild {rebuild_s:.1f} s; peak worker "
+        f"{mem.peak_mb:.0f} MB")
     out = ROOT / "output" / "benchmarks" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"catalogue": cat, "reports": {"n": n, "workers": args.workers, "seconds": {
-        "naive": round(t_naive, 2), "papermill": round(t_cold, 2), "warm": round(t_warm, 2)}, "reports_per_min": rpm,
-        "ratio_vs_naive": {"papermill": round(t_naive / t_cold, 2), "warm": round(t_naive / t_warm, 2)}}}, indent=2))
-    print(f"→ {out}")
+    out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"→ {out}")
 
 
 if __name__ == "__main__":

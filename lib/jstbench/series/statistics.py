@@ -20,7 +20,7 @@ from jstbench.series.spec import CompositeDef
 from jstbench.stats.bootstrap import share_percentile_intervals
 from jstbench.stats.composite import CompositeSpec, monte_carlo
 from jstbench.stats.similar import cluster_stability, describe_clusters, explain, nearest, peer_stability, standardise, typology
-from jstbench.stats.trends import cagr, is_money, linear_trend, price_level, to_real
+from jstbench.stats.trends import cagr, is_money, linear_trends, price_level, to_real
 
 
 def adjustment_catalogue(catalogue: Catalogue, values: pd.DataFrame, units: pd.DataFrame, year: int, min_share: float,
@@ -131,18 +131,18 @@ def real_terms(catalogue: Catalogue, values: pd.DataFrame, report_units: list[st
     own = values[values["unit"].isin(report_units) & values["indicator"].isin(money) & (values["year"] <= year)]
     own = own[["unit", "indicator", "year", "value"]].dropna(subset=["value"])
     real = to_real(own, price_level(deflator, year), year).astype({"unit": str, "indicator": str})
-    trends = []
-    for (unit, ind), rt in real.dropna(subset=["value_real"]).sort_values("year").groupby(["unit", "indicator"], sort=True):
-        if len(rt) < 3:
-            continue
-        first, last = rt.iloc[0], rt.iloc[-1]
-        years = int(last["year"] - first["year"])
-        lt = linear_trend(rt["year"], rt["value_real"], alpha=alpha, log=True)
-        trends.append(dict(unit=unit, indicator=ind, first_year=int(first["year"]), last_year=int(last["year"]),
-                           cagr_nominal=cagr(first["value"], last["value"], years),
-                           cagr_real=cagr(first["value_real"], last["value_real"], years),
-                           slope=lt["slope"], slope_lo=lt["lo"], slope_hi=lt["hi"]))
-    return {"real_terms": real.reset_index(drop=True), "trends": pd.DataFrame(trends)}
+    rt = real.dropna(subset=["value_real"]).sort_values("year")
+    g = rt.groupby(["unit", "indicator"], sort=True)
+    first, last = g.first(), g.last()
+    span = (last["year"] - first["year"]).to_numpy()
+    lt = linear_trends(rt.drop(columns="value").rename(columns={"value_real": "value"}), ["unit", "indicator"], alpha, log=True)
+    trends = pd.DataFrame({"unit": first.index.get_level_values(0), "indicator": first.index.get_level_values(1),
+                           "first_year": first["year"].to_numpy(), "last_year": last["year"].to_numpy(),
+                           "cagr_nominal": cagr(first["value"].to_numpy(), last["value"].to_numpy(), span),
+                           "cagr_real": cagr(first["value_real"].to_numpy(), last["value_real"].to_numpy(), span),
+                           "slope": lt["slope"].to_numpy(), "slope_lo": lt["lo"].to_numpy(), "slope_hi": lt["hi"].to_numpy()})
+    trends = trends[g.size().to_numpy() >= 3].reset_index(drop=True)
+    return {"real_terms": real.reset_index(drop=True), "trends": trends}
 
 
 def adjusted_ranks(catalogue: Catalogue, adjusted: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:

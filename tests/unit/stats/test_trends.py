@@ -154,3 +154,31 @@ def test_bad_deflator_files_name_file_and_field(tmp_path, changes, where, proble
 
 def test_good_deflator_file_loads(tmp_path):
     assert load_deflators(deflator_file(tmp_path))["cpi"].values == {2010: 101.0, 2011: 102.0}
+
+
+def test_linear_trends_at_once_equal_statsmodels_one_by_one():
+    import pandas as pd
+
+    from jstbench.stats.trends import linear_trends
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for k in range(40):
+        n = int(rng.integers(1, 9))
+        years = np.arange(2024 - n + 1, 2025)
+        values = 100 * np.exp(0.03 * (years - 2020) + rng.normal(0, 0.1, n))
+        if k % 7 == 0:
+            values[-1] = np.nan  # dropped, as linear_trend drops it
+        if k % 11 == 0:
+            values[:] = 50.0  # flat: slope 0
+        if k % 13 == 5:
+            values[0] = -1.0  # a non-positive value: no log trend
+        rows += [("u", f"i{k}", y, v) for y, v in zip(years, values, strict=True)]
+    frame = pd.DataFrame(rows, columns=["unit", "indicator", "year", "value"])
+    got = linear_trends(frame, ["unit", "indicator"], alpha=0.1, log=True).set_index("indicator")
+    got = got.reindex(sorted(frame["indicator"].unique())).fillna({"n": 0})  # a group without a value has no row
+    for ind, part in frame.groupby("indicator"):
+        want = linear_trend(part["year"], part["value"], alpha=0.1, log=True)
+        for col in ("slope", "lo", "hi"):
+            assert np.isclose(got.loc[ind, col], want[col], rtol=1e-9, atol=1e-12, equal_nan=True), (ind, col)
+        assert got.loc[ind, "n"] == part["value"].notna().sum()
