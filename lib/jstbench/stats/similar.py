@@ -68,7 +68,7 @@ def standardise(features: pd.DataFrame, strata: pd.Series | None = None) -> pd.D
     return z
 
 
-def _weights(features: pd.DataFrame, weights: dict[str, float] | None) -> pd.Series:
+def feature_weights(features: pd.DataFrame, weights: dict[str, float] | None) -> pd.Series:
     """The positive weights in feature order (None: every feature weighs 1); unknown names and bad values are errors."""
     if weights is None:
         return pd.Series(1.0, index=features.columns)
@@ -163,7 +163,7 @@ def nearest(features: pd.DataFrame, weights: dict[str, float], k: int = 10, stra
 
     Weighted Euclidean distance on standardised features (module docstring); features absent from `weights` are
     not used. Long frame unit, peer, order (1..k), distance, in the order of `units`; `attrs["excluded"]`."""
-    w = _weights(features, weights)
+    w = feature_weights(features, weights)
     z, s, excluded = _z(features, w, strata)
     out = _neighbours(z, _scale(z, w), s, k, _queries(units, features, z, excluded))
     out.attrs["excluded"] = excluded
@@ -181,7 +181,7 @@ def explain(features: pd.DataFrame, z: pd.DataFrame, unit: str, peers: list[str]
         raise InputError(f"unknown unit(s): {', '.join(unknown)}", where="explain")
     if not peers:
         raise InputError(f"no peers given for {unit}", where="explain")
-    w = _weights(z, weights).reindex(z.columns, fill_value=0.0)
+    w = feature_weights(z, weights).reindex(z.columns, fill_value=0.0)
     gap = np.abs(z.loc[peers].to_numpy() - z.loc[unit].to_numpy())
     sq = (w.to_numpy() * gap**2).sum(axis=0)
     raw = features.loc[peers, z.columns]
@@ -212,7 +212,7 @@ def peer_stability(features: pd.DataFrame, weights: dict[str, float], k: int, st
     With k peers on both sides, Jaccard = shared / (2k − shared)."""
     if not 0 <= weight_noise <= 1:
         raise InputError(f"weight_noise must be in [0, 1], not {weight_noise}", where="weight_noise")
-    w = _weights(features, weights)
+    w = feature_weights(features, weights)
     z, s, excluded = _z(features, w, strata)
     queries = _queries(units, features, z, excluded)
     nominal = _neighbours(z, _scale(z, w), s, k, queries)
@@ -224,7 +224,7 @@ def peer_stability(features: pd.DataFrame, weights: dict[str, float], k: int, st
                         "jaccard_weights": (shared / (2 * k - shared)).groupby(level="unit").mean(),
                         "kept_share": (shared / k).groupby(level="unit").mean()}, index=queries)
     if previous is not None:
-        pw = _weights(previous, weights)
+        pw = feature_weights(previous, weights)
         pz, ps, _ = _z(previous, pw, strata)
         past = _neighbours(pz, _scale(pz, pw), ps, k, queries.intersection(pz.index, sort=False), where="previous")
         shared = _shared(nominal, past, ["unit"])
@@ -281,7 +281,7 @@ def typology(features: pd.DataFrame, n_clusters: int | dict[str, int] | None = N
     (stratum -> {k: mean silhouette}). weights: as in `nearest` (None: equal). Labels "<stratum>-<i>" (stratum
     "all" without strata), numbered by ascending median of the first column of `features`, then smallest unit code.
     Units without data get no label (`attrs["excluded"]`)."""
-    w = _weights(features, weights)
+    w = feature_weights(features, weights)
     z, s, excluded = _z(features, w, strata)
     x = _scale(z, w)
     order = sorted(s.unique())
@@ -342,7 +342,7 @@ def cluster_stability(features: pd.DataFrame, labels: pd.Series, strata: pd.Seri
     (not a real pattern), in between a pattern that is not to be trusted in detail."""
     if not 0 < sample < 1:
         raise InputError(f"sample must be in (0, 1), not {sample}", where="sample")
-    w = _weights(features, weights)
+    w = feature_weights(features, weights)
     z, s, _ = _z(features, w, strata)
     lab = labels.dropna()
     unknown = [str(u) for u in lab.index if u not in z.index]
