@@ -197,6 +197,9 @@ def run_job(job: Job, series_dir: Path) -> Result:
                 _setup_worker("warm", str(series_dir / "notebooks"), 600)
             nb = parameterize_notebook(template, job.parameters, kernel_name=KERNEL, language="python")
             _WORKER["kernel"].run(nb)
+        for cell in nb.cells:  # papermill gives the cell it injects a random id: the same report, the same file
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected-parameters"
         write_text(nb_path, nbformat.writes(nb))
         write_text(html_path, _html(nb, job.label))
         return Result(job, "ok", None, time.perf_counter() - t0)
