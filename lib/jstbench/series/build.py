@@ -181,7 +181,7 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     comp, stats = comparisons(values, member, meta, expected, checked)
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
               "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year),
-              "changes": changes(values, checked.catalogue, checked.unit_codes), "breaks": breaks(checked.catalogue)}
+              "changes": changes(values, checked.catalogue, checked.unit_codes, checked.spec.year), "breaks": breaks(checked.catalogue)}
     national = expected[expected["group"] == checked.groups.national.id]
     return (tables | fair_tables(checked, values, wide, units, meta, national)
             | quality_tables(checked, values, z, rel, units, national))
@@ -217,11 +217,12 @@ def breaks(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator", "year", "variable", "change"])
 
 
-def changes(values: pd.DataFrame, catalogue: Catalogue, report_units: list[str]) -> pd.DataFrame:
-    """Per value of a report unit: change on the previous year (absolute; in per cent only from a positive base)
-    and, for target-range indicators, the distance to the target range (0 inside)."""
-    v = values[values["unit"].isin(report_units)]
+def changes(values: pd.DataFrame, catalogue: Catalogue, report_units: list[str], year: int) -> pd.DataFrame:
+    """Per value of a report unit in the report year: change on the previous year (absolute; in per cent only from
+    a positive base) and, for target-range indicators, the distance to the target range (0 inside)."""
+    v = values[values["unit"].isin(report_units) & values["year"].isin([year - 1, year])]
     prev = pd.Series(previous_year(v["value"], [v["unit"], v["indicator"]], v["year"]), index=v.index)
+    v, prev = v[v["year"] == year], prev[v["year"] == year]
     change = v["value"] - prev
     bounds = {i.id: (i.target.low, i.target.high) for i in catalogue.indicators.values() if i.target}
     low = v["indicator"].map({k: b[0] for k, b in bounds.items()}).astype(float)
@@ -299,6 +300,8 @@ def fair_tables(checked: Checked, values: pd.DataFrame, wide: pd.DataFrame, unit
     member = similar_membership(similar["peers"], similar["typology"])
     expected = register_counts(member, units, applies(checked.catalogue), [year])
     comp = compare(values[values["year"] == year], member, meta, checked.groups.min_group_size, expected, spec.min_coverage)
+    own = comp["group"].astype(str) == "podobne-" + comp["unit"].astype(str)
+    comp = comp[(comp["group_type"] != "similar") | own]  # among its similar authorities a report shows the unit itself
     composites = composite_tables(checked.catalogue, spec.composites, values, units, year, groups, checked.groups.min_group_size)
     ranks = adjusted_ranks(checked.catalogue, adjusted, groups)
     prices = real_terms(checked.catalogue, values, checked.unit_codes, checked.deflators[spec.deflator], year)

@@ -23,8 +23,10 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 6  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
-# 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only
+CONTRACT_VERSION = 7  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
+# 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only;
+# 7: changes of the report year, similar-authority positions of each unit among its own peers, real terms without the
+# nominal value
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -77,8 +79,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "which unit is in which exchange, typology and national group"),
     Table("changes", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False), "change": _num(),
                               "change_pct": _num(), "target_gap": _num()}, unique=["unit", "year", "indicator"]),
-          "values of the report units: change on the previous year (in per cent only from a positive base), distance to "
-          "the target range", ("unit", "indicator", "year")),
+          "values of the report units in the report year: change on the previous year (in per cent only from a positive "
+          "base), distance to the target range", ("unit", "indicator", "year")),
     Table("breaks", _schema({"indicator": _str(), "year": _num("int64", False), "variable": _str(), "change": _str()},
                             unique=["indicator", "year", "variable"]),
           "comparability breaks in each indicator's series: from `year` on a variable it uses has a new source or "
@@ -98,7 +100,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
       for gt, sort, years in (("exchange", ("group", "unit"), ", every year"),
                               ("typology", ("unit", "indicator", "year"), " in the report year"),
                               ("national", ("unit", "indicator", "year"), " in the report year"),
-                              ("similar", ("group", "indicator"), " in the report year"),
+                              ("similar", ("group", "indicator"), " among its own similar authorities, in the report year"),
                               ("cluster", ("group", "indicator"), " in the report year"))],
     Table("features", _schema({"unit": _str(), "year": _num("int64", False)}, strict=False),
           "structural features (one column each) of every unit in the report year and the year before"),
@@ -143,9 +145,9 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("intervals", _schema({"group": _str(), "unit": _str(), "indicator": _str(), "year": _num("int64", False),
                                 "trials": _num(), "percentile_lo": _num(), "percentile_hi": _num(), "alpha": _num()}),
           "bootstrap intervals of positions on shares of small counts", ("group", "unit", "indicator")),
-    Table("real_terms", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False), "value": _num(),
-                                 "value_real": _num()}),
-          "money indicators of the report units in current and constant prices of the report year", ("unit", "indicator", "year")),
+    Table("real_terms", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False), "value_real": _num()}),
+          "money indicators of the report units in constant prices of the report year (current prices: `values`)",
+          ("unit", "indicator", "year")),
     Table("trends", _schema({"unit": _str(), "indicator": _str(), "first_year": _num("int64", False), "last_year": _num("int64", False),
                              "cagr_nominal": _num(), "cagr_real": _num(), "slope": _num(), "slope_lo": _num(), "slope_hi": _num()}),
           "average yearly change of money indicators of the report units: nominal and real CAGR, log-linear trend with "
@@ -203,7 +205,7 @@ def write(folder: Path, name: str, df: pd.DataFrame) -> None:
     except (SchemaError, SchemaErrors) as exc:
         raise InputError(f"series table {name!r} does not match its declared schema: {exc}", folder / f"{name}.parquet") from None
     df = df.sort_values(list(table.sort), ignore_index=True) if table.sort else df.reset_index(drop=True)
-    write_with(folder / f"{name}.parquet", lambda p: pq.write_table(_typed(df), p, row_group_size=50_000))
+    write_with(folder / f"{name}.parquet", lambda p: pq.write_table(_typed(df), p, row_group_size=50_000, compression="zstd"))
 
 
 def _typed(df: pd.DataFrame) -> pa_arrow.Table:

@@ -11,7 +11,6 @@ members'. A test checks that a report reads nothing outside the slice declared h
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -21,24 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jstbench.core.digest import digest, file_digest
 from jstbench.series import folder as sf
-
-
-def digest(*parts: object) -> str:
-    """sha256 of the parts (bytes as they are, anything else as sorted JSON)."""
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else json.dumps(p, sort_keys=True, default=str).encode())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def library_digest() -> str:

@@ -26,6 +26,7 @@ except ImportError:  # not POSIX: builds are not locked
 from jinja2 import Environment, select_autoescape
 
 from jstbench.core.atomic import replace_dir, write_text
+from jstbench.core.digest import digest, file_digest
 from jstbench.core.errors import InputError
 from jstbench.core.project import Project
 from jstbench.core.units import UNIT_KINDS
@@ -147,8 +148,8 @@ def series_lock(output_dir: Path, series: str) -> Iterator[None]:
 def series_digest(checked: Checked, project: Project, library: str) -> str:
     """Everything the computed series data depend on."""
     spec = checked.spec
-    return inc.digest(inc.file_digest(checked.path), inc.file_digest(project.resolve(spec.groups_file)),
-                      checked.catalogue.digest, inc.file_digest(project.catalogue_dir / "deflators.yml"),
+    return digest(file_digest(checked.path), file_digest(project.resolve(spec.groups_file)),
+                      checked.catalogue.digest, file_digest(project.catalogue_dir / "deflators.yml"),
                       data_digest(project.resolve(spec.data)), library)
 
 
@@ -183,9 +184,9 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
 
     def build(staging: Path) -> None:
         library = inc.library_digest()
-        digest = series_digest(checked, project, library)
+        inputs = series_digest(checked, project, library)
         previous = {} if force else _previous(target)
-        data_reused = _reuse_data(previous, target, staging, digest)
+        data_reused = _reuse_data(previous, target, staging, inputs)
         if not data_reused:
             write_data(checked, compute(checked), staging / "data")
         jobs = plan(checked, project)
@@ -224,7 +225,7 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
             "series": series, "title": checked.spec.title, "year": checked.spec.year,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "git_commit": git_commit(project.root), "catalogue_digest": checked.catalogue.digest,
-            "data_digest": data_digest(project.resolve(checked.spec.data)), "inputs_digest": digest,
+            "data_digest": data_digest(project.resolve(checked.spec.data)), "inputs_digest": inputs,
             "library_digest": library, "engine": engine, "executor": executor,
             "workers": workers or checked.spec.workers, "synthetic": checked.store.synthetic, "series_contract": sf.CONTRACT_VERSION,
             "data_reused": data_reused, "reused": len(reused), "executed": len(todo),

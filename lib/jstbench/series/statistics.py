@@ -181,7 +181,7 @@ def real_terms(catalogue: Catalogue, values: pd.DataFrame, report_units: list[st
                            "cagr_real": cagr(first["value_real"].to_numpy(), last["value_real"].to_numpy(), span),
                            "slope": lt["slope"].to_numpy(), "slope_lo": lt["lo"].to_numpy(), "slope_hi": lt["hi"].to_numpy()})
     trends = trends[g.size().to_numpy() >= 3].reset_index(drop=True)
-    return {"real_terms": real.reset_index(drop=True), "trends": trends}
+    return {"real_terms": real.drop(columns="value").reset_index(drop=True), "trends": trends}
 
 
 def adjusted_ranks(catalogue: Catalogue, adjusted: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:

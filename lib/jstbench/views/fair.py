@@ -295,7 +295,7 @@ class UnitFair:
         return [i for i in indicators if i in have]
 
     def real_terms(self, indicator: str) -> pd.DataFrame:
-        """Years × nominal and real value (prices of the report year) of a money indicator."""
+        """Years × real value (prices of the report year) of a money indicator."""
         return self.real[self.real["indicator"] == indicator].sort_values("year")
 
     def trend_sentence(self, indicator: str) -> str | None:
