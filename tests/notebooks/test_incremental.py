@@ -38,22 +38,25 @@ def test_a_reports_digest_follows_its_own_slice_only(small_project, small_series
     data = small_project / "output" / "tests" / "data"
     meta = sf.SeriesFolder(data).meta
     digests = inc.folder_digests(data)
-    tpl = small_project / "notebooks" / "jst_report.ipynb"
     typ = {}
-    args = dict(template=tpl, parameters={"unit": "3064011"}, library="lib", meta=meta, typology=typ)
-    base = inc.report_digest("unit", "3064011", digests=digests, **args)
+
+    def report(d, library="lib"):
+        return inc.report_digest("unit", "3064011", "template", {"unit": "3064011"}, library,
+                                 inc.slice_digest("unit", "3064011", d, meta, typ))
+
+    base = report(digests)
     other = [u for u in digests.keyed["values"] if u not in {"3064011"} and not any(u in g["members"] for g in meta["exchange_groups"])][0]
     digests.keyed["values"][other] = "changed"  # another unit's values: not this report's business
-    assert inc.report_digest("unit", "3064011", digests=digests, **args) == base
+    assert report(digests) == base
     digests.keyed["values"]["3064011"] = "changed"  # its own values
-    assert inc.report_digest("unit", "3064011", digests=digests, **args) != base
+    assert report(digests) != base
     digests = inc.folder_digests(data)
     digests.keyed["group_stats"][meta["national_id"]] = "changed"  # national statistics: every report shows them
-    assert inc.report_digest("unit", "3064011", digests=digests, **args) != base
+    assert report(digests) != base
     digests = inc.folder_digests(data)
     digests.whole["models"] = "changed"  # a series-wide table
-    assert inc.report_digest("unit", "3064011", digests=digests, **args) != base
-    assert inc.report_digest("unit", "3064011", digests=inc.folder_digests(data), **{**args, "library": "other"}) != base
+    assert report(digests) != base
+    assert report(inc.folder_digests(data), library="other") != base
 
 
 def _run_in_process(template, parameters: dict) -> None:

@@ -116,6 +116,8 @@ def execute_dask(jobs: list[Job], series_dir: Path, workers: int, engine: str = 
     `scheduler` None: a local cluster of `workers` processes; else the address of an existing cluster
     (``tcp://host:8786``; `workers` is then unused). A task is retried once after an exception, a report whose
     kernel died is run once more (as in `runner.execute`)."""
+    if not jobs:
+        return []
     if engine not in ("warm", "papermill"):
         raise ValueError(f"unknown engine {engine!r}: warm or papermill")
     if not jobs:

@@ -145,11 +145,11 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("intervals", _schema({"group": _str(), "unit": _str(), "indicator": _str(), "year": _num("int64", False),
                                 "trials": _num(), "percentile_lo": _num(), "percentile_hi": _num(), "alpha": _num()}),
           "bootstrap intervals of positions on shares of small counts", ("group", "unit", "indicator")),
-    Table("real_terms", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False), "value_real": _num()}),
+    Table("real_terms", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False), "value_real": _num("float32")}),
           "money indicators of the report units in constant prices of the report year (current prices: `values`)",
           ("unit", "indicator", "year")),
     Table("trends", _schema({"unit": _str(), "indicator": _str(), "first_year": _num("int64", False), "last_year": _num("int64", False),
-                             "cagr_nominal": _num(), "cagr_real": _num(), "slope": _num(), "slope_lo": _num(), "slope_hi": _num()}),
+                             **{c: _num("float32") for c in ("cagr_nominal", "cagr_real", "slope", "slope_lo", "slope_hi")}}),
           "average yearly change of money indicators of the report units: nominal and real CAGR, log-linear trend with "
           "its 90% confidence interval", ("unit", "indicator")),
     Table("quality_coverage_variable", _schema({"variable": _str(), "values": _num(), "expected": _num(), "coverage_pct": _num(),

@@ -88,14 +88,18 @@ def slice_keys(job_kind: str, key: str, meta: dict, typology: dict[str, str]) ->
     raise ValueError(job_kind)
 
 
-def report_digest(kind: str, key: str, template: Path, parameters: dict, library: str, digests: Digests,
-                  meta: dict, typology: dict[str, str]) -> str:
-    """What one report depends on. A report of another kind (the data-quality report) depends on every table."""
+def slice_digest(kind: str, key: str, digests: Digests, meta: dict, typology: dict[str, str]) -> str:
+    """The series data one report reads: the series-wide tables and its slice of the keyed ones (`slice_keys`); a
+    report of another kind (the data-quality report) reads every table."""
     if kind not in ("unit", "group"):
-        return digest(kind, file_digest(template), parameters, library, digests.whole, digests.keyed)
+        return digest(digests.whole, digests.keyed)
     keys = slice_keys(kind, key, meta, typology)
-    part = {name: digests.of(name, keys[sf.TABLES[name].key or ""]) for name in digests.keyed}
-    return digest(kind, key, file_digest(template), parameters, library, digests.whole, part)
+    return digest(digests.whole, {name: digests.of(name, keys[sf.TABLES[name].key or ""]) for name in digests.keyed})
+
+
+def report_digest(kind: str, key: str, template: str, parameters: dict, library: str, data: str) -> str:
+    """What one report depends on: its template (digest), parameters, the library and its series data (`slice_digest`)."""
+    return digest(kind, key, template, parameters, library, data)
 
 
 def link_or_copy(src: Path, dst: Path) -> None:

@@ -172,6 +172,20 @@ def _reuse_data(previous: dict, old: Path, staging: Path, digest: str) -> bool:
     return True
 
 
+def _slice_digests(jobs: list[Job], data: Path, previous: dict) -> list[str]:
+    """Each job's `incremental.slice_digest`: from the previous manifest when the data are the previous build's (the
+    same inputs, reused), else from the series folder."""
+    known = {(r["kind"], r["key"]): r.get("data_hash") for r in previous.get("reports", [])}
+    if all(known.get((j.kind, j.key)) for j in jobs):
+        return [known[(j.kind, j.key)] for j in jobs]
+    folder = sf.SeriesFolder(data)
+    member = folder.read("membership")
+    typ = member[member["group_type"] == "typology"]
+    typology = dict(zip(typ["unit"], typ["group"], strict=True))
+    digests = inc.folder_digests(data)
+    return [inc.slice_digest(j.kind, j.key, digests, folder.meta, typology) for j in jobs]
+
+
 def run(project: Project, series: str, workers: int | None = None, engine: str = "warm",
         progress: bool = True, checked: Checked | None = None, executor: str = "local", scheduler: str | None = None,
         force: bool = False) -> dict:
@@ -190,13 +204,9 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
         if not data_reused:
             write_data(checked, compute(checked), staging / "data")
         jobs = plan(checked, project)
-        meta = sf.SeriesFolder(staging / "data").meta
-        member = sf.SeriesFolder(staging / "data").read("membership")
-        typology = dict(zip(member.loc[member["group_type"] == "typology", "unit"],
-                            member.loc[member["group_type"] == "typology", "group"], strict=True))
-        digests = inc.folder_digests(staging / "data")
-        hashes = [inc.report_digest(j.kind, j.key, Path(j.template), j.parameters, library, digests, meta, typology)
-                  for j in jobs]
+        data = _slice_digests(jobs, staging / "data", previous if data_reused else {})
+        templates = {t: file_digest(Path(t)) for t in {j.template for j in jobs}}
+        hashes = [inc.report_digest(j.kind, j.key, templates[j.template], j.parameters, library, d) for j, d in zip(jobs, data, strict=True)]
         before = {(r["kind"], r["key"]): r for r in previous.get("reports", []) if r.get("status") == "ok"}
         reused, todo = {}, []
         for i, (job, h) in enumerate(zip(jobs, hashes, strict=True)):
@@ -229,8 +239,8 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
             "library_digest": library, "engine": engine, "executor": executor,
             "workers": workers or checked.spec.workers, "synthetic": checked.store.synthetic, "series_contract": sf.CONTRACT_VERSION,
             "data_reused": data_reused, "reused": len(reused), "executed": len(todo),
-            "reports": [dict(result_record(r), input_hash=h, reused=i in reused)
-                        for i, (r, h) in enumerate(zip(results, hashes, strict=True)) if r is not None],
+            "reports": [dict(result_record(r), input_hash=h, data_hash=d, reused=i in reused)
+                        for i, (r, h, d) in enumerate(zip(results, hashes, data, strict=True)) if r is not None],
         })
         manifest["duration_s"] = round(time.perf_counter() - t0, 2)
         manifest["ok"] = sum(r["status"] == "ok" for r in manifest["reports"])

@@ -280,6 +280,8 @@ def execute(jobs: list[Job], series_dir: Path, workers: int, engine: str = "warm
     """Run all jobs in `workers` processes; results in job order. Raises `DiskFull` when the device fills up."""
     if engine not in ("warm", "papermill"):
         raise ValueError(f"unknown engine {engine!r}: warm or papermill")
+    if not jobs:
+        return []
     cwd = str(series_dir / "notebooks")
     Path(cwd).mkdir(parents=True, exist_ok=True)
     ctx = mp.get_context("spawn")
