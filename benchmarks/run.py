@@ -103,11 +103,12 @@ def unchanged_rebuild(project: Project, checked, jobs, work: Path) -> float:
     for name in ("params", "notebooks", "methodology"):
         shutil.copytree(ROOT / name, scratch / name, ignore=shutil.ignore_patterns("_site", ".ipynb_checkpoints"))
     (scratch / "output").mkdir()
-    os.symlink(project.resolve(checked.spec.data), scratch / "output" / "data")
+    data = scratch / checked.spec.data  # the series' data folder, seen from the scratch project
+    data.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(project.resolve(checked.spec.data), data)
     units = [j.key for j in jobs if j.kind == "unit"]
     spec = (ROOT / "params" / "series" / "national.yml").read_text(encoding="utf-8")
-    spec = spec.replace("units: all", "units: [" + ", ".join(f'"{u}"' for u in units) + "]").replace(
-        "data: output/data/demo", "data: output/data/demo").replace("groups: all", "groups: []")
+    spec = spec.replace("units: all", "units: [" + ", ".join(f'"{u}"' for u in units) + "]").replace("groups: all", "groups: []")
     (scratch / "params" / "series" / "bench.yml").write_text(spec, encoding="utf-8")
     proj = Project(scratch)
     reports.run(proj, "bench", workers=2, progress=False)

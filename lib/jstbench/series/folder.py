@@ -133,8 +133,9 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "the structural-adjustment model of every adjustable indicator: status, fit, coefficients (JSON), units in it (n) "
           "of the register's units it applies to (expected), features left out for lack of data (dropped_features)"),
     Table("adjusted", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False),
-                               **{c: _num() for c in ("value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel", "residual",
-                                                      "cooks_d", "raw_percentile", "raw_quartile", "adj_percentile", "adj_quartile")},
+                               **{c: _num() for c in ("value", "expected", "pi_low", "pi_high", "gap_abs", "gap_rel")},
+                               **{c: _num("float32") for c in ("residual", "cooks_d", "raw_percentile", "raw_quartile",
+                                                               "adj_percentile", "adj_quartile")},
                                "influential": _num(bool, False)}),
           "every unit's expected value, 90% prediction interval, gap and national position before and after adjustment",
           ("unit", "indicator")),
