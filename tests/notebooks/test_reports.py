@@ -1,6 +1,7 @@
 """Both report templates executed end to end on the small fixture, through `jstbench reports`."""
 
 import json
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -164,3 +165,12 @@ def test_a_trend_that_crosses_a_comparability_break_is_marked(small_project, sma
     assert any(s.startswith(f"Przerwa w porównywalności od {b['year']} r. ({label}):") for s in view.sentences(b["indicator"]))
     text = BeautifulSoup(html(small_project, "jst/3064011.html"), "html.parser").get_text(" ")
     assert f"Przerwa w porównywalności od {b['year']} r. ({label})" in text
+
+
+def test_reports_fetch_nothing_from_another_host_and_declare_polish(small_project, small_series):
+    for rel in ("jst/3064011.html", "grupy/miasta-oswiata.html", "jakosc-danych.html"):
+        soup = BeautifulSoup(html(small_project, rel), "html.parser")
+        remote = [t.get("src") or t.get("href") for t in soup.find_all(["script", "link", "img"])
+                  if re.match(r"(https?:)?//", t.get("src") or t.get("href") or "")]
+        assert remote == [], rel
+        assert soup.html["lang"] == "pl"

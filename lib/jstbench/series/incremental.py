@@ -25,14 +25,14 @@ from jstbench.series import folder as sf
 
 
 def library_digest() -> str:
-    """The jstbench code that computes and presents (every module and the stylesheet) and its version."""
+    """The jstbench code that computes and presents (every module, the stylesheet, the HTML template) and its version."""
     root = Path(__file__).resolve().parents[1]
     try:
         ver = version("jstbench")
     except PackageNotFoundError:
         ver = "unknown"
     h = hashlib.sha256(ver.encode())
-    for p in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".css") and "__pycache__" not in p.parts):
+    for p in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".css", ".j2", ".json") and "__pycache__" not in p.parts):
         h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 

@@ -22,6 +22,7 @@ import time
 import traceback
 from collections import deque
 from dataclasses import asdict, dataclass
+from importlib.resources import files
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -104,7 +105,9 @@ class ReportExporter(HTMLExporter):
 def _html(nb: nbformat.NotebookNode, title: str) -> str:
     """The report as HTML without code; one exporter per process (building one compiles its templates)."""
     if "exporter" not in _WORKER:
-        _WORKER["exporter"] = ReportExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        _WORKER["exporter"] = ReportExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                                             template_name="jstbench", language_code="pl",
+                                             extra_template_basedirs=[str(files("jstbench.views") / "templates")])
     body, _ = _WORKER["exporter"].from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 
