@@ -88,7 +88,7 @@ def check_series(project: Project, name: str) -> Checked:
             if gid not in known:
                 errors.append(InputError(f"unknown group {gid!r}; groups in {spec.groups_file}: {', '.join(known)}",
                                          path, f"groups[{i}]"))
-    extra = list(store.units.index[valid_in(store.units, spec.year).to_numpy()]) if spec.units == "all" else spec.units
+    extra = list(store.units.index[valid_in(store.units, spec.year).to_numpy()]) if spec.all_units else spec.units
     for i, code in enumerate(extra):
         if code not in store.units.index:
             errors.append(InputError(f"unknown unit code {code!r} (not in the units register of {spec.data})",

@@ -73,6 +73,14 @@ class SeriesSpec(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
+    def _units_all(cls, data: object) -> object:
+        """`units: all` stands for every unit (kept apart from the list, so a bad code is named as `units[i]`)."""
+        if isinstance(data, dict) and data.get("units") == "all":
+            return {**{k: v for k, v in data.items() if k != "units"}, "all_units": True}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _no_synthetic_flag(cls, data: object) -> object:
         if isinstance(data, dict) and "synthetic" in data:
             raise ValueError("`synthetic` is no longer set by hand: whether the data is synthetic is read from the data "
@@ -84,8 +92,9 @@ class SeriesSpec(BaseModel):
     data: str = Field(min_length=1, description="folder with units.parquet and observations.parquet")
     groups_file: str = "params/groups.yml"
     groups: list[str] | Literal["all"] = "all"
-    units: list[UnitCode] | Literal["all"] = Field(default_factory=list, description=(
-        "more authorities to report on; `all`: every unit of the register that exists in the report year"))
+    units: list[UnitCode] = Field(default_factory=list, description=(
+        "more authorities to report on; `units: all`: every unit of the register that exists in the report year"))
+    all_units: bool = Field(default=False, description="set by `units: all`")
     templates: Templates = Templates()
     similar: SimilarParams = SimilarParams()
     composites: list[CompositeDef] = Field(default_factory=list)
