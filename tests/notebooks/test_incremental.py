@@ -4,6 +4,7 @@ data and not with another unit's; and a report reads nothing outside the slice i
 from __future__ import annotations
 
 import json
+import shutil
 
 import nbformat
 import pytest
@@ -14,10 +15,16 @@ from jstbench.series import incremental as inc
 from jstbench.series import run as reports
 
 
-def test_an_unchanged_series_is_rebuilt_from_what_is_there(small_project, small_series):
-    folder = small_project / "output" / "tests"
+@pytest.fixture
+def built_copy(small_project, small_series, tmp_path):
+    """A copy of the built test project, so that rebuilding it leaves the shared series as the other tests see it."""
+    return shutil.copytree(small_project, tmp_path / "project", symlinks=True)
+
+
+def test_an_unchanged_series_is_rebuilt_from_what_is_there(built_copy, small_series):
+    folder = built_copy / "output" / "tests"
     before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.html") if p.name != "index.html"}
-    m = reports.run(Project(small_project), "tests", workers=1, progress=False)
+    m = reports.run(Project(built_copy), "tests", workers=1, progress=False)
     assert m["data_reused"] is True
     ok = [r for r in m["reports"] if r["status"] == "ok"]
     assert m["reused"] == len(ok) == small_series["ok"] and m["executed"] == small_series["failed"]  # failures run again
@@ -28,8 +35,8 @@ def test_an_unchanged_series_is_rebuilt_from_what_is_there(small_project, small_
     assert [r["input_hash"] for r in saved["reports"]] == [r["input_hash"] for r in small_series["reports"]]
 
 
-def test_forced_rebuild_runs_everything(small_project, small_series):
-    m = reports.run(Project(small_project), "tests", workers=2, progress=False, force=True)
+def test_forced_rebuild_runs_everything(built_copy, small_series):
+    m = reports.run(Project(built_copy), "tests", workers=2, progress=False, force=True)
     assert m["data_reused"] is False and m["reused"] == 0 and m["ok"] == small_series["ok"]
     assert [r["input_hash"] for r in m["reports"]] == [r["input_hash"] for r in small_series["reports"]]  # same inputs
 
