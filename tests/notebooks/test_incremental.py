@@ -58,6 +58,11 @@ def test_a_reports_digest_follows_its_own_slice_only(small_project, small_series
     digests.keyed["values"]["3064011"] = "changed"  # its own values
     assert report(digests) != base
     digests = inc.folder_digests(data)
+    peers = sf.SeriesFolder(data).read("peers").groupby("unit")["peer"].apply(list).to_dict()
+    with_peers = inc.slice_digest("unit", "3064011", digests, meta, typ, peers)
+    digests.keyed["values"][peers["3064011"][0]] = "changed"  # a similar authority's values: shown as one to learn from
+    assert inc.slice_digest("unit", "3064011", digests, meta, typ, peers) != with_peers
+    digests = inc.folder_digests(data)
     digests.keyed["group_stats"][meta["national_id"]] = "changed"  # national statistics: every report shows them
     assert report(digests) != base
     digests = inc.folder_digests(data)
@@ -97,7 +102,8 @@ def test_a_report_reads_only_the_slice_its_digest_covers(small_project, small_se
     member = original(sf.SeriesFolder(data), "membership")
     typ = member[member["group_type"] == "typology"]
     typology = dict(zip(typ["unit"], typ["group"], strict=True))
-    allowed = inc.slice_keys(kind, key, meta, typology)
+    peers = original(sf.SeriesFolder(data), "peers").groupby("unit")["peer"].apply(list).to_dict()
+    allowed = inc.slice_keys(kind, key, meta, typology, peers)
     assert reads
     for name, filters in reads:
         column = sf.TABLES[name].key

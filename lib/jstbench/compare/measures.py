@@ -245,7 +245,7 @@ def yoy_change(values: pd.Series, keys: pd.Series | list[pd.Series], years: pd.S
     return pd.Series(values.to_numpy() - previous_year(values, keys, years), index=values.index)
 
 
-GROUP_STATISTICS = ["rank", "percentile", "quartile", "zscore", "median", "mean", "q25", "q75", "best", "distance_to_best",
+GROUP_STATISTICS = ["rank", "ties", "percentile", "quartile", "zscore", "median", "mean", "q25", "q75", "best", "distance_to_best",
                     "distance_to_median"]
 """Every measure that describes a unit against its group, or the group itself: withheld together when the group's
 data cover too few of the units they should (`jstbench.compare.coverage`)."""
@@ -361,6 +361,7 @@ def compare_and_stats(values: pd.DataFrame, membership: pd.DataFrame, catalogue_
     out["rank"] = _rank_from(r_max, n_scored).where(enough)
     out["percentile"] = _percentile_from(r_min, r_max, n_scored).where(enough)
     out["quartile"] = quartile_from(out["percentile"])
+    out["ties"] = (r_max - r_min + 1).where(enough)
     sd = stats["sd"].to_numpy()[key]
     out["zscore"] = (out["value"] - out["mean"]) / np.where(sd > 0, sd, np.nan)
     out["distance_to_best"] = out["value"] - out["best"]

@@ -40,19 +40,32 @@ def num(x: float | None, decimals: int = 1, signed: bool = False) -> str:
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", NBSP).replace("-", "−")
 
 
-def pct(x: float | None, decimals: int = 0) -> str:
-    r"""A percentage formatted by `num`, no space before the sign.
+def share(x: float | None, decimals: int = 0) -> str:
+    r"""A share in per cent as a number (`num`), never 0 or 100 unless it is exactly that: near the bounds more
+    decimals are shown, up to three, then "<0,001" / ">99,999".
 
-    >>> pct(37.4)
-    '37%'
-    >>> pct(37.46, 1)
-    '37,5%'
-    >>> pct(1234.4)
-    '1\xa0234%'
-    >>> pct(None)
-    '–'
+    >>> share(37.4), share(99.958), share(100.0), share(0.3, 1), share(0.0)
+    ('37', '99,96', '100', '0,3', '0')
+    >>> share(99.99999), share(0.00001), share(None)
+    ('>99,999', '<0,001', '–')
     """
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{num(x, decimals)}%"
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    for d in range(decimals, 4):
+        r = round(float(x), d)
+        if not ((r == 100 and x != 100) or (r == 0 and x != 0)):
+            return num(x, d)
+    return ">99,999" if x > 50 else "<0,001"
+
+
+def pct(x: float | None, decimals: int = 0) -> str:
+    r"""A percentage: `share` and the sign, no space before it.
+
+    >>> pct(37.4), pct(37.46, 1), pct(1234.4), pct(99.958), pct(None)
+    ('37%', '37,5%', '1\xa0234%', '99,96%', '–')
+    """
+    text = share(x, decimals)
+    return text if text == "–" else f"{text}%"
 
 
 def reason_text(reason: str | None, variable_labels: dict[str, str] | None = None) -> str:

@@ -21,6 +21,11 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "all_powiats": ("powiat", "city_powiat"),
     "all": tuple(UNIT_KINDS),
 }
+VOIVODESHIPS = {"02": "dolnośląskie", "04": "kujawsko-pomorskie", "06": "lubelskie", "08": "lubuskie", "10": "łódzkie",
+                "12": "małopolskie", "14": "mazowieckie", "16": "opolskie", "18": "podkarpackie", "20": "podlaskie",
+                "22": "pomorskie", "24": "śląskie", "26": "świętokrzyskie", "28": "warmińsko-mazurskie",
+                "30": "wielkopolskie", "32": "zachodniopomorskie"}
+"""Voivodeship names by the first two digits of TERYT (since 1999)."""
 RODZ_TO_KIND = {"1": "gmina_urban", "2": "gmina_rural", "3": "gmina_urban_rural"}
 
 GMINA_CODE = re.compile(r"^\d{6}[123]$")

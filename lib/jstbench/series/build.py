@@ -49,8 +49,8 @@ from jstbench.stats.adjust import adjust_all
 from jstbench.stats.composite import WEIGHT, check_method
 
 # Per-unit columns kept in the series' comparison files (group statistics live in group_stats.parquet).
-UNIT_COLUMNS = ["unit", "year", "indicator", "value", "n", "expected", "rank", "percentile", "quartile", "zscore", "median",
-                "distance_to_best", "yoy_change"]
+UNIT_COLUMNS = ["unit", "year", "indicator", "value", "n", "expected", "rank", "ties", "percentile", "quartile", "zscore",
+                "median", "distance_to_best", "yoy_change"]
 
 
 @dataclass

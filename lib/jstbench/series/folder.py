@@ -23,10 +23,10 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 7  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
+CONTRACT_VERSION = 8  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
 # 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only;
 # 7: changes of the report year, similar-authority positions of each unit among its own peers, real terms without the
-# nominal value
+# nominal value; 8: ties (units sharing a rank) in comparisons
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -48,8 +48,8 @@ def _schema(columns: dict[str, pa.Column], strict: bool | str = True, unique: li
 
 
 COMPARISON = {"group": pa.Column("category"), "unit": _str(), "year": _num("int64", False), "indicator": pa.Column("category"),
-              **{c: _num("float32") for c in ("value", "n", "expected", "rank", "percentile", "quartile", "zscore", "median",
-                                               "distance_to_best", "yoy_change")}}
+              **{c: _num("float32") for c in ("value", "n", "expected", "rank", "ties", "percentile", "quartile", "zscore",
+                                               "median", "distance_to_best", "yoy_change")}}
 RANKS = {"nominal_rank": _num(), "median_rank": _num(), "rank_lo": _num(), "rank_hi": _num(), "n": _num("int64", False)}
 
 

@@ -77,23 +77,27 @@ def folder_digests(data_dir: Path) -> Digests:
     return out
 
 
-def slice_keys(job_kind: str, key: str, meta: dict, typology: dict[str, str]) -> dict[str, list[str]]:
-    """The key values of each keyed table a report reads: ("unit" | "group") -> values."""
+def slice_keys(job_kind: str, key: str, meta: dict, typology: dict[str, str],
+               peers: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """The key values of each keyed table a report reads: ("unit" | "group") -> values. An authority's report reads
+    its own rows and its similar authorities' (`peers`: who to learn from)."""
     if job_kind == "unit":
         groups = [g["id"] for g in meta["exchange_groups"] if key in g["members"]]
-        return {"unit": [key], "group": [*groups, meta["national_id"], *([typology[key]] if key in typology else [])]}
+        return {"unit": [key, *(peers or {}).get(key, [])],
+                "group": [*groups, meta["national_id"], *([typology[key]] if key in typology else [])]}
     if job_kind == "group":
         members = next(g["members"] for g in meta["exchange_groups"] if g["id"] == key)
         return {"unit": list(members), "group": [key, meta["national_id"]]}
     raise ValueError(job_kind)
 
 
-def slice_digest(kind: str, key: str, digests: Digests, meta: dict, typology: dict[str, str]) -> str:
+def slice_digest(kind: str, key: str, digests: Digests, meta: dict, typology: dict[str, str],
+                 peers: dict[str, list[str]] | None = None) -> str:
     """The series data one report reads: the series-wide tables and its slice of the keyed ones (`slice_keys`); a
     report of another kind (the data-quality report) reads every table."""
     if kind not in ("unit", "group"):
         return digest(digests.whole, digests.keyed)
-    keys = slice_keys(kind, key, meta, typology)
+    keys = slice_keys(kind, key, meta, typology, peers)
     return digest(digests.whole, {name: digests.of(name, keys[sf.TABLES[name].key or ""]) for name in digests.keyed})
 
 

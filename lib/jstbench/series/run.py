@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
@@ -75,6 +76,7 @@ def plan(checked: Checked, project: Project) -> list[Job]:
     return jobs
 
 
+REST = "JST spoza grup wymiany doświadczeń"
 INDEX = """<!doctype html>
 <html lang="pl"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}
@@ -86,11 +88,12 @@ td,th{padding:2px 8px;text-align:left}small{color:#666}</style></head><body>
 Metodologia: <a href="../site/index.html">strona metodologii</a>. Manifest: <a href="manifest.json">manifest.json</a>.
 {% if quality %}<a href="{{ quality }}">Raport jakości danych</a>.{% endif %}</p>
 {% for g in groups %}<h2>{{ g.name }}</h2>
-<p>{% if g.report %}<a href="{{ g.report.html }}">Raport grupy</a>{% else %}<span class="failed">raport grupy nieudany</span>{% endif %}</p>
-<table><tr><th>TERYT</th><th>JST</th><th>Raport</th></tr>
-{% for m in g.members %}<tr><td>{{ m.code }}</td><td>{{ m.name }}</td><td>
-{% if m.status == 'ok' %}<a href="{{ m.html }}">otwórz</a>{% else %}<span class="failed">błąd: {{ m.error }}</span>{% endif %}</td></tr>
-{% endfor %}</table>{% endfor %}
+<p>{% if g.report %}<a href="{{ g.report.html }}">Raport grupy „{{ g.name }}”</a>
+{%- elif g.name != rest %}<span class="failed">raport grupy nieudany</span>{% endif %}</p>
+<table><caption>{{ g.name }}: raporty członków</caption><thead><tr><th scope="col">JST (raport)</th><th scope="col">TERYT</th></tr></thead><tbody>
+{% for m in g.members %}<tr><td>{% if m.status == 'ok' %}<a href="{{ m.html }}">{{ m.name }}</a>
+{%- else %}{{ m.name }} — <span class="failed">błąd: {{ m.error }}</span>{% endif %}</td><td>{{ m.code }}</td></tr>
+{% endfor %}</tbody></table>{% endfor %}
 {% if failures %}<h2 class="failed">Nieudane raporty</h2><ul>{% for f in failures %}<li>{{ f.label }}: {{ f.error }}</li>{% endfor %}</ul>{% endif %}
 <p><small>Wygenerowano {{ created }} · katalog {{ catalogue }} · dane {{ data }} · commit {{ commit }}</small></p>
 </body></html>"""
@@ -99,7 +102,7 @@ Metodologia: <a href="../site/index.html">strona metodologii</a>. Manifest: <a h
 def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     by_key = {(r.job.kind, r.job.key): r for r in results}
-    groups = []
+    groups: list[dict[str, Any]] = []
     for gid in checked.group_ids:
         g = checked.groups.exchange(gid)
         gr = by_key.get(("group", gid))
@@ -111,13 +114,18 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
                             "error": r.error if r else "brak raportu"})
         groups.append({"name": g.name, "members": members,
                        "report": {"html": gr.job.html} if gr and gr.status == "ok" else None})
+    grouped = {m["code"] for g in groups for m in g["members"]}
+    rest = [{"code": r.job.key, "name": checked.store.units.loc[r.job.key, "name"], "status": r.status, "html": r.job.html,
+             "error": r.error} for r in results if r.job.kind == "unit" and r.job.key not in grouped]
+    if rest:
+        groups.append({"name": REST, "members": rest, "report": None})
     failures = [{"label": r.job.label, "error": r.error} for r in results if r.status != "ok"]
     quality = next((r.job.html for r in results if r.job.kind == "quality" and r.status == "ok"), None)
     return env.from_string(INDEX).render(
         title=checked.spec.title, synthetic=checked.store.synthetic, year=checked.spec.year, groups=groups,
         ok=sum(r.status == "ok" for r in results), failed=len(failures), failures=failures,
         created=manifest["created"], catalogue=manifest["catalogue_digest"], data=manifest["data_digest"],
-        commit=manifest["git_commit"] or "–", quality=quality)
+        commit=manifest["git_commit"] or "–", quality=quality, rest=REST)
 
 
 @contextmanager
@@ -182,8 +190,9 @@ def _slice_digests(jobs: list[Job], data: Path, previous: dict) -> list[str]:
     member = folder.read("membership")
     typ = member[member["group_type"] == "typology"]
     typology = dict(zip(typ["unit"], typ["group"], strict=True))
+    peers = folder.read("peers").groupby("unit")["peer"].apply(list).to_dict()
     digests = inc.folder_digests(data)
-    return [inc.slice_digest(j.kind, j.key, digests, folder.meta, typology) for j in jobs]
+    return [inc.slice_digest(j.kind, j.key, digests, folder.meta, typology, peers) for j in jobs]
 
 
 def run(project: Project, series: str, workers: int | None = None, engine: str = "warm",

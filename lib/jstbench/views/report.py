@@ -15,10 +15,11 @@ import pandas as pd
 
 from jstbench.catalogue.model import DIRECTIONS, SECTORS, Structure
 from jstbench.core.errors import InputError
-from jstbench.core.text import num, pct, reason_text
-from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS
+from jstbench.core.text import esc, num, pct, reason_text, share
+from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS, VOIVODESHIPS
 from jstbench.series.folder import SeriesFolder
-from jstbench.views.tables import banner, note, paragraph, stylesheet, table
+from jstbench.views import links
+from jstbench.views.tables import Html, banner, note, paragraph, stylesheet, table
 from jstbench.views.wording import (
     CHART,
     COLOUR_NOTE,
@@ -59,6 +60,7 @@ class SeriesData:
     _breaks: dict[str, list[Break]] | None = field(init=False, default=None)
     _ordered: list[tuple[str, dict]] | None = field(init=False, default=None)
     _labels: dict[str, str] | None = field(init=False, default=None)
+    _group_names: dict[str, str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -105,7 +107,47 @@ class SeriesData:
         return str(self.units.loc[code, "name"]) if code in self.units.index else code
 
     def fmt(self, indicator: str, x: float | None, signed: bool = False) -> str:
-        return num(x, int(self.indicators[indicator].get("decimals", 1)), signed)
+        """A value of an indicator with its decimals; a share is never shown as 0 or 100 unless it is exactly that."""
+        decimals = int(self.indicators[indicator].get("decimals", 1))
+        if self.is_share(indicator) and not signed:
+            return share(x, decimals)
+        return num(x, decimals, signed)
+
+    def is_share(self, indicator: str) -> bool:
+        return self.indicators[indicator]["unit"] == "%"
+
+    def delta(self, indicator: str, x: float | None) -> str:
+        """A signed difference with its unit: percentage points for shares ("+2,1 p.p."), else the indicator's unit."""
+        unit = "p.p." if self.is_share(indicator) else self.indicators[indicator]["unit"]
+        return f"{self.fmt(indicator, x, signed=True)} {unit}"
+
+    def group_name(self, group: str) -> str:
+        """A group's name for readers (typology groups are named by kind and size, not by their id)."""
+        if self._group_names is None:
+            m = self.read("membership")[["group", "group_name"]].drop_duplicates("group")
+            self._group_names = {str(g): str(n) for g, n in zip(m["group"], m["group_name"], strict=True) if pd.notna(n)}
+            self._group_names |= {g["id"]: g["name"] for g in self.meta["exchange_groups"]}
+        return self._group_names.get(str(group), str(group))
+
+    def indicator_link(self, indicator: str) -> str:
+        """The indicator's name linked to its methodology page (HTML)."""
+        return f"<a href='{esc(links.indicator(indicator))}'>{esc(self.indicators[indicator]['name']['pl'])}</a>"
+
+    def unit_link(self, code: str) -> str:
+        """A unit's name, linked to its report where the series has one (HTML)."""
+        name = esc(self.unit_name(code))
+        return f"<a href='{esc(links.unit_report(code))}'>{name}</a>" if code in self.report_units else name
+
+    def group_link(self, group_id: str) -> str:
+        """An exchange group's name linked to its report (HTML); other groups' names without a link."""
+        name = esc(self.group_name(group_id))
+        is_exchange = any(g["id"] == group_id for g in self.meta["exchange_groups"])
+        return f"<a href='{esc(links.group_report(group_id))}'>{name}</a>" if is_exchange else name
+
+    @property
+    def report_units(self) -> set[str]:
+        return set(self.meta.get("report_units", []))
+
 
     @property
     def min_coverage(self) -> float:
@@ -129,6 +171,26 @@ class SeriesData:
     def withheld(self, indicator: str, stat: dict) -> dict[str, str]:
         """The values of a phrase saying why a statistic (a group_stats row) is withheld."""
         return withheld_values(stat["n"], stat["expected"], self.indicators[indicator]["applies_to"], self.min_coverage)
+
+
+class Comparator(NamedTuple):
+    """The group an indicator is compared with: `kind` exchange | typology | similar | national."""
+
+    kind: str
+    group: str
+    name: str
+
+
+def position_text(rank: float, ties: float, n: float) -> str:
+    """A position in a group: '2/9', or '1–3 ex aequo/9' when several units share it; '–' without one.
+
+    >>> position_text(2, 1, 9), position_text(1, 3, 9), position_text(float("nan"), 1, 9)
+    ('2/9', '1–3 ex aequo/9', '–')
+    """
+    if pd.isna(rank):
+        return "–"
+    r, t = int(rank), int(ties) if pd.notna(ties) else 1
+    return f"{r}–{r + t - 1} ex aequo/{int(n)}" if t > 1 else f"{r}/{int(n)}"
 
 
 def stats_by_group(stats: pd.DataFrame, year: int) -> dict[tuple[str, str], dict]:
@@ -175,10 +237,42 @@ class UnitView:
             raise InputError(f"no values for year {self.year} for unit {unit}", self.s.folder / "values.parquet")
         self._positions: dict[tuple[str, str | None], pd.DataFrame] = {}
         self._records: dict[tuple[str, str | None], dict[str, dict]] = {}
+        self._summary: pd.DataFrame | None = None
         self.current = self.values[self.values["year"] == self.year].set_index("indicator")
         self.current_records = records(self.current)
         self.first_year = self.values.groupby("indicator")["year"].min().to_dict()
         self.present = set(self.values["indicator"])
+        similar = read("comparison_similar", [("unit", "==", unit)])
+        self.similar = records(similar[similar["year"] == self.year].set_index("indicator"))
+        self.similar_group = str(similar["group"].iloc[0]) if len(similar) else None
+        self.peer_codes = read("peers", [("unit", "==", unit)]).sort_values("order")["peer"].astype(str).tolist()
+
+    def comparator(self, sector: str) -> Comparator:
+        """The group a sector's indicators are compared with: the unit's exchange group for that service; else its
+        typology group (units of the same kind and size class); else its similar authorities; else the country."""
+        for g in self.groups:
+            if g["sector"] == sector:
+                return Comparator("exchange", g["id"], g["name"])
+        if self.typology_group:
+            return Comparator("typology", self.typology_group, self.s.group_name(self.typology_group))
+        if self.similar_group:
+            return Comparator("similar", self.similar_group, say("similar.group", k=len(self.peer_codes)))
+        return Comparator("national", self.s.meta["national_id"], self.s.meta.get("national_name", "kraj"))
+
+    def comparator_row(self, comp: Comparator, indicator: str) -> dict | None:
+        """The unit's comparison row in the comparator group (report year)."""
+        if comp.kind == "similar":
+            return self.similar.get(indicator)
+        return self.position_records(comp.kind, comp.group if comp.kind == "exchange" else None).get(indicator)
+
+    def comparator_withheld(self, comp: Comparator, indicator: str, row: dict | None) -> dict | None:
+        """The values of a "withheld" phrase when the comparator's statistics are withheld for too little coverage."""
+        st = stat_row(self.stats_now, comp.group, indicator)
+        if st is not None:
+            return self.s.withheld(indicator, st) if st["withheld"] and st["n"] > 0 else None
+        if row is not None and pd.isna(row["median"]) and row["n"] > 0:
+            return self.s.withheld(indicator, {"n": row["n"], "expected": row["expected"]})
+        return None
 
     @property
     def name(self) -> str:
@@ -218,27 +312,33 @@ class UnitView:
         return self._records[key]
 
     def summary(self) -> pd.DataFrame:
-        """Position on every indicator that applies to the unit: one row per indicator."""
+        """Position on every indicator that applies to the unit: one row per indicator, against its sector's
+        comparator (`comparator`), its similar authorities and the country."""
         labels = self.s.variable_labels()
-        cur = self.values[self.values["year"] == self.year].set_index("indicator")
-        grp = self.position("exchange", self.primary_group["id"]) if self.primary_group else None
-        nat = self.position("national")
+        nat = self.position_records("national")
         rows = []
         for ind_id, meta in self.s.ordered():
-            if ind_id not in cur.index:
+            cur = self.current_records.get(ind_id)
+            if cur is None:
                 continue
-            value = cur.loc[ind_id, "value"]
-            g = grp.loc[ind_id] if grp is not None and ind_id in grp.index else None
-            n = nat.loc[ind_id] if ind_id in nat.index else None
-            gs = stat_row(self.stats_now, self.primary_group["id"], ind_id) if self.primary_group else None
+            value = cur["value"]
+            comp = self.comparator(meta["sector"])
+            g = self.comparator_row(comp, ind_id)
+            sim = self.similar.get(ind_id)
+            n = nat.get(ind_id)
             ns = stat_row(self.stats_now, self.s.meta["national_id"], ind_id)
-            g_held, n_held = gs is not None and bool(gs["withheld"]), ns is not None and bool(ns["withheld"])
-            remarks = [reason_text(cur.loc[ind_id, "reason"], labels) if pd.isna(value)
-                       else quality_text(cur.loc[ind_id, "quality"] if "quality" in cur.columns else None)]
-            if g_held and gs is not None and gs["n"] > 0:
-                remarks.append(say("withheld.remark", what=say("withheld.group"), **self.s.withheld(ind_id, gs)))
+            g_held = self.comparator_withheld(comp, ind_id, g)
+            n_held = ns is not None and bool(ns["withheld"])
+            remarks = [reason_text(cur["reason"], labels) if pd.isna(value) else quality_text(cur.get("quality"))]
+            if g_held:
+                remarks.append(say("withheld.remark", what=say("withheld.group"), **g_held))
             if n_held and ns is not None and ns["n"] > 0:
                 remarks.append(say("withheld.remark", what=say("withheld.national"), **self.s.withheld(ind_id, ns)))
+            rated = meta["kind"] == "monitoring"
+
+            def get(row: dict | None, col: str) -> float:
+                return row[col] if row is not None else np.nan
+
             rows.append({
                 "sector": meta["sector"],
                 "Obszar": SECTORS[meta["sector"]]["pl"],
@@ -249,29 +349,44 @@ class UnitView:
                 "Jednostka": meta["unit"],
                 "value": value,
                 "Wartość": self.s.fmt(ind_id, value),
-                "group_median": g["median"] if g is not None else np.nan,
-                "Mediana grupy": WITHHELD_CELL if g_held else self.s.fmt(ind_id, g["median"]) if g is not None else "–",
-                "group_rank": g["rank"] if g is not None else np.nan,
-                "group_n": g["n"] if g is not None else np.nan,
-                "Pozycja w grupie": (f"{int(g['rank'])}/{int(g['n'])}" if g is not None and pd.notna(g["rank"]) else "–"),
-                "group_quartile": g["quartile"] if g is not None else np.nan,
-                "national_median": n["median"] if n is not None else np.nan,
-                "Mediana kraju": WITHHELD_CELL if n_held else self.s.fmt(ind_id, n["median"]) if n is not None else "–",
+                "comparator": comp.group,
+                "Grupa porównawcza": comp.name,
+                "group_median": get(g, "median"),
+                "Mediana grupy": WITHHELD_CELL if g_held else self.s.fmt(ind_id, get(g, "median")),
+                "group_rank": get(g, "rank") if rated else np.nan,
+                "group_ties": get(g, "ties") if rated else np.nan,
+                "group_n": get(g, "n"),
+                "group_percentile": get(g, "percentile") if rated else np.nan,
+                "Pozycja w grupie": position_text(get(g, "rank"), get(g, "ties"), get(g, "n")) if rated else "–",
+                "group_quartile": get(g, "quartile") if rated else np.nan,
+                "group_zscore": get(g, "zscore"),
+                "similar_median": get(sim, "median"),
+                "Mediana podobnych JST": self.s.fmt(ind_id, get(sim, "median")),
+                "national_median": get(n, "median"),
+                "Mediana kraju": WITHHELD_CELL if n_held else self.s.fmt(ind_id, get(n, "median")),
                 "national_n": ns["n"] if ns is not None else np.nan,
                 "national_expected": ns["expected"] if ns is not None else np.nan,
                 "national_withheld": n_held,
                 "JST z danymi w kraju": (say("coverage.cell", n=num(ns["n"], 0), expected=num(ns["expected"], 0),
                                              share=pct(100 * ns["coverage"])) if ns is not None else "–"),
-                "national_percentile": n["percentile"] if n is not None else np.nan,
-                "national_quartile": n["quartile"] if n is not None else np.nan,
+                "national_percentile": get(n, "percentile") if rated else np.nan,
+                "national_quartile": get(n, "quartile") if rated else np.nan,
                 "Uwagi": "; ".join(r for r in remarks if r),
             })
         return pd.DataFrame(rows)
 
-    def summary_html(self) -> str:
-        """The summary table as HTML, cells coloured by quartile (with the quartile written out too)."""
-        df = self.summary()
-        group_name = self.primary_group["name"] if self.primary_group else say("no_group")
+    def summary_frame(self) -> pd.DataFrame:
+        """`summary` cached (the report shows it in parts)."""
+        if self._summary is None:
+            self._summary = self.summary()
+        return self._summary
+
+    def summary_html(self, sector: str | None = None) -> str:
+        """The summary table (of one sector, or all) as HTML: names link to the indicators' definitions; quartiles
+        are written out as well as coloured."""
+        df = self.summary_frame()
+        if sector is not None:
+            df = df[df["sector"] == sector]
 
         def quartile(q: float, context: bool) -> tuple[str, str]:
             if context:
@@ -279,14 +394,52 @@ class UnitView:
             return ("–", "") if pd.isna(q) else (QUARTILE_LABELS[int(q)], f"q{int(q)}")
 
         rows, classes = [], []
-        for _, r in df.iterrows():
+        for r in df.to_dict("records"):
             ctx = r["kind"] == "context"
             (gq, gc), (nq, nc) = quartile(r["group_quartile"], ctx), quartile(r["national_quartile"], ctx)
-            rows.append([r["Obszar"], r["Wskaźnik"], r["Kierunek"], r["Jednostka"], r["Wartość"], r["Mediana grupy"],
-                         r["Pozycja w grupie"], gq, r["Mediana kraju"], r["JST z danymi w kraju"], nq, r["Uwagi"]])
-            classes.append(["", "", "", "", "", "", "", gc, "", "", nc, "remark"])
-        caption = say("summary.caption", group=group_name)
-        return table("jst-summary", HEADS["summary"], rows, caption, cell_classes=classes) + note(COLOUR_NOTE)
+            rows.append([Html(self.s.indicator_link(r["indicator"])), r["Kierunek"], r["Wartość"], r["Jednostka"],
+                         r["Mediana grupy"], r["Pozycja w grupie"], gq, r["Mediana podobnych JST"], r["Mediana kraju"],
+                         r["JST z danymi w kraju"], nq, r["Uwagi"]])
+            classes.append(["", "", "num", "", "num", "", gc, "num", "num", "", nc, "remark"])
+        if sector is None:
+            caption = say("summary.caption_all")
+        else:
+            comp = self.comparator(sector)
+            caption = say("summary.caption", sector=SECTORS[sector]["pl"], group=comp.name, year=self.year)
+        html = table("jst-summary", HEADS["summary"], rows, caption, cell_classes=classes)
+        return html + note(COLOUR_NOTE) if sector is None else html
+
+    def export_frame(self) -> pd.DataFrame:
+        """The report's numbers for download: one row per indicator, Polish headers, numbers unformatted."""
+        df = self.summary_frame()
+        out = pd.DataFrame({"TERYT": self.code, "JST": self.name, "Rok": self.year, "Obszar": df["Obszar"],
+                            "Identyfikator wskaźnika": df["indicator"], "Wskaźnik": df["Wskaźnik"],
+                            "Jednostka": df["Jednostka"], "Wartość": df["value"], "Grupa porównawcza": df["Grupa porównawcza"],
+                            "Mediana grupy porównawczej": df["group_median"], "Pozycja w grupie": df["group_rank"],
+                            "JST na tej samej pozycji": df["group_ties"], "JST w grupie z danymi": df["group_n"],
+                            "Ćwiartka w grupie": df["group_quartile"], "Mediana podobnych JST": df["similar_median"],
+                            "Mediana kraju": df["national_median"], "Percentyl w kraju": df["national_percentile"],
+                            "Uwagi": df["Uwagi"]})
+        return out
+
+    def downloads_html(self) -> str:
+        """Links that download the report's numbers as CSV (UTF-8 with BOM, for Excel) and XLSX; the data travel
+        inside the page, so a report copied or mailed alone keeps them."""
+        import base64
+        import io
+
+        df = self.export_frame()
+        csv = df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+            df.to_excel(xl, index=False, sheet_name=str(self.year))
+        name = f"jst-{self.code}-{self.year}"
+        items = [(f"{name}.csv", "text/csv;charset=utf-8", csv, say("download.csv")),
+                 (f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.getvalue(),
+                  say("download.xlsx"))]
+        return "<ul class='jst-downloads'>" + "".join(
+            f"<li><a download='{esc(fn)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}'>{esc(text)}</a></li>"
+            for fn, mime, data, text in items) + "</ul>"
 
     def sectors(self) -> list[str]:
         order = list(SECTORS)
@@ -359,21 +512,23 @@ class UnitView:
         value, reason = row["value"], row["reason"]
         if pd.isna(value):
             return [say("value.missing", name=name, year=self.year, reason=reason_text(reason, self.s.variable_labels()))]
-        out = [say("value", name=name, year=self.year, value=self.s.fmt(indicator, value), unit=unit)]
+        out = [say("value.share" if self.s.is_share(indicator) else "value", name=name, year=self.year,
+                   value=self.s.fmt(indicator, value), unit=unit)]
         warning = quality_text(row.get("quality"))
         if warning:
             out.append(say("value.warning", warning=warning))
-        pg = self.primary_group
-        grp = self.position_records("exchange", pg["id"]) if pg else {}
-        gs = stat_row(self.stats_now, pg["id"], indicator) if pg else None
-        if pg and indicator in grp and gs is not None:
-            g = grp[indicator]
-            if gs["withheld"]:
-                out.append(say("group.withheld", group=pg["name"], **self.s.withheld(indicator, gs)))
+        comp = self.comparator(meta["sector"])
+        g = self.comparator_row(comp, indicator) if comp.kind != "national" else None
+        if g is not None:
+            held = self.comparator_withheld(comp, indicator, g)
+            if held:
+                out.append(say("group.withheld", group=comp.name, **held))
             else:
-                text = say("group.median", group=pg["name"], median=self.s.fmt(indicator, g["median"]),
-                           coverage=self.s.coverage(indicator, gs))
-                if meta["kind"] == "monitoring" and pd.notna(g["rank"]):
+                text = say("group.median", group=comp.name, median=self.s.fmt(indicator, g["median"]),
+                           coverage=self.s.coverage(indicator, g))
+                if meta["kind"] == "monitoring" and pd.notna(g["rank"]) and pd.notna(g["ties"]) and g["ties"] > 1:
+                    text += say("group.rank_tied", rank=int(g["rank"]), last=int(g["rank"] + g["ties"] - 1), n=int(g["n"]))
+                elif meta["kind"] == "monitoring" and pd.notna(g["rank"]):
                     text += say("group.rank", rank=int(g["rank"]), n=int(g["n"]))
                 elif meta["kind"] == "monitoring":
                     text += say("group.too_few", n=int(g["n"]), minimum=self.s.meta["min_group_size"])
@@ -392,16 +547,26 @@ class UnitView:
         if meta["direction"] == "target-range":
             t, gap = meta["target"], row["target_gap"]
             out.append(say("target.inside" if gap == 0 else "target.outside", low=num(t["low"]), high=num(t["high"]),
-                           gap=self.s.fmt(indicator, gap), unit=unit))
+                           gap=self.s.fmt(indicator, gap), unit="p.p." if self.s.is_share(indicator) else unit))
         if pd.notna(row["change"]):
-            change = self.s.fmt(indicator, row["change"], signed=True)
-            out.append(say("change.pct", year=self.year - 1, change=change, pct=num(row["change_pct"], 1, signed=True))
-                       if pd.notna(row["change_pct"]) else say("change", year=self.year - 1, change=change))
+            out.append(self.change_sentence(indicator, row))
             if len(self.s.breaks(indicator, self.year - 1, self.year)):
                 out.append(say("break.change", year=self.year - 1))
         for b in self.s.breaks(indicator, int(self.first_year[indicator]), self.year):
             out.append(say("break", year=b.year, variable=b.label, change=b.change.rstrip(".") + "."))
         return out
+
+    def change_text(self, indicator: str, row: dict) -> str:
+        """The change on the previous year: a difference (in percentage points for shares), in per cent as well only
+        from a positive base: '+766 zł na ucznia (+9,0%)', '−2,1 p.p.'."""
+        change = self.s.delta(indicator, row["change"])
+        if pd.notna(row["change_pct"]) and not self.s.is_share(indicator):
+            return f"{change} ({num(row['change_pct'], 1, signed=True)}%)"
+        return change
+
+    def change_sentence(self, indicator: str, row: dict) -> str:
+        text = say("change", year=self.year - 1, change=self.change_text(indicator, row))
+        return text if text.endswith(".") else text + "."
 
     def sentences_html(self, indicator: str) -> str:
         return paragraph(self.sentences(indicator))
@@ -417,12 +582,37 @@ class UnitView:
             return say("unit.size_earlier", size=size, population_year=int(pyear), year=self.year)
         return say("unit.size", size=size, year=int(pyear))
 
+    def place(self) -> str:
+        """Kind, voivodeship and powiat in words (a city with powiat rights is its own powiat)."""
+        voiv = VOIVODESHIPS.get(str(self.unit["voivodeship"]), str(self.unit["voivodeship"]))
+        powiat = str(self.unit["powiat"] or "")
+        parts = [self.kind_label, say("unit.voivodeship", name=voiv)]
+        if powiat and powiat in self.s.units.index and powiat != self.code:
+            parts.append(say("unit.powiat", name=self.s.unit_name(powiat)))
+        return ", ".join(parts)
+
     def header_html(self) -> str:
-        lines = [say("unit.kind", kind=self.kind_label, voivodeship=self.unit["voivodeship"], powiat=self.unit["powiat"]),
-                 self.size_sentence(),
-                 say("unit.groups", groups=", ".join(g["name"] for g in self.groups) or say("none")),
-                 say("unit.typology", typology=self.typology_group or say("none"))]
-        return self.s.banner_html() + "".join(paragraph([x]) for x in lines)
+        """Where the unit is, its size, its comparators in words, and links to the series' other pages."""
+        groups = ", ".join(self.s.group_link(g["id"]) for g in self.groups) or esc(say("none"))
+        lines = [esc(self.place() + ". " + self.size_sentence()),
+                 esc(say("unit.groups_intro")) + " " + groups + ".",
+                 esc(say("unit.typology", typology=self.s.group_name(self.typology_group) if self.typology_group
+                         else say("none"), k=len(self.peer_codes)))]
+        return self.s.banner_html() + "".join(f"<p>{x}</p>" for x in lines) + nav_html()
+
+
+def nav_html() -> str:
+    """Links from a report to the series index, the data-quality page and the methodology."""
+    items = [(links.INDEX, say("nav.index")), (links.QUALITY, say("nav.quality")),
+             (links.methodology("methods/reading-a-report"), say("nav.reading")), (links.methodology(), say("nav.methodology"))]
+    return ("<nav class='jst-nav' aria-label='" + esc(say("nav.label")) + "'><ul>"
+            + "".join(f"<li><a href='{esc(h)}'>{esc(t)}</a></li>" for h, t in items) + "</ul></nav>")
+
+
+def toc_html(sections: list[tuple[str, str]]) -> str:
+    """A table of contents: (anchor id, title) pairs, in reading order."""
+    return ("<nav class='jst-toc' aria-label='" + esc(say("toc.label")) + "'><p class='jst-toc-title'>" + esc(say("toc.label"))
+            + "</p><ol>" + "".join(f"<li><a href='#{esc(i)}'>{esc(t)}</a></li>" for i, t in sections) + "</ol></nav>")
 
 
 class GroupView:
@@ -446,8 +636,10 @@ class GroupView:
                              "Rodzaj": [UNIT_KINDS[k] for k in u["kind"]]}).reset_index(drop=True)
 
     def members_html(self) -> str:
+        """The members by name, each linked to its report where the series has one."""
         m = self.members()
-        return table("jst-members", HEADS["members"], [[r.TERYT, r.Nazwa, r.Rodzaj] for r in m.itertuples()])
+        return table("jst-members", HEADS["members"], [[Html(self.s.unit_link(r.TERYT)), r.TERYT, r.Rodzaj]
+                                                       for r in m.itertuples()], say("group.members_caption", group=self.name))
 
     def monitoring_indicators(self, sector: str | None = None) -> list[str]:
         present = set(self.rows.loc[self.rows["year"] == self.year, "indicator"])
@@ -519,4 +711,5 @@ class GroupView:
 
     def header_html(self) -> str:
         sector = SECTORS[self.group["sector"]]["pl"]
-        return self.s.banner_html() + paragraph([say("group.header", sector=sector, n=len(self.group["members"]), year=self.year)])
+        return (self.s.banner_html() + paragraph([say("group.header", sector=sector, n=len(self.group["members"]), year=self.year)])
+                + nav_html())

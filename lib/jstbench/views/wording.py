@@ -88,9 +88,14 @@ CHART = {
 }
 
 HEADS = {
-    "summary": ["Obszar", "Wskaźnik", "", "Jednostka", "Wartość", "Mediana grupy", "Pozycja w grupie", "Ćwiartka w grupie",
-                "Mediana kraju", "JST z danymi w kraju", "Ćwiartka w kraju", "Uwagi"],
-    "members": ["TERYT", "Nazwa", "Rodzaj"],
+    "summary": ["Wskaźnik", "Kierunek", "Wartość", "Jednostka", "Mediana grupy porównawczej", "Pozycja w grupie",
+                "Ćwiartka w grupie", "Mediana podobnych JST", "Mediana kraju", "JST z danymi w kraju", "Ćwiartka w kraju",
+                "Uwagi"],
+    "findings": ["Wskaźnik", "Wartość", "Grupa porównawcza", "Mediana grupy", "Pozycja", "Ćwiartka"],
+    "outside": ["Wskaźnik", "Wartość", "Oczekiwana", "Zwykły przedział (90%)", "Ocena"],
+    "changes": ["Wskaźnik", "Rok wcześniej", "Teraz", "Zmiana", "Ocena"],
+    "learn": ["Wskaźnik", "Ta JST", "Najlepsi w grupie wymiany", "Najlepsi wśród podobnych JST"],
+    "members": ["JST (raport)", "TERYT", "Rodzaj"],
     "expected": ["Wskaźnik", "Jednostka", "Wartość", "Oczekiwana", "Przedział 90%", "Różnica", "Ćwiartka w kraju",
                  "Ćwiartka po korekcie", "Model"],
     "why_peers": ["Cecha", "Ta JST", "Mediana podobnych", "Zakres podobnych", "Średnia różnica (odch. std.)", "Waga"],
@@ -109,9 +114,21 @@ HEADS = {
 PHRASES = {
     # authority report
     "unit.title": "{name} ({kind}, TERYT {code}) — raport porównawczy za {year} r.",
-    "unit.kind": "Rodzaj: {kind}; województwo {voivodeship}; powiat {powiat}.",
-    "unit.groups": "Grupy wymiany doświadczeń: {groups}.",
-    "unit.typology": "Grupa typologiczna: {typology}. Porównanie krajowe: wszystkie JST, do których wskaźnik się stosuje.",
+    "unit.voivodeship": "województwo {name}",
+    "unit.powiat": "powiat {name}",
+    "unit.groups_intro": "Grupy wymiany doświadczeń:",
+    "unit.typology": ("Usługi bez grupy wymiany porównujemy z JST tego samego rodzaju i wielkości ({typology}). Obok: mediana "
+                      "{k} najbardziej podobnych JST i mediana kraju (wszystkie JST, do których wskaźnik się stosuje)."),
+    "similar.group": "{k} najbardziej podobnych JST",
+    "nav.label": "Strony serii",
+    "nav.index": "Wszystkie raporty serii",
+    "nav.quality": "Jakość danych serii",
+    "nav.reading": "Jak czytać raport",
+    "nav.methodology": "Metodologia i definicje wskaźników",
+    "toc.label": "Spis treści",
+    "download.csv": "Liczby tego raportu w pliku CSV (średnik, przecinek dziesiętny)",
+    "download.xlsx": "Liczby tego raportu w arkuszu Excel (XLSX)",
+    "group.rank_tied": "; pozycje {rank}.–{last}. ex aequo na {n} JST z danymi",
     "unit.size": "Wielkość: {size} mieszkańców (liczba ludności z {year} r.).",
     "unit.size_earlier": ("Wielkość: {size} mieszkańców (liczba ludności z {population_year} r., ostatniego roku z danymi; "
                           "za {year} r. jej brak)."),
@@ -121,9 +138,11 @@ PHRASES = {
     "no_group": "brak grupy wymiany",
     "context": "kontekst",
     "members.caption": "Członkowie grupy „{group}” w {year} r. (kolumna tej JST wyróżniona).",
-    "summary.caption": "Grupa: {group}; kraj: wszystkie JST, do których wskaźnik się stosuje. " + ORIENTATION_NOTE,
+    "summary.caption": "{sector}, {year} r.: grupa porównawcza — {group}. " + ORIENTATION_NOTE,
+    "summary.caption_all": "Wszystkie wskaźniki; grupa porównawcza każdego obszaru opisana przy obszarze. " + ORIENTATION_NOTE,
     "value.missing": "{name}: brak wartości za {year} r. ({reason}).",
     "value": "{name} w {year} r.: {value} ({unit}).",
+    "value.share": "{name} w {year} r.: {value}%.",
     "value.warning": "Uwaga: {warning} — sprawdź dane źródłowe.",
     "coverage": "{n} z {expected} {noun}",
     "coverage.cell": "{n} z {expected} ({share})",
@@ -142,13 +161,45 @@ PHRASES = {
     "target.inside": "Przedział docelowy: {low}–{high}; wartość mieści się w nim.",
     "target.outside": ("Przedział docelowy: {low}–{high}; wartość jest poza nim o {gap} ({unit}); porównania liczą "
                        "odległość od przedziału, nie samą wartość."),
-    "change": "Zmiana wobec {year} r.: {change}.",
-    "change.pct": "Zmiana wobec {year} r.: {change} ({pct}%).",
+    "change": "Zmiana wobec {year} r.: {change}",
     "break": ("Przerwa w porównywalności od {year} r. ({variable}): {change} Lata przed {year} r. i od {year} r. "
               "porównuj ostrożnie."),
     "break.change": "Zmiana wobec {year} r. przekracza przerwę w porównywalności (zob. niżej) — nie traktuj jej jako zmiany w usłudze.",
+    # the first page of an authority report
+    "first.counts": ("W {year} r. na {n} ocenianych wskaźnikach z pozycją w grupie porównawczej: {q1} w najlepszej ćwiartce, "
+                     "{q4} w najsłabszej."),
+    "first.strengths": "Mocne strony",
+    "first.weaknesses": "Słabe strony",
+    "first.strengths_caption": "Najlepsze pozycje w {year} r. (lepiej niż mediana grupy porównawczej), od najlepszej.",
+    "first.weaknesses_caption": "Najsłabsze pozycje w {year} r. (gorzej niż mediana grupy porównawczej), od najsłabszej.",
+    "first.no_strengths": "Na żadnym ocenianym wskaźniku ta JST nie jest lepsza niż mediana swojej grupy porównawczej.",
+    "first.no_weaknesses": "Na żadnym ocenianym wskaźniku ta JST nie jest słabsza niż mediana swojej grupy porównawczej.",
+    "first.outside": "Poza zwykłym przedziałem dla JST w podobnych warunkach",
+    "first.outside_caption": ("Wskaźniki, na których wartość w {year} r. wychodzi poza przedział, w którym mieści się 90% JST "
+                              "o takich warunkach strukturalnych (tylko modele, które dobrze je opisują)."),
+    "first.no_outside": ("Na żadnym wskaźniku z dobrze dopasowanym modelem wartość nie wychodzi poza przedział typowy dla JST "
+                         "w podobnych warunkach."),
+    "first.above": "powyżej przedziału",
+    "first.below": "poniżej przedziału",
+    "first.better": "korzystnie",
+    "first.worse": "niekorzystnie",
+    "first.changes": "Największe zmiany od {year} r.",
+    "first.changes_caption": ("Największe poprawy i pogorszenia od {year} r., mierzone względem rozrzutu wskaźnika w kraju "
+                              "(rozstępu międzykwartylowego); bez zmian przez przerwę w porównywalności."),
+    "first.no_changes": "Brak porównywalnych zmian od {year} r.",
+    "first.improved": "poprawa",
+    "first.worsened": "pogorszenie",
+    "learn.caption": ("Od kogo się uczyć ({year} r.): JST z lepszym wynikiem na najsłabszych wskaźnikach tej JST, najlepsze "
+                      "najpierw; nazwy prowadzą do ich raportów, gdy seria je zawiera."),
+    "learn.none": "brak JST z lepszym wynikiem",
+    "learn.nothing": "Brak słabych stron, przy których można wskazać JST z lepszym wynikiem.",
+    "sector.exchange": "{sector}: porównanie z grupą wymiany doświadczeń",
+    "sector.members": "{n} JST",
+    "sector.other": ("{sector}: ta JST nie ma grupy wymiany dla tej usługi, więc porównujemy ją z grupą: {group}."),
+    "sector.similar": "{sector}: porównanie z grupą: {group}.",
     # group report
     "group.header": "Usługa: {sector}. Członkowie: {n}. Rok: {year}.",
+    "group.members_caption": "Członkowie grupy „{group}”; nazwy prowadzą do ich raportów.",
     "group.no_data": "{name}: brak danych w grupie za {year} r.",
     "group.summary": "{name} ({unit}), {year} r.: mediana grupy {median}, średnia nieważona {mean} (dane ma {coverage}).",
     "group.summary_withheld": ("{name} ({unit}), {year} r.: mediany i średniej grupy nie podajemy — dane ma tylko {coverage} "
@@ -280,7 +331,7 @@ def withheld_values(n: float, expected: float, kinds: Iterable[str], min_coverag
 def say(key: str, **values: object) -> str:
     """A phrase of `PHRASES` filled with values (numbers already formatted the Polish way).
 
-    >>> say("change.pct", year=2023, change="+3,4", pct="+6,6")
-    'Zmiana wobec 2023 r.: +3,4 (+6,6%).'
+    >>> say("change", year=2023, change="+3,4 zł (+6,6%)")
+    'Zmiana wobec 2023 r.: +3,4 zł (+6,6%)'
     """
     return PHRASES[key].format(**values)
