@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from jstbench.core.project import Project
+from jstbench.core.text import num
 from jstbench.data.store import Store
 from jstbench.series.build import check_series, compute
 
@@ -44,8 +45,11 @@ def test_unit_report_content(small_project, small_series):
     c = check_series(Project(small_project), "tests")
     vals = compute(c)["values"]
     v = vals[(vals["unit"] == "3064011") & (vals["year"] == 2024) & (vals["indicator"] == "edu_cost_primary_per_pupil")]["value"].iloc[0]
-    expected = f"{v:,.0f}".replace(",", "\u00a0")
-    assert f"Wydatki bieżące na szkoły podstawowe na ucznia w 2024 r.: {expected}" in text
+    assert soup.find("a", href="../../site/indicators/edu_cost_primary_per_pupil.html") is not None
+    row = soup.find("a", href="../../site/indicators/edu_cost_primary_per_pupil.html").find_parent("tr")
+    assert f"{v:,.0f}".replace(",", "\u00a0") in row.get_text(" ")  # education: no group for it, the table only
+    v = vals[(vals["unit"] == "3064011") & (vals["year"] == 2024) & (vals["indicator"] == "transport_passengers_per_capita")]["value"].iloc[0]
+    assert f"Pasażerowie na mieszkańca w 2024 r.: {num(v, 1)}" in text  # its group's service: sentences
 
 
 def test_hostile_names_are_escaped_everywhere(small_project, small_series):
@@ -131,8 +135,8 @@ def test_unit_report_says_how_many_units_each_national_median_rests_on(small_pro
 
     text = BeautifulSoup(html(small_project, "jst/3064011.html"), "html.parser").get_text(" ")
     stats = pd.read_parquet(small_project / "output" / "tests" / "data" / "group_stats.parquet")
-    row = stats[(stats["group"] == "kraj") & (stats["year"] == 2024) & (stats["indicator"] == "edu_cost_primary_per_pupil")].iloc[0]
-    median = f"{row['median']:,.0f}".replace(",", "\u00a0")
+    row = stats[(stats["group"] == "kraj") & (stats["year"] == 2024) & (stats["indicator"] == "transport_passengers_per_capita")].iloc[0]
+    median = num(row["median"], 1)
     assert f"Mediana krajowa: {median} (dane ma {num(row['n'], 0)} z {num(row['expected'], 0)} gmin)" in text
     assert "JST z danymi w kraju" in text
     assert "Wielkość: 300 tys. i więcej mieszkańców (liczba ludności z 2024 r.)" in text

@@ -420,23 +420,21 @@ class UnitView:
                             "Ćwiartka w grupie": df["group_quartile"], "Mediana podobnych JST": df["similar_median"],
                             "Mediana kraju": df["national_median"], "Percentyl w kraju": df["national_percentile"],
                             "Uwagi": df["Uwagi"]})
+        numbers = out.select_dtypes("number").columns.drop("Rok")
+        out[numbers] = out[numbers].astype(float).round(4)
         return out
 
     def downloads_html(self) -> str:
         """Links that download the report's numbers as CSV (UTF-8 with BOM, for Excel) and XLSX; the data travel
         inside the page, so a report copied or mailed alone keeps them."""
         import base64
-        import io
 
         df = self.export_frame()
         csv = df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            df.to_excel(xl, index=False, sheet_name=str(self.year))
         name = f"jst-{self.code}-{self.year}"
         items = [(f"{name}.csv", "text/csv;charset=utf-8", csv, say("download.csv")),
-                 (f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.getvalue(),
-                  say("download.xlsx"))]
+                 (f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  xlsx_bytes(df, str(self.year)), say("download.xlsx"))]
         return "<ul class='jst-downloads'>" + "".join(
             f"<li><a download='{esc(fn)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}'>{esc(text)}</a></li>"
             for fn, mime, data, text in items) + "</ul>"
@@ -589,7 +587,8 @@ class UnitView:
         parts = [self.kind_label, say("unit.voivodeship", name=voiv)]
         if powiat and powiat in self.s.units.index and powiat != self.code:
             parts.append(say("unit.powiat", name=self.s.unit_name(powiat)))
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        return text[:1].upper() + text[1:]
 
     def header_html(self) -> str:
         """Where the unit is, its size, its comparators in words, and links to the series' other pages."""
@@ -599,6 +598,26 @@ class UnitView:
                  esc(say("unit.typology", typology=self.s.group_name(self.typology_group) if self.typology_group
                          else say("none"), k=len(self.peer_codes)))]
         return self.s.banner_html() + "".join(f"<p>{x}</p>" for x in lines) + nav_html()
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
+    """A frame as an XLSX workbook whose bytes depend on the data only: the time stamps openpyxl writes (document
+    properties, zip entries) are fixed, so the same report is the same file."""
+    import io
+    import re
+    import zipfile
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        df.to_excel(xl, index=False, sheet_name=sheet)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", data)
+            dst.writestr(zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def nav_html() -> str:

@@ -112,3 +112,12 @@ def test_compare_table_matches_functions():
     assert out.loc["a", "rank"] == 1 and out.loc["d", "rank"] == 4
     assert out.loc["a", "percentile"] == 100 and out.loc["a", "quartile"] == 1
     assert out.loc["b", "median"] == pytest.approx(2.5) and out.loc["b", "best"] == 1.0
+
+
+def test_compare_counts_the_units_sharing_a_position():
+    values = pd.DataFrame({"unit": list("abcde"), "year": 2024, "indicator": "i", "value": [1.0, 1.0, 1.0, 3.0, 4.0]})
+    member = pd.DataFrame({"group": "g", "group_type": "exchange", "unit": list("abcde")})
+    meta = pd.DataFrame({"indicator": ["i"], "direction": ["lower-better"], "target_low": [np.nan], "target_high": [np.nan]})
+    out = c.compare(values, member, meta, min_size=4).set_index("unit")
+    assert out["rank"].tolist() == [1, 1, 1, 4, 5]  # three tied at the top share positions 1-3
+    assert out["ties"].tolist() == [3, 3, 3, 1, 1]
