@@ -31,8 +31,8 @@ def test_the_first_page_comes_before_the_sector_tables(small_project, small_seri
     soup = page(small_project, "jst/3064011.html")
     h2 = [h.get_text(strip=True) for h in soup.find_all("h2")]
     assert h2[:3] == ["Najważniejsze wnioski", "Od kogo się uczyć", "Obszary usług"]
-    text = soup.get_text(" ")
-    assert text.index("Słabe strony") < text.index("Obszary usług")
+    html = str(soup)
+    assert html.index("id=\"weaknesses\"") < html.index("id=\"obszary\"") < html.index("class=\"jst-sector\"")
     assert len(soup.find_all("h1")) == 1
     assert len(soup.find_all("details", class_="jst-sector")) == len(UnitView(
         small_project / "output" / "tests" / "data", "3064011", 2024).sectors())

@@ -330,7 +330,8 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
     sf.write_json(folder, "series", {
         "contract": sf.CONTRACT_VERSION, "name": checked.name, "title": checked.spec.title, "year": checked.spec.year,
         "synthetic": checked.store.synthetic, "min_group_size": checked.groups.min_group_size,
-        "exchange_groups": groups, "report_units": checked.unit_codes, "national_id": checked.groups.national.id,
+        "exchange_groups": groups, "report_units": checked.unit_codes,
+        "report_groups": list(checked.group_ids), "national_id": checked.groups.national.id,
         "national_name": checked.groups.national.name, "deflator": checked.spec.deflator,
         "min_coverage": checked.spec.min_coverage,
         "composites": [c.model_dump(mode="json") for c in checked.spec.composites],

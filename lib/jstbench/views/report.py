@@ -104,7 +104,12 @@ class SeriesData:
                          self.folder / "series.json")
 
     def unit_name(self, code: str) -> str:
-        return str(self.units.loc[code, "name"]) if code in self.units.index else code
+        """A unit's name as readers know it: a powiat (registered by its adjective, "polkowicki") is "powiat
+        polkowicki"."""
+        if code not in self.units.index:
+            return code
+        row = self.units.loc[code]
+        return say("powiat.name", name=row["name"]) if row["kind"] == "powiat" else str(row["name"])
 
     def fmt(self, indicator: str, x: float | None, signed: bool = False) -> str:
         """A value of an indicator with its decimals; a share is never shown as 0 or 100 unless it is exactly that."""
@@ -139,10 +144,10 @@ class SeriesData:
         return f"<a href='{esc(links.unit_report(code))}'>{name}</a>" if code in self.report_units else name
 
     def group_link(self, group_id: str) -> str:
-        """An exchange group's name linked to its report (HTML); other groups' names without a link."""
+        """A group's name, linked to its report where the series has one (HTML)."""
         name = esc(self.group_name(group_id))
-        is_exchange = any(g["id"] == group_id for g in self.meta["exchange_groups"])
-        return f"<a href='{esc(links.group_report(group_id))}'>{name}</a>" if is_exchange else name
+        reported = group_id in self.meta.get("report_groups", [])
+        return f"<a href='{esc(links.group_report(group_id))}'>{name}</a>" if reported else name
 
     @property
     def report_units(self) -> set[str]:
@@ -292,6 +297,9 @@ class UnitView:
         return self.primary_group["sector"] if self.primary_group else None
 
     def title(self) -> str:
+        if self.unit["kind"] == "powiat":
+            name = self.s.unit_name(self.code)
+            return say("unit.title_powiat", name=name[:1].upper() + name[1:], code=self.code, year=self.year)
         return say("unit.title", name=self.name, kind=self.kind_label, code=self.code, year=self.year)
 
     def position(self, group_type: str, group: str | None = None) -> pd.DataFrame:
