@@ -44,6 +44,15 @@ POPULATION_CLASSES: list[tuple[str, str, float]] = [
 POPULATION_CLASS_LABELS = {slug: label for slug, label, _ in POPULATION_CLASSES} | {"unknown": "wielkość nieznana"}
 
 
+def display_name(name: str, kind: str) -> str:
+    """A unit's name as readers know it: a powiat, registered by its adjective, is "powiat polkowicki".
+
+    >>> display_name("polkowicki", "powiat"), display_name("Poznań", "city_powiat")
+    ('powiat polkowicki', 'Poznań')
+    """
+    return f"powiat {name}" if kind == "powiat" else name
+
+
 def expand_kinds(kinds: list[str]) -> list[str]:
     """Unit kinds with shorthands (`all_gminas`, `all_powiats`, `all`) expanded, order kept."""
     out: list[str] = []

@@ -30,7 +30,7 @@ from jstbench.core.atomic import replace_dir, write_text
 from jstbench.core.digest import digest, file_digest
 from jstbench.core.errors import InputError
 from jstbench.core.project import Project
-from jstbench.core.units import UNIT_KINDS
+from jstbench.core.units import UNIT_KINDS, display_name
 from jstbench.data.store import data_digest
 from jstbench.series import folder as sf
 from jstbench.series import incremental as inc
@@ -81,7 +81,7 @@ INDEX = """<!doctype html>
 <html lang="pl"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}
 .failed{color:#a00}.banner{background:#fff3cd;color:#856404;padding:.6em 1em;border-radius:4px;font-weight:600}
-td,th{padding:2px 8px;text-align:left}small{color:#666}</style></head><body>
+td,th{padding:2px 8px;text-align:left}caption{text-align:left;color:#444}small{color:#666}</style></head><body>
 <h1>{{ title }}</h1>
 {% if synthetic %}<p class="banner">DANE SYNTETYCZNE: raporty tej serii pokazują wartości demonstracyjne, nie dane rzeczywistych JST.</p>{% endif %}
 <p>Rok: {{ year }}. Raportów: {{ ok }} gotowych{% if failed %}, <span class="failed">{{ failed }} nieudanych</span>{% endif %}.
@@ -109,13 +109,15 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
         members = []
         for code in g.members:
             r = by_key.get(("unit", code))
-            members.append({"code": code, "name": checked.store.units.loc[code, "name"],
+            unit = checked.store.units.loc[code]
+            members.append({"code": code, "name": display_name(unit["name"], unit["kind"]),
                             "status": r.status if r else "skipped", "html": r.job.html if r else "",
                             "error": r.error if r else "brak raportu"})
         groups.append({"name": g.name, "members": members,
                        "report": {"html": gr.job.html} if gr and gr.status == "ok" else None})
     grouped = {m["code"] for g in groups for m in g["members"]}
-    rest = [{"code": r.job.key, "name": checked.store.units.loc[r.job.key, "name"], "status": r.status, "html": r.job.html,
+    rest = [{"code": r.job.key, "name": display_name(checked.store.units.loc[r.job.key, "name"],
+                                                            checked.store.units.loc[r.job.key, "kind"]), "status": r.status, "html": r.job.html,
              "error": r.error} for r in results if r.job.kind == "unit" and r.job.key not in grouped]
     if rest:
         groups.append({"name": REST, "members": rest, "report": None})

@@ -16,7 +16,7 @@ import pandas as pd
 from jstbench.catalogue.model import DIRECTIONS, SECTORS, Structure
 from jstbench.core.errors import InputError
 from jstbench.core.text import esc, num, pct, reason_text, share
-from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS, VOIVODESHIPS
+from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS, VOIVODESHIPS, display_name
 from jstbench.series.folder import SeriesFolder
 from jstbench.views import links
 from jstbench.views.tables import Html, banner, note, paragraph, stylesheet, table
@@ -109,7 +109,7 @@ class SeriesData:
         if code not in self.units.index:
             return code
         row = self.units.loc[code]
-        return say("powiat.name", name=row["name"]) if row["kind"] == "powiat" else str(row["name"])
+        return display_name(str(row["name"]), str(row["kind"]))
 
     def fmt(self, indicator: str, x: float | None, signed: bool = False) -> str:
         """A value of an indicator with its decimals; a share is never shown as 0 or 100 unless it is exactly that."""

@@ -116,7 +116,6 @@ PHRASES = {
     "unit.title": "{name} ({kind}, TERYT {code}) — raport porównawczy za {year} r.",
     "unit.voivodeship": "województwo {name}",
     "unit.title_powiat": "{name} (TERYT {code}) — raport porównawczy za {year} r.",
-    "powiat.name": "powiat {name}",
     "unit.powiat": "powiat {name}",
     "unit.groups_intro": "Grupy wymiany doświadczeń:",
     "unit.typology": ("Usługi bez grupy wymiany porównujemy z JST tego samego rodzaju i wielkości ({typology}). Obok: mediana "
