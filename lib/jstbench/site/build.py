@@ -25,6 +25,7 @@ from jstbench.core.text import md_cell as cell
 from jstbench.core.units import UNIT_KINDS
 from jstbench.data.participants import load_participants
 from jstbench.site.diagnostics import deflators_page, diagnostics_pages, features_page
+from jstbench.site.offline import external_resources, polish_smalldocs
 
 
 def source_text(v: Variable) -> str:
@@ -104,7 +105,7 @@ def indicator_page(ind: Indicator, cat: Catalogue) -> str:
     lines = [
         "---", f'title: "{cell(ind.name.pl)}"', f'subtitle: "{cell(ind.name.en)}"', "---", "",
         f"`{ind.id}` · wersja {cell(ind.version)} · status: **{cell(ind.status)}**", "",
-        "| | |", "|---|---|",
+        "| cecha | wartość |", "|---|---|",
         f"| Obszar | {cell(SECTORS[ind.sector]['pl'])} |",
         f"| Rodzaj | {'monitorujący' if ind.kind == 'monitoring' else 'kontekstowy'} |",
         f"| Jednostka | {cell(ind.unit)} |",
@@ -443,7 +444,12 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
                 warnings = [w for w in site.warnings if "(outside the project)" not in w]
                 if warnings:
                     raise InputError("smalldocs warnings: " + "; ".join(warnings[:10]), project.methodology_dir)
+                polish_smalldocs(src / "_site")
             built = src / "_site"
+            remote = external_resources(built)
+            if remote:
+                raise InputError(f"the site would load {len(remote)} resource(s) from other hosts: " + "; ".join(remote[:10]),
+                                 project.methodology_dir)
             for item in built.iterdir():
                 shutil.move(str(item), staging / item.name)
         checked, broken = broken_links(staging, final)

@@ -53,8 +53,8 @@ def deflators_page(deflators: dict[str, Deflator]) -> str:
     for d in deflators.values():
         src = d.source
         lines += [f"## {cell(d.name_pl)} (`{d.id}`)", "",
-                  f"Źródło: {cell(src.publisher)}, *{cell(src.title)}*{', ' + cell(src.table) if src.table else ''}, "
-                  f"<{src.url}>, pobrano {src.retrieved}. Status: **{cell(d.status)}**. {cell(d.note or '')}", "",
+                  f"Źródło: [{cell(src.publisher)}, *{cell(src.title)}*{', ' + cell(src.table) if src.table else ''}]"
+                  f"(<{src.url}>), pobrano {src.retrieved}. Status: **{cell(d.status)}**. {cell(d.note or '')}", "",
                   "| rok | wskaźnik (rok poprzedni = 100) |", "|---|---|"]
         lines += [f"| {year} | {num(value, 1)} |" for year, value in sorted(d.values.items())]
         lines.append("")
@@ -124,8 +124,9 @@ def series_diagnostics(name: str, folder: SeriesFolder, meta: dict, cat: Catalog
     by_indicator = dict(tuple(adjusted.groupby("indicator")))
     for m in models.sort_values("indicator").itertuples():
         ind = cat.indicators.get(m.indicator)
-        lines += ["", f"## {cell(ind.name.pl if ind else m.indicator)} {{#{m.indicator}}}", "",
-                  f"[Definicja wskaźnika](../indicators/{m.indicator}.qmd). Cechy: {cell(m.features)}; skala: {m.response}; "
+        name_pl = cell(ind.name.pl if ind else m.indicator)
+        lines += ["", f"## {name_pl} {{#{m.indicator}}}", "",
+                  f"[Definicja wskaźnika „{name_pl}”](../indicators/{m.indicator}.qmd). Cechy: {cell(m.features)}; skala: {m.response}; "
                   f"n = {m.n}; status: {STATUS_TEXT[m.status]}. {cell(_note(m))}", ""]
         coefs = json.loads(m.coefficients)
         if coefs:
