@@ -1,4 +1,4 @@
-"""The `jstbench` command line: check, demo-data, indicators, reports, site, clean."""
+"""The `jstbench` command line: check, demo-data, indicators, reports, site, audit, pdf, clean."""
 
 from __future__ import annotations
 
@@ -163,6 +163,83 @@ def site(root: RootOpt = None,
     res = build_site(project, renderer=renderer)
     out.print(f"site rendered with [bold]{res.renderer}[/]: {res.pages} pages, {res.links_checked} internal links checked, "
               f"none broken → {res.index}")
+
+
+@app.command()
+@friendly
+def audit(folder: Annotated[Path, typer.Argument(help="A built folder: a series (output/<series>) or the site (output/site).")],
+          axe: Annotated[bool, typer.Option("--axe/--no-axe", help="Also run axe-core (WCAG 2.1 AA) in headless Chromium.")] = True,
+          sample: Annotated[int, typer.Option(help="Pages axe-core checks, spread over the sub-folders.")] = 5) -> None:
+    """Check every HTML page for accessibility and self-containment (lang, headings, alt texts, table captions and
+    scopes, nothing loaded from another host, no nan/None shown), and a sample with axe-core; exit 1 on any static
+    problem or any serious or critical axe violation."""
+    from collections import Counter
+
+    from jstbench.site.audit import CHECKS, FAILING_IMPACTS, audit_folder, html_pages, sample_pages
+    from jstbench.site.pdf import BrowserUnavailable
+
+    folder = folder.resolve()
+    if not folder.is_dir():
+        raise InputError("not a folder", folder)
+    if not html_pages(folder):
+        raise InputError("no HTML pages under this folder (build the series or the site first)", folder)
+    t0 = time.perf_counter()
+    res = audit_folder(folder)
+    for p in res.problems:
+        out.print(f"[red]{escape(p.file)}[/]: {p.check}: {escape(p.message)}", highlight=False)
+        if p.snippet:
+            out.print(f"    [dim]{escape(p.snippet)}[/]", highlight=False)
+    out.print(f"static checks: {res.pages} pages, {res.stylesheets} stylesheets, {len(res.problems)} problems "
+              f"({time.perf_counter() - t0:.1f} s)")
+    by_check = Counter(p.check for p in res.problems)
+    for check, n in by_check.most_common():
+        pages = len({p.file for p in res.problems if p.check == check})
+        out.print(f"  {check} ({CHECKS[check]}): {n} problems on {pages} files")
+    failed = bool(res.problems)
+    if axe:
+        chosen = sample_pages(html_pages(folder), folder, sample)
+        try:
+            from jstbench.site.audit import axe_pages
+
+            ax = axe_pages(chosen, folder)
+        except BrowserUnavailable as exc:
+            err.print(f"[yellow]axe-core skipped:[/] {escape(exc.message)}; static checks only", highlight=False)
+        else:
+            for v in ax.violations:
+                colour = "red" if v.impact in FAILING_IMPACTS else "yellow"
+                out.print(f"[{colour}]{v.impact}[/] {v.rule}: {escape(v.page)} ({v.nodes} elements): {escape(v.help)}", highlight=False)
+            for page, why in ax.failed:
+                err.print(f"[red]axe-core could not check {escape(page)}:[/] {escape(why)}", highlight=False)
+            impacts = Counter(v.impact for v in ax.violations)
+            out.print(f"axe-core (WCAG 2.1 A/AA) on {len(ax.pages)} pages: " + (", ".join(
+                f"{n} {i}" for i, n in impacts.most_common()) or "no violations"))
+            failed = failed or bool(ax.failing) or bool(ax.failed)
+    if failed:
+        raise typer.Exit(1)
+    out.print("[green]ok[/]")
+
+
+@app.command()
+@friendly
+def pdf(series: Annotated[str, typer.Argument(help="Series name: its reports in output/<series>/ are printed.")],
+        only: Annotated[Optional[list[str]], typer.Option(
+            "--only", help="Only these reports: TERYT codes, group ids or jakosc-danych (repeat the option).")] = None,
+        workers: Annotated[int, typer.Option(help="Browsers printing at once.")] = 2,
+        root: RootOpt = None) -> None:
+    """Print the series' reports (jst/, grupy/, jakosc-danych) to A4 PDFs beside them, with headless Chromium."""
+    from jstbench.site.pdf import print_reports, report_pages
+
+    folder = _project(root).output_dir / series
+    pages = report_pages(folder, only or [])
+    run = print_reports(pages, workers=workers)
+    size = sum(p.size for p in run.printed)
+    each = sum(p.seconds for p in run.printed) / len(run.printed) if run.printed else 0.0
+    out.print(f"{len(run.printed)} PDFs ({size / 1e6:.1f} MB, {each:.1f} s per report), {len(run.failed)} failed, "
+              f"in {run.seconds:.1f} s → {folder}")
+    for html, why in run.failed:
+        err.print(f"[red]failed:[/] {escape(str(html.relative_to(folder)))}: {escape(why)}", highlight=False)
+    if run.failed:
+        raise typer.Exit(1)
 
 
 @app.command()
