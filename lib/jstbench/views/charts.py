@@ -63,11 +63,18 @@ def show(fig, alt: str | None = None) -> None:
     `<img>` element: the HTML export does not have to parse the drawing, and readers get a description."""
     from IPython.display import HTML, display
 
+    if fig is not None:
+        display(HTML(image(fig, alt)))
+
+
+def image(fig, alt: str | None = None) -> str:
+    """A figure as one `<img>` element (SVG data URI) with a text alternative, to place inside other HTML; closes
+    the figure. Empty for no figure."""
     if fig is None:
-        return
+        return ""
     text = alt or describe(fig)
     data = base64.b64encode(svg(fig).encode("utf-8")).decode("ascii")
-    display(HTML(f'<img class="jst-chart" alt="{esc(text)}" src="data:image/svg+xml;base64,{data}">'))
+    return f'<img class="jst-chart" alt="{esc(text)}" src="data:image/svg+xml;base64,{data}">'
 
 
 def _fixed_layout(fig, rows: int) -> None:
