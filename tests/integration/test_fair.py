@@ -550,8 +550,12 @@ def test_the_report_says_the_size_class_rests_on_an_earlier_year(real_like):
 
     view = UnitView(real_like["root"] / "out", real_like["late"], 2024)
     assert "liczba ludności z 2023 r., ostatniego roku z danymi; za 2024 r. jej brak" in view.header_html()
-    fair = UnitFair(view)
-    html = fair.expected_html([s for s in view.sectors() if s != "context"])
+    html = UnitFair(view).expected_html([s for s in view.sectors() if s != "context"])
+    assert "<table" not in html  # no population of 2024, so no features and no expected value: one sentence says why
+    assert ("Wartości oczekiwanej nie podajemy dla żadnego wskaźnika tych obszarów — brak cech strukturalnych tej JST (liczba "
+            "mieszkańców, gęstość zaludnienia, udział osób w wieku 65+): ") in html
+    poznan = UnitView(real_like["root"] / "out", "3064011", 2024)
+    html = UnitFair(poznan).expected_html([s for s in poznan.sectors() if s != "context"])
     assert "bez cech: dochody własne na mieszkańca (za mało danych)" in html
 
 
@@ -569,7 +573,10 @@ def test_composite_national_rank_says_how_many_of_the_register_it_rests_on_and_i
     view = UnitView(data, "3064011", 2024)
     row = decisions[decisions["unit"] == "3064011"].iloc[0]
     html = UnitFair(view).composites_html()
-    assert f"pozycja {int(row['nominal_rank'])} na {int(row['n'])} JST z indeksem" in html
+    ties = int((decisions["nominal_rank"] == row["nominal_rank"]).sum())
+    rank = int(row["nominal_rank"])
+    shown = f"{rank}–{rank + ties - 1} ex aequo" if ties > 1 else str(rank)
+    assert f"pozycja {shown} na {int(row['n'])} JST z indeksem" in html
     assert row["n"] < row["expected"]  # the fixture has units without the index
     view.s.meta = {**view.s.meta, "min_coverage": 1.0}  # every unit of the register would need the index
     assert "Pozycji w kraju (wśród gmin i miast na prawach powiatu) nie podajemy" in UnitFair(view).composites_html()

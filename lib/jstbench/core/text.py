@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 
 NBSP = "\u00a0"
 
@@ -32,7 +31,7 @@ def num(x: float | None, decimals: int = 1, signed: bool = False) -> str:
     >>> num(None), num(float("nan"))
     ('–', '–')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or x != x:
         return "–"
     if round(x, decimals) == 0:
         x, signed = 0.0, False  # no "−0,0" or "+0,0"
@@ -49,7 +48,7 @@ def share(x: float | None, decimals: int = 0) -> str:
     >>> share(99.99999), share(0.00001), share(None)
     ('>99,999', '<0,001', '–')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or x != x:
         return "–"
     for d in range(decimals, 4):
         r = round(float(x), d)

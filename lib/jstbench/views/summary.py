@@ -14,6 +14,7 @@ import pandas as pd
 
 from jstbench.catalogue.model import SECTORS
 from jstbench.core.text import esc
+from jstbench.views.fair import usable_model
 from jstbench.views.report import UnitView, stat_row
 from jstbench.views.tables import Html, paragraph, table
 from jstbench.views.wording import HEADS, QUARTILE_LABELS, say
@@ -98,7 +99,7 @@ class UnitSummary:
         adj = self.s.read("adjusted", [("unit", "==", self.view.code)])
         adj = adj[adj["year"] == self.view.year]
         models = self.s.read("models")
-        ok = set(models.loc[(models["year"] == self.view.year) & (models["status"] == "ok"), "indicator"].astype(str))
+        ok = {str(m["indicator"]) for _, m in models[models["year"] == self.view.year].iterrows() if usable_model(m)}
         adj = adj[adj["indicator"].astype(str).isin(ok) & ((adj["value"] < adj["pi_low"]) | (adj["value"] > adj["pi_high"]))]
         adj = adj[adj["indicator"].astype(str).map(lambda i: self.s.indicators[i]["kind"] == "monitoring").astype(bool)]
         return adj.assign(order=adj["gap_rel"].abs()).sort_values("order", ascending=False).head(TOP)

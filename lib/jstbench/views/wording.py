@@ -23,7 +23,6 @@ ADJ_NOTE = ("Wartość oczekiwana to typowa wartość JST o takich samych warunk
             "z regresji na danych wszystkich JST, które je mają (n w kolumnie modelu: ile ich jest z ilu w rejestrze); "
             "przedział 90% pokazuje, jak bardzo JST w takich warunkach zwykle się różnią. Różnica poza przedziałem "
             "jest warta wyjaśnienia; w przedziale — mieści się w zwykłej zmienności.")
-GREY_ROWS_NOTE = "Szare wiersze: model słabo dopasowany albo za mało danych — wartość oczekiwana mało wtedy mówi."
 STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-few": "za mało jednostek",
                "constant": "brak zróżnicowania"}
 
@@ -99,8 +98,6 @@ HEADS = {
     "expected": ["Wskaźnik", "Jednostka", "Wartość", "Oczekiwana", "Przedział 90%", "Różnica", "Ćwiartka w kraju",
                  "Ćwiartka po korekcie", "Model"],
     "why_peers": ["Cecha", "Ta JST", "Mediana podobnych", "Zakres podobnych", "Średnia różnica (odch. std.)", "Waga"],
-    "peer_positions": ["Wskaźnik", "Wartość", "Mediana grupy wymiany", "Pozycja", "Mediana podobnych JST", "Pozycja",
-                       "Mediana typu", "Pozycja w typie"],
     "adjusted": ["JST", "Wartość", "Oczekiwana", "Różnica", "Pozycja", "Pozycja po korekcie", "W przedziale 90%"],
     "coverage_variable": ["Zmienna", "JST z danymi", "JST w rejestrze", "Wartości", "Oczekiwane", "Pokrycie"],
     "coverage_indicator": ["Wskaźnik", "JST z danymi", "JST w rejestrze, których dotyczy", "Pokrycie", "Statystyki krajowe"],
