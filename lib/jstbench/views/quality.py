@@ -245,7 +245,8 @@ class QualityView:
         return (out + table("jst-coverage-variable", head, rows[:limit], _say("variables.caption", shown=num(limit, 0)),
                             cell_classes=classes[:limit])
                 + details(_say("variables.all", n=num(len(rows), 0)),
-                          self.capped("jst-coverage-variable", head, rows, "", "quality_coverage_variable.parquet", classes)))
+                          self.capped("jst-coverage-variable", head, rows, _say("variables.all", n=num(len(rows), 0)),
+                                      "quality_coverage_variable.parquet", classes)))
 
     def indicator_coverage(self) -> pd.DataFrame:
         """Every indicator in the report year: units with a value of the register's units it applies to, whether its
@@ -268,7 +269,7 @@ class QualityView:
         return (paragraph([intro])
                 + table("jst-coverage-indicator", head, rows[:limit], _say("indicators.caption", shown=num(limit, 0), year=self.year),
                         cell_classes=classes[:limit])
-                + details(every, self.capped("jst-coverage-indicator", head, rows, "", "quality_coverage_indicator.parquet",
+                + details(every, self.capped("jst-coverage-indicator", head, rows, every, "quality_coverage_indicator.parquet",
                                              classes)))
 
     def reasons_html(self, limit: int) -> str:
@@ -280,7 +281,8 @@ class QualityView:
         out = table("jst-reasons", HEADS_Q["reasons"], rows[:limit], _say("reasons.caption", year=self.year))
         if len(rows) > limit:
             out += details(_say("reasons.all", year=self.year, n=num(len(rows), 0)),
-                           self.capped("jst-reasons", HEADS_Q["reasons"], rows, "", "values.parquet"))
+                           self.capped("jst-reasons", HEADS_Q["reasons"], rows, _say("reasons.all", year=self.year, n=num(len(rows), 0)),
+                                       "values.parquet"))
         return out
 
     def flags_html(self, limit: int) -> str:
@@ -297,7 +299,8 @@ class QualityView:
                     cell_classes=classes[:limit])
         if len(rows) > limit:
             out += details(_say("flags.all", n=num(len(rows), 0)),
-                           self.capped("jst-flags", head, rows, "", "quality_flags.parquet", classes))
+                           self.capped("jst-flags", head, rows, _say("flags.all", n=num(len(rows), 0)), "quality_flags.parquet",
+                                       classes))
         return out
 
     def flagged_values_html(self, limit: int) -> str:
@@ -336,5 +339,6 @@ class QualityView:
                            _say("revisions.caption", shown=num(min(limit, len(rows)), 0)))
         if len(rows) > limit:
             out += details(_say("revisions.all", n=num(len(rows), 0)),
-                           self.capped("jst-revisions", HEADS["revisions"], rows, "", "revisions.parquet"))
+                           self.capped("jst-revisions", HEADS["revisions"], rows, _say("revisions.all", n=num(len(rows), 0)),
+                                       "revisions.parquet"))
         return out
