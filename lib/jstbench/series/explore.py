@@ -86,8 +86,9 @@ def compare_variant(store: Store, catalogue: Catalogue, groups: GroupsFile, indi
 
 
 def adjustment_of_variant(store: Store, catalogue: Catalogue, indicator: str, formula_text: str, year: int) -> pd.DataFrame:
-    """The structural-adjustment model of the catalogue version and of the variant, side by side: one row per
-    model term (coefficient, HC3 standard error) plus rows n, R² and status."""
+    """The structural-adjustment model of the catalogue version and of the variant, side by side (columns `katalog`,
+    `wariant`): rows n, R² and status (a code of `stats.adjust`), then per model term its coefficient and HC3
+    standard error."""
     base = catalogue.indicators[indicator]
     if not base.adjustable:
         raise InputError(f"{indicator!r} is not adjusted for structure (context, target-range or disabled)", "indicator")
@@ -106,7 +107,7 @@ def adjustment_of_variant(store: Store, catalogue: Catalogue, indicator: str, fo
         fit, _ = fit_indicator(ind, y[kinds.reindex(y.index).isin(ind.applies_to).to_numpy()], feats, structure, year)
         col = {"n": fit.n, "R²": fit.r2, "status": fit.status}
         if fit.coefficients is not None:
-            col |= {f"{t} (coef)": c for t, c in fit.coefficients["coef"].items()}
-            col |= {f"{t} (se HC3)": s for t, s in fit.coefficients["se"].items()}
+            col |= {f"{t}: współczynnik": c for t, c in fit.coefficients["coef"].items()}
+            col |= {f"{t}: błąd std. (HC3)": s for t, s in fit.coefficients["se"].items()}
         columns[label] = pd.Series(col, dtype=object)
     return pd.DataFrame(columns)
