@@ -78,8 +78,6 @@ CHART = {
     "national_band": "kraj: 25–75 percentyl", "national_median": "mediana kraju", "group_median": "mediana grupy",
     "group_in_year": "grupa w {year} r.", "percentile": "percentyl (100 = najlepiej)",
     "expected_band": "90% przedział JST w podobnych warunkach", "this_unit": "ta JST",
-    "expected_gap": "różnica wobec wartości oczekiwanej, % (czerwony: poza przedziałem)",
-    "rank_axis": "pozycja (1 = najlepsza)\npasek: 90% przebiegów Monte Carlo; kropka: wybory nominalne",
     "current_prices": "ceny bieżące", "constant_prices": "ceny stałe {year} r.", "units": "JST", "influential": "punkty wpływowe",
     "break": "przerwa w porównywalności",
     "alt": "Wykres: {panels}.", "alt_none": "bez danych",
