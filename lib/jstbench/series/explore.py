@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.stats import spearmanr
 
-from jstbench.catalogue.formula import Formula
-from jstbench.catalogue.model import Catalogue, Indicator
+from jstbench.catalogue.model import Catalogue
+from jstbench.catalogue.variant import variant_of
 from jstbench.compare.groups import GroupsFile, membership
 from jstbench.compare.measures import rank
 from jstbench.core.errors import InputError
@@ -26,18 +26,6 @@ class VariantComparison:
     spearman_national: float
     n_group: int
     n_national: int
-
-
-def variant_of(ind: Indicator, formula_text: str, catalogue: Catalogue) -> Indicator:
-    """The indicator with another formula, validated like a catalogue entry (never evaluated as Python)."""
-    parsed = Formula.parse(formula_text)
-    unknown = sorted(parsed.variables - set(catalogue.variables))
-    if unknown:
-        raise InputError(f"unknown variable(s) {unknown}; known: {', '.join(sorted(catalogue.variables))}",
-                         "variant_formula")
-    data = ind.model_dump()
-    data.update(formula=formula_text, variables=sorted(parsed.variables))
-    return Indicator.model_validate(data)
 
 
 def compare_variant(store: Store, catalogue: Catalogue, groups: GroupsFile, indicator: str, formula_text: str,

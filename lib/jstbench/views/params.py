@@ -92,7 +92,7 @@ class ExploreParams(_Params):
     @classmethod
     def _formula_allowed(cls, formula: str, info: ValidationInfo) -> str:
         from jstbench.catalogue.formula import Formula
-        from jstbench.series.explore import variant_of
+        from jstbench.catalogue.variant import variant_of
 
         if "catalogue_dir" not in info.data or "indicator" not in info.data:
             Formula.parse(formula)  # the safe parser alone, when there is no catalogue or indicator to check against
