@@ -60,14 +60,15 @@ def test_every_template_has_a_parameter_model():
 
 
 @templates
-def test_parameters_match_the_pydantic_model(path):
+def test_parameters_match_the_pydantic_model(path, monkeypatch):
     model = MODELS[path.name]
     found = papermill.inspect_notebook(str(path))
     assert list(found) == list(model.model_fields), f"{path.name}: parameters vs {model.__name__} fields"
     inferred = {name: p["inferred_type_name"] for name, p in found.items()}
     declared = {name: type_name(f.annotation) for name, f in model.model_fields.items()}
     assert inferred == declared, f"{path.name}: parameter types vs {model.__name__}"
-    # the template's own defaults are valid parameters
+    # the template's own defaults are valid parameters (paths relative to the notebook's folder, where it runs)
+    monkeypatch.chdir(path.parent)
     model.from_notebook(**{name: ast.literal_eval(p["default"]) for name, p in found.items()})
 
 

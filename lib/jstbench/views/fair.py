@@ -430,12 +430,6 @@ class UnitFair:
                             group=grp if grp is not None and len(grp) else None, shares=shares))
         return out
 
-    def national_ties(self, composite: str, stratum: str, rank: float) -> int:
-        """How many units of the stratum share this nominal rank of the composite (ties share the best rank)."""
-        same = self.v.s.read("composite_scores", [("composite", "==", composite), ("stratum", "==", stratum),
-                                                  ("nominal_rank", "==", rank)])
-        return max(len(same), 1)
-
     def missing_text(self, c: dict, nat: pd.Series | None) -> str | None:
         """The composite's inputs this authority has no value of, and whether and how the index was computed without
         them (the composite's imputation; the least share of inputs, min_indicators)."""
@@ -476,8 +470,9 @@ class UnitFair:
                     text.append(say("composite.national_withheld", stratum=stratum,
                                     **withheld_values(nat["n"], nat["expected"], kinds, s.min_coverage)))
                 else:
-                    ties = self.national_ties(c["id"], nat["stratum"], nat["nominal_rank"])
-                    text.append(say("composite.national", stratum=stratum, rank=rank_text(nat["nominal_rank"], ties), n=int(nat["n"]),
+                    # a report reads its own score only (its digest slice); composite scores are continuous, so a
+                    # national tie is not looked up
+                    text.append(say("composite.national", stratum=stratum, rank=rank_text(nat["nominal_rank"]), n=int(nat["n"]),
                                     coverage=coverage_text(nat["n"], nat["expected"], kinds), low=rank_text(nat["rank_lo"]),
                                     high=rank_text(nat["rank_hi"])))
             pg = self.v.primary_group

@@ -30,7 +30,7 @@ def better_first(values: pd.Series, direction: str, target: dict | None = None) 
 
     >>> better_first(pd.Series({"a": 3.0, "b": 1.0, "c": 2.0}), "lower-better").index.tolist()
     ['b', 'c', 'a']
-    >>> better_first(pd.Series({"a": 3.0, "b": 12.0, "c": 6.0}), "target-range", {"low": 5, "high": 10}).index.tolist()
+    >>> better_first(pd.Series({"a": 2.0, "b": 12.0, "c": 6.0}), "target-range", {"low": 5, "high": 10}).index.tolist()
     ['c', 'b', 'a']
     """
     values = values.dropna()
