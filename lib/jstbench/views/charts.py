@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import re
 import textwrap
 import weakref
 
@@ -123,7 +124,8 @@ def setup() -> None:
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
     plt.rcParams.update({"text.parse_math": False, "figure.dpi": 90, "savefig.dpi": 90,
                          "axes.titlesize": 10, "axes.titley": 1.0, "axes.titlepad": 4, "figure.max_open_warning": 0,
-                         "svg.fonttype": "none", "svg.hashsalt": "jstbench"})
+                         "svg.fonttype": "none", "svg.hashsalt": "jstbench",
+                         "font.sans-serif": ["DejaVu Sans"]})  # the font matplotlib measures with, named once per label
 
 
 def _title(text: str, width: int = 48) -> str:
@@ -147,7 +149,21 @@ def svg(fig) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
-    return buf.getvalue()
+    return compact(buf.getvalue())
+
+
+def compact(text: str) -> str:
+    """SVG without what a browser does not need: the XML prolog, the metadata block, whitespace between elements,
+    and coordinates in attributes beyond 0.1 pt (a report weighs a fifth less; the drawing is the same on screen
+    and paper).
+
+    >>> compact('<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg><metadata>x</metadata>\n <path d="M 1.23456 2.5"/></svg>')
+    '<svg><path d="M 1.2 2.5"/></svg>'
+    """
+    text = re.sub(r"<\?xml.*?\?>\s*(<!DOCTYPE[^>]*>\s*)?", "", text, flags=re.S)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = re.sub(r">\s+<", "><", text)
+    return re.sub(r'="([^"]*)"', lambda m: '="' + re.sub(r"(\d\.\d)\d+", r"\1", re.sub(r"\s+", " ", m.group(1))) + '"', text)
 
 
 def describe(fig) -> str:
