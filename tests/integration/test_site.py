@@ -277,3 +277,12 @@ def test_pages_pass_axe(built):
             found[rel] = [(v["id"], v["nodes"][0]["html"][:120]) for v in result.response["violations"]]
         browser.close()
     assert found == {rel: [] for rel in pages}
+
+
+def test_the_static_audit_finds_no_problem_on_any_site_page(built):
+    from jstbench.site.audit import audit_folder
+
+    project, _ = built
+    res = audit_folder(project.site_dir)
+    assert res.pages > 100
+    assert [f"{p.file}: {p.check}" for p in res.problems][:10] == []

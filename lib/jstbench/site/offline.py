@@ -67,10 +67,32 @@ def polish_smalldocs(site: Path) -> None:
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         text = pattern.sub(lambda m: HTML_TEXT[m.group(0)], text)
+        text = _table_headers(text)
         parts = text.split(TABLE)
         text = parts[0] + "".join(f'<div class="sd-table" tabindex="0" role="region" aria-label="Tabela {n} (przewijana)">{rest}'
                                   for n, rest in enumerate(parts[1:], start=1))
         page.write_text(text, encoding="utf-8")
+
+
+HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S)
+TABLE_OPEN = re.compile(r"<table\b[^>]*>(?!\s*<caption)")
+
+
+def _table_headers(page: str) -> str:
+    """Markdown tables as accessible tables: header cells with `scope="col"`, and a caption (the nearest heading
+    above the table, which is what the table is about).
+
+    >>> _table_headers('<h2>Źródła</h2><table><thead><tr><th>a</th><th style="x">b</th></tr></thead></table>')
+    '<h2>Źródła</h2><table><caption>Źródła</caption><thead><tr><th scope="col">a</th><th scope="col" style="x">b</th></tr></thead></table>'
+    """
+    page = re.sub(r"<th(?![^>]*\bscope=)(?=[\s>])", '<th scope="col"', page)
+    out, last = [], 0
+    for m in TABLE_OPEN.finditer(page):
+        heads = list(HEADING.finditer(page, 0, m.start()))
+        title = re.sub(r"<[^>]+>", "", heads[-1].group(2)).strip() if heads else ""
+        out.append(page[last:m.end()] + (f"<caption>{title}</caption>" if title else ""))
+        last = m.end()
+    return "".join(out) + page[last:]
 
 
 REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
