@@ -153,7 +153,7 @@ def svg(fig) -> str:
 
 
 def compact(text: str) -> str:
-    """SVG without what a browser does not need: the XML prolog, the metadata block, whitespace between elements,
+    r"""SVG without what a browser does not need: the XML prolog, the metadata block, whitespace between elements,
     and coordinates in attributes beyond 0.1 pt (a report weighs a fifth less; the drawing is the same on screen
     and paper).
 
