@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -149,7 +150,7 @@ class SeriesData:
         reported = group_id in self.meta.get("report_groups", [])
         return f"<a href='{esc(links.group_report(group_id))}'>{name}</a>" if reported else name
 
-    @property
+    @functools.cached_property
     def report_units(self) -> set[str]:
         return set(self.meta.get("report_units", []))
 

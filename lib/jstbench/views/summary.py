@@ -54,6 +54,7 @@ class UnitSummary:
     def __post_init__(self) -> None:
         self.s = self.view.s
         self.table = self.view.summary_frame()
+        self._peer_values: dict[str, pd.Series] | None = None
 
     def rated(self) -> pd.DataFrame:
         """Monitoring indicators with a value and a position in their comparator group."""
@@ -164,10 +165,13 @@ class UnitSummary:
     # who to learn from
 
     def peer_values(self, indicator: str) -> pd.Series:
-        """The similar authorities' values of an indicator in the report year, by code."""
-        v = self.s.read("values", [("unit", "in", self.view.peer_codes)])
-        v = v[(v["year"] == self.view.year) & (v["indicator"].astype(str) == indicator)]
-        return pd.Series(v["value"].to_numpy(), index=v["unit"].astype(str).to_numpy())
+        """The similar authorities' values of an indicator in the report year, by code (read once per report)."""
+        if self._peer_values is None:
+            v = self.s.read("values", [("unit", "in", self.view.peer_codes)])
+            v = v[v["year"] == self.view.year]
+            self._peer_values = {str(i): pd.Series(g["value"].to_numpy(), index=g["unit"].astype(str).to_numpy())
+                                 for i, g in v.groupby("indicator", observed=True)}
+        return self._peer_values.get(indicator, pd.Series(dtype=float))
 
     def group_values(self, indicator: str) -> pd.Series:
         """The values of the other members of the sector's exchange group (when the unit has one), by code."""
