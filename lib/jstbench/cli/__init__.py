@@ -6,51 +6,18 @@ import datetime as dt
 import shutil
 import sys
 import time
-from functools import wraps
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jstbench.cli.common import RootOpt, err, friendly, option_path, out, project_of
 from jstbench.core.errors import InputError
 
 app = typer.Typer(help="Benchmarking usług publicznych JST: katalog wskaźników, dane, raporty, metodologia.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-RootOpt = Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: found from cwd).")]
-
-
-def _project(root: Path | None):
-    from jstbench.core.project import Project
-
-    return Project.find(root) if root is None else Project(root.resolve())
-
-
-def _path(project, given: Path | None, default: Path) -> Path:
-    """An option's path (relative to the project root), or the project's default for it."""
-    return default if given is None else project.resolve(given)
-
-
-def friendly(fn):
-    """Turn input errors into a clear message and exit code 1 (no traceback)."""
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            err.print("[bold red]error:[/] " + escape(exc.message.replace("\n", "\n  ")), highlight=False)
-            raise typer.Exit(1) from None
-        except FileNotFoundError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper
 
 
 @app.command()
@@ -61,7 +28,7 @@ def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to 
     from jstbench.catalogue.load import load_catalogue
     from jstbench.series.build import check_series
 
-    project = _project(root)
+    project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
     out.print(f"catalogue: {len(cat)} indicators, {len(cat.variables)} variables, digest {cat.digest}")
     for warning in cat.problems():
@@ -84,7 +51,7 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
     from jstbench.data.participants import load_participants
     from jstbench.data.store import save
 
-    project = _project(root)
+    project = project_of(root)
     t0 = time.perf_counter()
     participants = load_participants(project.participants_file)
     units, obs = generate(participants, background_scale=scale, seed=seed)
@@ -105,7 +72,7 @@ def indicators(as_json: Annotated[bool, typer.Option("--json", help="Print the w
     from jstbench.catalogue.load import load_catalogue
     from jstbench.catalogue.model import SECTORS
 
-    cat = load_catalogue(_project(root).catalogue_dir)
+    cat = load_catalogue(project_of(root).catalogue_dir)
     if as_json:
         sys.stdout.write(cat.to_json() + "\n")
         return
@@ -138,7 +105,7 @@ def reports(series: Annotated[str, typer.Argument(help="Series name: params/<ser
         raise InputError(f"unknown executor {executor!r}: use local or dask", where="--executor")
     if scheduler and executor != "dask":
         raise InputError("--scheduler needs --executor dask", where="--scheduler")
-    project = _project(root)
+    project = project_of(root)
     checked = check_series(project, series)
     m = rep.run(project, series, workers=workers, engine=engine, checked=checked, executor=executor, scheduler=scheduler,
                 force=force)
@@ -159,7 +126,7 @@ def site(root: RootOpt = None,
     """Render the methodology site (with one generated page per indicator) into output/site/."""
     from jstbench.site.build import build_site
 
-    project = _project(root)
+    project = project_of(root)
     res = build_site(project, renderer=renderer)
     out.print(f"site rendered with [bold]{res.renderer}[/]: {res.pages} pages, {res.links_checked} internal links checked, "
               f"none broken → {res.index}")
@@ -229,7 +196,7 @@ def pdf(series: Annotated[str, typer.Argument(help="Series name: its reports in 
     """Print the series' reports (jst/, grupy/, jakosc-danych) to A4 PDFs beside them, with headless Chromium."""
     from jstbench.site.pdf import print_reports, report_pages
 
-    folder = _project(root).output_dir / series
+    folder = project_of(root).output_dir / series
     pages = report_pages(folder, only or [])
     run = print_reports(pages, workers=workers)
     size = sum(p.size for p in run.printed)
@@ -246,7 +213,7 @@ def pdf(series: Annotated[str, typer.Argument(help="Series name: its reports in 
 @friendly
 def clean(root: RootOpt = None, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False) -> None:
     """Delete everything generated under output/ (keeps output/README.md)."""
-    project = _project(root)
+    project = project_of(root)
     targets = [p for p in project.output_dir.iterdir() if p.name != "README.md"] if project.output_dir.exists() else []
     if not targets:
         out.print("output/ is already clean")
@@ -285,11 +252,11 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
     from jstbench.catalogue.load import load_catalogue
     from jstbench.data.load import load_files
 
-    project = _project(root)
+    project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
     t0 = time.perf_counter()
-    store_dir = _path(project, store, project.real_data_dir)
-    summaries = load_files(store_dir, [Path(f) for f in files], fmt, _path(project, mapping, project.bdl_mapping),
+    store_dir = option_path(project, store, project.real_data_dir)
+    summaries = load_files(store_dir, [Path(f) for f in files], fmt, option_path(project, mapping, project.bdl_mapping),
                            set(cat.variables), skip_unknown_units, budget_columns=project.budget_columns,
                            catalogue=cat, year=year, layout=layout,
                            units_dictionary=project.resolve(units_dictionary) if units_dictionary else None)
@@ -322,9 +289,9 @@ def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Year
     from jstbench.data.bdl_api import api_variables, fetch
     from jstbench.data.load import load_files
 
-    project = _project(root)
+    project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
-    store_dir, mapping_file = _path(project, store, project.real_data_dir), _path(project, mapping, project.bdl_mapping)
+    store_dir, mapping_file = option_path(project, store, project.real_data_dir), option_path(project, mapping, project.bdl_mapping)
     rules = load_mapping(mapping_file, set(cat.variables))
     paths = fetch(api_variables(rules), years, level, store_dir / "bdl-api")
     summaries = load_files(store_dir, paths, "api-json", mapping_file, set(cat.variables), skip_unknown_units)
@@ -355,10 +322,10 @@ def data_fetch(years: Annotated[str, typer.Option(help="Years: 2015-2024, 2020, 
     from jstbench.data import bdl_api
     from jstbench.data.store import UNITS_FILE
 
-    project = _project(root)
+    project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
-    store_dir = _path(project, store, project.real_data_dir)
-    cache_dir = _path(project, cache, store_dir / "bdl-api")
+    store_dir = option_path(project, store, project.real_data_dir)
+    cache_dir = option_path(project, cache, store_dir / "bdl-api")
     names = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
     plan = bdl_api.plan_requests(cat, parse_years(years), bdl_api.parse_levels(levels), names)
     for note in plan.notes():
@@ -430,7 +397,7 @@ def data_fetch_mf(source: Annotated[Path, typer.Argument(
 
     from jstbench.data import mf
 
-    project = _project(root)
+    project = project_of(root)
     wanted = mf.parse_years(years)
     with tempfile.TemporaryDirectory(prefix="jstbench-fetch-mf-") as tmp:
         found = mf.find_mf_files(project.resolve(source), wanted, Path(tmp))
@@ -461,7 +428,7 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
     from jstbench.data.forms import forms_for_sector, make_workbook
     from jstbench.data.store import UNITS_FILE
 
-    project = _project(root)
+    project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
     groups = load_groups(project.groups_file)
     try:
@@ -470,12 +437,12 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
         raise InputError(f"unknown group {group!r}; groups: {', '.join(x.id for x in groups.exchange_groups)}",
                          project.groups_file) from None
     names = {}
-    units_file = _path(project, data, project.demo_data_dir) / UNITS_FILE
+    units_file = option_path(project, data, project.demo_data_dir) / UNITS_FILE
     if units_file.exists():
         import pandas as pd
 
         names = pd.read_parquet(units_file).set_index("code")["name"].to_dict()
-    path = _path(project, out_dir, project.forms_dir) / f"{g.id}-{year}.xlsx"
+    path = option_path(project, out_dir, project.forms_dir) / f"{g.id}-{year}.xlsx"
     form_ids = forms_for_sector(cat, g.sector)
     make_workbook(path, cat, [(c, names.get(c, "")) for c in g.members], g.id, year, form_ids)
     out.print(f"{len(form_ids)} forms ({', '.join(form_ids)}), {len(g.members)} authorities → {path}")
@@ -491,7 +458,7 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
     from jstbench.data.forms import read_workbook
     from jstbench.data.load import load_files
 
-    project = _project(root)
+    project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
     obs, year, group = read_workbook(file, cat)
     out.print(f"{file}: group {group}, year {year}: {obs['unit'].nunique()} authorities, "
