@@ -110,11 +110,12 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def evaluation_order(catalogue: "Catalogue") -> list[Indicator]:
-    """Indicators ordered so that each comes after the indicators its formula uses."""
+    """Indicators with a formula, ordered so that each comes after the indicators its formula uses (survey
+    indicators are estimated from answers, not computed from variables)."""
     from graphlib import TopologicalSorter
 
     ids = set(catalogue.indicators)
-    graph = {i.id: set(i.variables) & ids for i in catalogue.indicators.values()}
+    graph = {i.id: set(i.variables) & ids for i in catalogue.indicators.values() if i.formula is not None}
     return [catalogue.indicators[i] for i in TopologicalSorter(graph).static_order()]
 
 

@@ -176,17 +176,43 @@ class Adjustment(Strict):
     note: str | None = None
 
 
+class SurveyRef(Strict):
+    """Where a survey indicator's value comes from: a question of a questionnaire (methodology/catalogue/surveys/),
+    or the satisfaction index of a service, estimated with the survey weights per authority and wave."""
+
+    questionnaire: str = Field(pattern=SLUG)
+    question: str | None = Field(default=None, pattern=SLUG)  # a closed question on an ordered scale
+    service: str | None = None  # or: the satisfaction index (0-100) over the questions that inform this service
+    statistic: Literal["top", "mean", "index"]  # top: share (%) of answers in `codes`; mean: mean code; index: 0-100
+    codes: list[int] = Field(default_factory=list)  # the answers counted by `top` (e.g. 4 and 5: good or very good)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "SurveyRef":
+        if (self.question is None) == (self.service is None):
+            raise ValueError("a survey indicator names either a question or a service (for the satisfaction index)")
+        if (self.statistic == "index") != (self.service is not None):
+            raise ValueError("statistic index goes with `service`; top and mean go with `question`")
+        if (self.statistic == "top") != bool(self.codes):
+            raise ValueError("statistic top needs the answer codes it counts (`codes`), and only it has them")
+        return self
+
+
+RATED_KINDS = ("monitoring", "survey")  # indicators with a direction, rated against their peers
+KINDS = {"monitoring": "monitorujący", "survey": "z badania opinii", "context": "kontekstowy"}  # Polish labels
+
+
 class Indicator(Strict):
     id: str = Field(pattern=SLUG)
     name: Text
     sector: Sector
-    kind: Literal["monitoring", "context"]
+    kind: Literal["monitoring", "context", "survey"]
     unit: str
     direction: Literal["higher-better", "lower-better", "target-range", "none"]
     target: Target | None = None
     applies_to: list[str] = Field(min_length=1)
-    formula: str
-    variables: list[str] = Field(min_length=1)
+    formula: str | None = None  # every kind but survey
+    variables: list[str] = Field(default_factory=list)
+    survey: SurveyRef | None = None  # kind survey only: estimated from the residents' (NGOs', firms') answers
     sources: list[str] = Field(default_factory=list)
     description: str
     interpretation: str
@@ -210,12 +236,26 @@ class Indicator(Strict):
 
     @field_validator("formula")
     @classmethod
-    def _formula(cls, v: str) -> str:
-        Formula.parse(v)  # raises FormulaError (a ValueError) with the reason
+    def _formula(cls, v: str | None) -> str | None:
+        if v is not None:
+            Formula.parse(v)  # raises FormulaError (a ValueError) with the reason
         return v
 
     @model_validator(mode="after")
     def _consistent(self) -> "Indicator":
+        if self.kind == "survey":
+            if self.survey is None or self.formula is not None or self.variables:
+                raise ValueError("a survey indicator has `survey` (questionnaire and question or service) and no formula "
+                                 "or variables")
+            if self.direction == "none":
+                raise ValueError("survey indicators need a direction")
+            if self.uncertainty != "none":
+                raise ValueError("survey indicators carry their own confidence intervals: uncertainty must be none")
+            return self._versions()
+        if self.formula is None or not self.variables:
+            raise ValueError("a monitoring or context indicator needs a formula and its variables")
+        if self.survey is not None:
+            raise ValueError("only survey indicators have `survey`")
         used = Formula.parse(self.formula).variables
         if used != set(self.variables):
             raise ValueError(
@@ -229,12 +269,17 @@ class Indicator(Strict):
             raise ValueError("monitoring indicators need a direction")
         if self.uncertainty == "binomial" and self.count_share is None:
             raise ValueError("uncertainty binomial needs a formula of the form share(successes, trials) over two variables")
+        return self._versions()
+
+    def _versions(self) -> "Indicator":
         if self.changelog[-1].version != self.version:
             raise ValueError(f"version {self.version} differs from the last change log entry {self.changelog[-1].version}")
         return self
 
     @property
     def parsed(self) -> Formula:
+        if self.formula is None:
+            raise ValueError(f"{self.id} is a survey indicator: it has no formula")
         return Formula.parse(self.formula)
 
     @property
@@ -242,6 +287,8 @@ class Indicator(Strict):
         """(successes, trials) when the formula is share(a, b) of two plain variables, else None."""
         import ast
 
+        if self.formula is None:
+            return None
         body = self.parsed.tree.body
         if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "share" and len(body.args) == 2:
             a, b = body.args
@@ -253,6 +300,10 @@ class Indicator(Strict):
     def adjustable(self) -> bool:
         """Monitoring indicators rated higher- or lower-better are adjusted for structure (unless disabled)."""
         return self.kind == "monitoring" and self.direction in ("higher-better", "lower-better") and self.adjustment.enabled
+
+    @property
+    def rated(self) -> bool:
+        return self.kind in RATED_KINDS
 
 
 class Feature(Strict):

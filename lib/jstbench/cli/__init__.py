@@ -468,5 +468,10 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
         out.print(f"loaded into {project.resolve(store)}: {s.new} new, {s.revised} revised, {s.unchanged} unchanged")
 
 
+from jstbench.cli import pb as _pb  # noqa: E402 - command families register after the main app exists
+
+app.add_typer(_pb.app, name="pb")
+
+
 def main() -> None:  # pragma: no cover
     app()

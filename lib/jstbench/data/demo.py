@@ -253,6 +253,15 @@ SPECS: list[Spec] = [
     Spec("plan_area_share", "pct", "population", _k(g=0.3, city_powiat=0.6, gmina_urban=0.55), kinds=G, unit_sd=0.9, year_sd=0.05, trend=0.03, integer=False),
     Spec("nursery_children_per_1000", "level", "population", _k(g=120, gmina_rural=60, city_powiat=250), kinds=G, unit_sd=0.5, year_sd=0.1, integer=False, extra={"growth": 0.06}),
     Spec("soc_env_beneficiaries_rate", "level", "population", _k(g=420, gmina_rural=550, city_powiat=300), kinds=G, unit_sd=0.35, year_sd=0.05, integer=False, extra={"growth": -0.04}),
+    # population by sex and age group: the margins that weight residents' surveys (appended last)
+    Spec("pop_women_18_29", "part", "population", _k(all=0.065), unit_sd=0.06, year_sd=0.01, trend=-0.02),
+    Spec("pop_women_30_44", "part", "population", _k(all=0.11), unit_sd=0.06, year_sd=0.01, trend=0.0),
+    Spec("pop_women_45_59", "part", "population", _k(all=0.095), unit_sd=0.06, year_sd=0.01, trend=0.0),
+    Spec("pop_women_60plus", "part", "population", _k(all=0.16), unit_sd=0.06, year_sd=0.01, trend=0.03),
+    Spec("pop_men_18_29", "part", "population", _k(all=0.068), unit_sd=0.06, year_sd=0.01, trend=-0.02),
+    Spec("pop_men_30_44", "part", "population", _k(all=0.115), unit_sd=0.06, year_sd=0.01, trend=0.0),
+    Spec("pop_men_45_59", "part", "population", _k(all=0.093), unit_sd=0.06, year_sd=0.01, trend=0.0),
+    Spec("pop_men_60plus", "part", "population", _k(all=0.115), unit_sd=0.06, year_sd=0.01, trend=0.03),
 ]
 
 

@@ -26,6 +26,29 @@ class Templates(BaseModel):
     unit: str | None = "notebooks/jst_report.ipynb"
     group: str | None = "notebooks/group_report.ipynb"
     quality: str | None = "notebooks/data_quality.ipynb"
+    survey: str | None = "notebooks/survey_report.ipynb"  # per authority and wave, when the series has surveys
+    strategy: str | None = "notebooks/strategy_report.ipynb"  # per authority with a strategy file
+
+
+class SurveysParams(BaseModel):
+    """The series' opinion surveys: microdata files (CSV, XLSX, SPSS .sav; one questionnaire per file, named by its
+    `questionnaire` column or by `questionnaire`) weighted per authority and wave to its population by sex and age."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    folder: str = Field(min_length=1, description="folder with the microdata files (every *.csv, *.xlsx, *.sav)")
+    questionnaire: str = Field(default="mieszkancy", description="the questionnaire id (methodology/catalogue/surveys/)")
+    weighting: Literal["rake", "poststratify", "none"] = "rake"
+    min_n: int = Field(default=10, ge=3, le=1000, description=(
+        "disclosure control: a result resting on fewer respondents is suppressed in every output"))
+
+
+class ParticipatoryParams(BaseModel):
+    """Participatory-budget results in the Pabulib format (.pb); the authority of a file is its META `teryt` key or
+    the `units` mapping (file name -> TERYT)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    folder: str = Field(min_length=1)
+    units: dict[str, UnitCode] = Field(default_factory=dict)
 
 
 class SimilarParams(BaseModel):
@@ -98,6 +121,9 @@ class SeriesSpec(BaseModel):
     templates: Templates = Templates()
     similar: SimilarParams = SimilarParams()
     composites: list[CompositeDef] = Field(default_factory=list)
+    surveys: SurveysParams | None = None
+    strategies: str | None = Field(default=None, description="folder with strategy files <TERYT>.yml (params/strategies)")
+    participatory: ParticipatoryParams | None = None
     deflator: str = Field(default="cpi", description="a deflator id from methodology/catalogue/deflators.yml")
     min_coverage: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False, description=(
         "the least share (0-1) of the units a statistic should rest on that must have data for it to be shown: a "

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from jstbench.catalogue.deflators import load_deflators
 from jstbench.catalogue.load import load_catalogue
-from jstbench.catalogue.model import DIRECTIONS, SECTORS, Catalogue, Indicator, Variable
+from jstbench.catalogue.model import DIRECTIONS, KINDS, SECTORS, Catalogue, Indicator, Variable
 from jstbench.catalogue.sources import Source
 from jstbench.core.atomic import replace_dir
 from jstbench.core.errors import InputError
@@ -99,6 +99,21 @@ def _adjustment_text(ind: Indicator, cat: Catalogue) -> str:
     return text + (f" ({ind.adjustment.note})" if ind.adjustment.note else "")
 
 
+def _definition(ind: Indicator) -> list[str]:
+    """The formula, or for a survey indicator the question (or service index) it is estimated from."""
+    if ind.survey is None:
+        return ["## Formuła", "", "```", ind.formula or "", "```", ""]
+    s = ind.survey
+    what = (f"pytanie `{s.question}`" if s.question else f"indeks zadowolenia z usług obszaru „{cell(SECTORS[s.service]['pl'])}”"
+            if s.service in SECTORS else f"indeks zadowolenia `{cell(s.service or '')}`")
+    stat = {"top": f"odsetek odpowiedzi o kodach {', '.join(map(str, s.codes))} wśród odpowiadających",
+            "mean": "średnia odpowiedzi (kod na skali)", "index": "średnia indeksu 0–100 respondentów"}[s.statistic]
+    return ["## Definicja (badanie opinii)", "",
+            f"Kwestionariusz `{s.questionnaire}`, {what}: {stat}. Szacowane z wagami (kalibracja do struktury płci i wieku "
+            "ludności) dla każdej JST i fali badania, z przedziałem ufności; wynik z mniej niż progiem odpowiedzi jest "
+            "ukrywany. Zob. [Badania opinii](../methods/surveys.qmd).", ""]
+
+
 def indicator_page(ind: Indicator, cat: Catalogue) -> str:
     kinds = ", ".join(UNIT_KINDS[k] for k in ind.applies_to)
     target = f" ({ind.target.low:g}–{ind.target.high:g})" if ind.target else ""
@@ -107,13 +122,13 @@ def indicator_page(ind: Indicator, cat: Catalogue) -> str:
         f"`{ind.id}` · wersja {cell(ind.version)} · status: **{cell(ind.status)}**", "",
         "| cecha | wartość |", "|---|---|",
         f"| Obszar | {cell(SECTORS[ind.sector]['pl'])} |",
-        f"| Rodzaj | {'monitorujący' if ind.kind == 'monitoring' else 'kontekstowy'} |",
+        f"| Rodzaj | {KINDS[ind.kind]} |",
         f"| Jednostka | {cell(ind.unit)} |",
         f"| Kierunek | {cell(DIRECTIONS[ind.direction])}{cell(target)} |",
         f"| Dotyczy | {cell(kinds)} |",
         f"| Korekta strukturalna | {cell(_adjustment_text(ind, cat))} |",
         f"| Niepewność pozycji | {'przedział bootstrap (udział z małej liczby spraw)' if ind.uncertainty == 'binomial' else '—'} |",
-        "", "## Formuła", "", "```", ind.formula, "```", "",
+        "", *_definition(ind),
         "## Zmienne i źródła", "",
         "Każde źródło z latami, w których obowiązuje, i dowodem; status `verified` ma zmienna, której każde źródło ma "
         "dowód i żaden identyfikator BDL nie jest tylko prawdopodobny.", "",
@@ -183,14 +198,16 @@ def _indicator_table(inds: list[Indicator], prefix: str, with_sector: bool) -> l
     for i in inds:
         sector = f"{cell(SECTORS[i.sector]['pl'])} | " if with_sector else ""
         lines.append(f"| [{cell(i.name.pl)}]({prefix}{i.id}.qmd) | {sector}{cell(i.unit)} | {cell(DIRECTIONS[i.direction])} | "
-                     f"{'monitorujący' if i.kind == 'monitoring' else 'kontekstowy'} | {cell(_kinds_short(i))} | {i.status} |")
+                     f"{KINDS[i.kind]} | {cell(_kinds_short(i))} | {i.status} |")
     return lines
 
 
 def indicators_index(cat: Catalogue) -> str:
     n_mon = sum(i.kind == "monitoring" for i in cat.indicators.values())
+    n_svy = sum(i.kind == "survey" for i in cat.indicators.values())
     lines = ["---", 'title: "Katalog wskaźników"', "---", "",
-             f"Katalog liczy **{len(cat)}** wskaźników ({n_mon} monitorujących, {len(cat) - n_mon} kontekstowych) "
+             f"Katalog liczy **{len(cat)}** wskaźników ({n_mon} monitorujących, {n_svy} z badań opinii, "
+             f"{len(cat) - n_mon - n_svy} kontekstowych) "
              f"i **{len(cat.variables)}** zmiennych wejściowych. Wersja katalogu: `{cat.digest}`. "
              "Wskaźniki kontekstowe opisują warunki (wielkość, zamożność, demografię) i nie są oceniane.", "",
              "## Obszary", ""]

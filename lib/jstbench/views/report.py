@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from jstbench.catalogue.model import DIRECTIONS, SECTORS, Structure
+from jstbench.catalogue.model import DIRECTIONS, RATED_KINDS, SECTORS, Structure
 from jstbench.core.errors import InputError
 from jstbench.core.text import esc, num, pct, reason_text, share
 from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS, VOIVODESHIPS, display_name
@@ -34,6 +34,8 @@ from jstbench.views.wording import (
     say,
     withheld_values,
 )
+
+KIND_ORDER = {"monitoring": 0, "survey": 1, "context": 2}  # reading order within a sector
 
 
 class Break(NamedTuple):
@@ -89,7 +91,7 @@ class SeriesData:
         if self._ordered is None:
             order = {sec: n for n, sec in enumerate(SECTORS)}
             self._ordered = sorted(self.indicators.items(),
-                                   key=lambda kv: (order[kv[1]["sector"]], kv[1]["kind"] != "monitoring", kv[1]["name"]["pl"]))
+                                   key=lambda kv: (order[kv[1]["sector"]], KIND_ORDER[kv[1]["kind"]], kv[1]["name"]["pl"]))
         return self._ordered
 
     def variable_labels(self) -> dict[str, str]:
@@ -343,7 +345,7 @@ class UnitView:
                 remarks.append(say("withheld.remark", what=say("withheld.group"), **g_held))
             if n_held and ns is not None and ns["n"] > 0:
                 remarks.append(say("withheld.remark", what=say("withheld.national"), **self.s.withheld(ind_id, ns)))
-            rated = meta["kind"] == "monitoring"
+            rated = meta["kind"] in RATED_KINDS
 
             def get(row: dict | None, col: str) -> float:
                 return row[col] if row is not None else np.nan
@@ -533,11 +535,11 @@ class UnitView:
             else:
                 text = say("group.median", group=comp.name, median=self.s.fmt(indicator, g["median"]),
                            coverage=self.s.coverage(indicator, g))
-                if meta["kind"] == "monitoring" and pd.notna(g["rank"]) and pd.notna(g["ties"]) and g["ties"] > 1:
+                if meta["kind"] in RATED_KINDS and pd.notna(g["rank"]) and pd.notna(g["ties"]) and g["ties"] > 1:
                     text += say("group.rank_tied", rank=int(g["rank"]), last=int(g["rank"] + g["ties"] - 1), n=int(g["n"]))
-                elif meta["kind"] == "monitoring" and pd.notna(g["rank"]):
+                elif meta["kind"] in RATED_KINDS and pd.notna(g["rank"]):
                     text += say("group.rank", rank=int(g["rank"]), n=int(g["n"]))
-                elif meta["kind"] == "monitoring":
+                elif meta["kind"] in RATED_KINDS:
                     text += say("group.too_few", n=int(g["n"]), minimum=self.s.meta["min_group_size"])
                 out.append(text + ".")
         nat = self.position_records("national")
@@ -548,7 +550,7 @@ class UnitView:
                 out.append(say("national.withheld", **self.s.withheld(indicator, ns)))
             else:
                 text = say("national.median", median=self.s.fmt(indicator, n["median"]), coverage=self.s.coverage(indicator, ns))
-                if meta["kind"] == "monitoring" and pd.notna(n["percentile"]):
+                if meta["kind"] in RATED_KINDS and pd.notna(n["percentile"]):
                     text += say("national.better_than", percentile=pct(n["percentile"]))
                 out.append(text + ".")
         if meta["direction"] == "target-range":
