@@ -17,7 +17,14 @@ import papermill
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from jstbench.views.params import ExploreParams, GroupReportParams, QualityParams, UnitReportParams
+from jstbench.views.params import (
+    ExploreParams,
+    GroupReportParams,
+    QualityParams,
+    StrategyReportParams,
+    SurveyReportParams,
+    UnitReportParams,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -26,6 +33,8 @@ MODELS = {
     "group_report.ipynb": GroupReportParams,
     "data_quality.ipynb": QualityParams,
     "explore_indicator.ipynb": ExploreParams,
+    "strategy_report.ipynb": StrategyReportParams,
+    "survey_report.ipynb": SurveyReportParams,
 }
 
 templates = pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])

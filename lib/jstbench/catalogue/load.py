@@ -93,9 +93,30 @@ def load_catalogue(folder: Path) -> Catalogue:
     if cycle:
         errors.append(InputError(f"circular formulas: {' -> '.join(cycle)}", seen[cycle[0]], "formula"))
     structure = _load_structure(folder / "features.yml", {i.id: i for i in indicators}, seen, errors, digest)
+    questionnaires = _load_questionnaires(folder / "surveys", {i.id: i for i in indicators}, seen, seen_vars, errors, digest)
     if errors:
         raise InputErrors(errors)
-    return Catalogue(indicators, variables, digest.hexdigest()[:16], forms, structure, years)
+    return Catalogue(indicators, variables, digest.hexdigest()[:16], forms, structure, years, questionnaires)
+
+
+def _load_questionnaires(folder: Path, indicators: dict[str, Indicator], files: dict[str, Path], variables: set[str],
+                         errors: list[InputError], digest) -> dict:
+    """surveys/*.yml (optional: a catalogue without surveys has no survey indicators), checked against the indicators."""
+    from jstbench.catalogue.model import SECTORS
+    from jstbench.catalogue.questionnaire import load_questionnaires, survey_problems
+
+    questionnaires = {}
+    if folder.is_dir() and any(folder.glob("*.yml")):
+        for path in sorted(folder.glob("*.yml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        try:
+            questionnaires = load_questionnaires(folder, SECTORS, indicators)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+        except InputError as exc:
+            errors.append(exc)
+    errors.extend(survey_problems(indicators, questionnaires, variables, files, folder))
+    return questionnaires
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:

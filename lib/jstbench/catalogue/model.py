@@ -388,8 +388,10 @@ class Catalogue:
     """Validated indicators and variables, with a content hash for manifests."""
 
     def __init__(self, indicators: list[Indicator], variables: list[Variable], digest: str,
-                 forms: list[Form] | None = None, structure: Structure | None = None, years: Years | None = None):
+                 forms: list[Form] | None = None, structure: Structure | None = None, years: Years | None = None,
+                 questionnaires: dict | None = None):
         self.indicators = {i.id: i for i in indicators}
+        self.questionnaires = questionnaires or {}  # id -> catalogue.questionnaire.Questionnaire
         self.variables = {v.name: v for v in variables}
         self.forms = {f.id: f for f in forms or []}
         self.structure = structure
@@ -420,6 +422,7 @@ class Catalogue:
             "variables": [v.model_dump(mode="json") for v in self.variables.values()],
             "forms": [f.model_dump(mode="json") for f in self.forms.values()],
             "structure": self.structure.model_dump(mode="json") if self.structure else None,
+            "questionnaires": [q.model_dump(mode="json") for q in self.questionnaires.values()],
             "years": self.years.model_dump(mode="json"),
         }
 
@@ -429,7 +432,8 @@ class Catalogue:
     def problems(self) -> list[str]:
         """Warnings that do not stop a build: variables no indicator uses."""
         used = {v for i in self.indicators.values() for v in i.variables}
-        return [f"variable {n!r} is not used by any indicator" for n in self.variables if n not in used]
+        used |= {name for q in self.questionnaires.values() for _, _, name in q.margin_cells()}  # survey weighting
+        return [f"variable {n!r} is not used by any indicator or survey weighting" for n in self.variables if n not in used]
 
     def breaks(self, ind: Indicator) -> list[tuple[int, str, str, str]]:
         """Comparability breaks in the series of an indicator: (year, variable, change, evidence) of every variable it

@@ -55,7 +55,7 @@ def adjustment_catalogue(catalogue: Catalogue, values: pd.DataFrame, units: pd.D
     if not dropped:
         return catalogue, {}
     return Catalogue(indicators, list(catalogue.variables.values()), catalogue.digest, list(catalogue.forms.values()),
-                     structure, catalogue.years), dropped
+                     structure, catalogue.years, catalogue.questionnaires), dropped
 
 
 def binomial_intervals(catalogue: Catalogue, wide: pd.DataFrame, groups: dict[str, list[str]], year: int,

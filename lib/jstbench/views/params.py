@@ -52,6 +52,23 @@ class GroupReportParams(_Params):
     series_dir: str = Field(min_length=1)
 
 
+class StrategyReportParams(_Params):
+    """Parameters of `notebooks/strategy_report.ipynb`: one authority's strategy in one series and year."""
+
+    unit: UnitCode
+    year: int = Field(ge=1990, le=2100)
+    series_dir: str = Field(min_length=1)
+
+
+class SurveyReportParams(_Params):
+    """Parameters of `notebooks/survey_report.ipynb`: one authority, one wave of its residents' survey."""
+
+    unit: UnitCode
+    wave: int = Field(ge=1990, le=2100)
+    year: int = Field(ge=1990, le=2100)
+    series_dir: str = Field(min_length=1)
+
+
 class QualityParams(_Params):
     """Parameters of `notebooks/data_quality.ipynb`: one series."""
 
