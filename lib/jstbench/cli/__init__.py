@@ -59,6 +59,13 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
     out.print(f"demo data: {len(units)} units ({int((~units['synthetic']).sum())} real participants, "
               f"{int(units['synthetic'].sum())} synthetic), {obs['year'].nunique()} years, {len(obs):,} observations "
               f"→ {project.demo_data_dir} ({time.perf_counter() - t0:.1f} s)")
+    from jstbench.catalogue.load import load_catalogue
+    from jstbench.data.demo_voice import WAVES, write_demo_voice
+
+    q = load_catalogue(project.catalogue_dir).questionnaires["mieszkancy"]
+    surveys, budgets = write_demo_voice(project.demo_data_dir, participants, obs, q, seed)
+    out.print(f"  residents' surveys: {surveys} files (waves {', '.join(map(str, WAVES))}); participatory budgets: "
+              f"{budgets} .pb files → {project.demo_data_dir}/surveys, /pb")
     unresolved = [p.as_given for p in participants if p.code is None]
     if unresolved:
         out.print(f"  unresolved participant names left out: {', '.join(unresolved)} (see params/participants.yml)")

@@ -79,6 +79,8 @@ def reason_text(reason: str | None, variable_labels: dict[str, str] | None = Non
         return f"dzielenie przez zero ({labels.get(detail, detail)} = 0)"
     if kind == "no-previous-year":
         return "brak danych za rok poprzedni"
+    if kind == "suppressed":
+        return f"ukryte: mniej niż {detail} odpowiedzi w badaniu" if detail else "ukryte: za mało odpowiedzi w badaniu"
     return REASONS.get(kind, kind)
 
 

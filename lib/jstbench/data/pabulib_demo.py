@@ -4,6 +4,8 @@ synthetic (`description` and the extra key `synthetic;yes`)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +52,18 @@ def demo_pb(code: str, name: str, population: int, year: int, seed: int,
     return meta, projects, votes
 
 
+def slug(text: str) -> str:
+    """A file-name part from a name: ASCII letters and digits, '-' between words.
+
+    >>> slug("Jeżyce Północ / Łazarz")
+    'jezyce-polnoc-lazarz'
+    """
+    ascii_text = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
 def write_demo_pb(folder: str | Path, code: str, name: str, population: int, year: int, seed: int,
                   district: str | None = None) -> Path:
     """Write `demo_pb` as `<code>_<year>[_<district>].pb` in `folder` (atomically)."""
-    suffix = f"_{district.lower().replace(' ', '-')}" if district else ""
+    suffix = f"_{slug(district)}" if district else ""
     return write_pb(Path(folder) / f"{code}_{year}{suffix}.pb", *demo_pb(code, name, population, year, seed, district))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -66,6 +66,7 @@ class Checked:
     group_ids: list[str]
     unit_codes: list[str]
     deflators: dict[str, Deflator]
+    inputs: dict[str, Path] = field(default_factory=dict)  # folders of surveys, participatory budgets, strategies
 
 
 def check_series(project: Project, name: str) -> Checked:
@@ -110,11 +111,56 @@ def check_series(project: Project, name: str) -> Checked:
     deflators = load_deflators(project.catalogue_dir / "deflators.yml")
     if spec.deflator not in deflators:
         errors.append(InputError(f"unknown deflator {spec.deflator!r}; deflators: {', '.join(deflators)}", path, "deflator"))
+    inputs = voice_inputs(project, spec, catalogue, set(store.units.index), path, errors)
     if errors:
         raise InputErrors(errors)
     members = [c for gid in group_ids for c in groups.exchange(gid).members]
     unit_codes = list(dict.fromkeys([*members, *extra]))
-    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators)
+    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators, inputs)
+
+
+def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units: set[str], path: Path,
+                 errors: list[InputError]) -> dict[str, Path]:
+    """The folders of the series' surveys, participatory budgets and strategies, with every file in them checked
+    (answers against the questionnaire, .pb sections, strategies against the catalogue) before anything is built."""
+    from jstbench.catalogue.strategy import load_strategy
+    from jstbench.series.surveys import read_surveys
+
+    inputs: dict[str, Path] = {}
+    for key, folder, template in (("surveys", spec.surveys and spec.surveys.folder, spec.templates.survey),
+                                  ("participatory", spec.participatory and spec.participatory.folder, None),
+                                  ("strategies", spec.strategies, spec.templates.strategy)):
+        if not folder:
+            continue
+        inputs[key] = project.resolve(folder)
+        if not inputs[key].is_dir():
+            errors.append(InputError(f"folder {folder} not found", path, key))
+            continue
+        if template and not project.resolve(template).exists():
+            errors.append(InputError(f"notebook template {template} not found", path, f"templates.{key.rstrip('s')}"))
+    def collect(check, *args) -> object:
+        try:
+            return check(*args)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+        except InputError as exc:
+            errors.append(exc)
+        return None
+
+    if spec.surveys and inputs.get("surveys", Path()).is_dir():
+        q = catalogue.questionnaires.get(spec.surveys.questionnaire)
+        if q is None:
+            errors.append(InputError(f"unknown questionnaire {spec.surveys.questionnaire!r}; questionnaires: "
+                                     f"{', '.join(catalogue.questionnaires) or 'none'}", path, "surveys.questionnaire"))
+        else:
+            collect(read_surveys, inputs["surveys"], q, units)
+    if inputs.get("strategies", Path()).is_dir():
+        for file in sorted(inputs["strategies"].glob("*.yml")):
+            sf = collect(load_strategy, file, catalogue)
+            if sf is not None and sf.code not in units:  # type: ignore[attr-defined]
+                errors.append(InputError(f"authority {sf.code} is not in the units register of {spec.data}",  # type: ignore[attr-defined]
+                                         file, "authority"))
+    return inputs
 
 
 def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where: str) -> list[InputError]:
@@ -168,6 +214,10 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     wide = checked.store.wide()
     units = with_population_class(checked.store.units.reset_index(drop=True), wide, checked.spec.year)
     values = compute_all(checked.catalogue, wide, units)
+    voice = residents_voice(checked, wide)
+    survey_values = voice.pop("survey_values")
+    if len(survey_values):
+        values = pd.concat([values, survey_values.astype({"year": values["year"].dtype})], ignore_index=True)
     obs = checked.store.observations
     flagged_obs = obs[obs["flag"].notna() & obs["value"].notna()]
     inputs = {i.id: i.variables for i in checked.catalogue.indicators.values()}
@@ -181,10 +231,26 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
     comp, stats = comparisons(values, member, meta, expected, checked)
     tables = {"values": values, "membership": member, "comparison": comp, "group_stats": stats, "units": units,
               "group_sectors": group_sectors(comp, checked.catalogue, checked.spec.year),
-              "changes": changes(values, checked.catalogue, checked.unit_codes, checked.spec.year), "breaks": breaks(checked.catalogue)}
+              "changes": changes(values, checked.catalogue, checked.unit_codes, checked.spec.year), "breaks": breaks(checked.catalogue),
+              **voice}
     national = expected[expected["group"] == checked.groups.national.id]
     return (tables | fair_tables(checked, values, wide, units, meta, national)
             | quality_tables(checked, values, z, rel, units, national))
+
+
+def residents_voice(checked: Checked, wide: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Survey tables and survey indicators' values (empty without `surveys:`), participatory-budget summaries
+    (empty without `participatory:`)."""
+    from jstbench.series import surveys
+
+    spec, known = checked.spec, set(checked.store.units.index)
+    out = {name: sf.empty(name) for name in ("survey_estimates", "survey_waves", "survey_changes", "pb_summary")}
+    out["survey_values"] = pd.DataFrame(columns=["unit", "year", "indicator", "value", "reason"])
+    if spec.surveys is not None:
+        out |= surveys.survey_tables(checked.catalogue, spec.surveys, checked.inputs["surveys"], wide, known)
+    if spec.participatory is not None:
+        out["pb_summary"] = surveys.pb_tables(spec.participatory, checked.inputs["participatory"], wide, known)
+    return out
 
 
 def comparisons(values: pd.DataFrame, member: pd.DataFrame, meta: pd.DataFrame, expected: pd.DataFrame,

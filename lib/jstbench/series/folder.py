@@ -23,10 +23,10 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 8  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
+CONTRACT_VERSION = 9  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
 # 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only;
 # 7: changes of the report year, similar-authority positions of each unit among its own peers, real terms without the
-# nominal value; 8: ties (units sharing a rank) in comparisons
+# nominal value; 8: ties (units sharing a rank) in comparisons; 9: surveys (estimates, waves, changes), participatory budgets
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -172,11 +172,35 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                                      "n": _num("int64", False)}, unique=["measure"]),
           "counts for the data-quality summary: observations, missing ones, and indicator values with each quality flag"),
     Table("revisions", _schema({}, strict=False), "values revised between loads of the data"),
+    Table("survey_estimates", _schema({"unit": _str(), "wave": _num("int64", False), "item": _str(), "kind": _str(),
+                                       "service": _str(), "label": _str(), "statistic": _str(), "category": _str(),
+                                       **{c: _num() for c in ("estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff")},
+                                       "suppressed": _num(bool, False)},
+                                      unique=["unit", "wave", "item", "statistic", "category"]),
+          "weighted survey estimates per authority, wave and item (a question: mean, share of good answers; a "
+          "service: satisfaction index 0-100) with Taylor-linearised intervals; a result resting on fewer than the "
+          "series' min_n answers keeps its keys and `suppressed`, every number (n too) is empty",
+          ("unit", "wave", "item")),
+    Table("survey_waves", _schema({"unit": _str(), "wave": _num("int64", False), "respondents": _num("int64", False),
+                                   **{c: _num() for c in ("population", "n_eff", "deff", "weight_ratio")},
+                                   "method": _str(), "collapsed": _str(True)}, unique=["unit", "wave"]),
+          "one row per authority and survey wave: respondents, the population weighted to, effective sample size, "
+          "design effect (Kish), largest/smallest weight, the weighting method and any cells merged",
+          ("unit", "wave")),
+    Table("survey_changes", _schema({"unit": _str(), "item": _str(), "statistic": _str(), "category": _str(),
+                                     "wave": _num("int64", False), "previous_wave": _num("int64", False),
+                                     **{c: _num() for c in ("difference", "ci_low", "ci_high", "p_value")},
+                                     "significant": _num(bool, False)}),
+          "the latest wave against the previous one per authority and item (z test of independent samples); none for "
+          "a suppressed side", ("unit", "item")),
+    Table("pb_summary", _schema({"unit": _str(), "year": _num("int64", False), "district": _str(), "record": _str()}),
+          "one row per participatory-budget file (Pabulib): its indicators, selected projects and the re-run of the "
+          "selection rule, as JSON", ("unit", "year", "district")),
 ]}
 
 _KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_national", "comparison_similar", "comparison_cluster",
                   "peers", "peer_explanations", "peer_stability", "typology", "composite_scores", "adjusted", "intervals",
-                  "real_terms", "trends"),
+                  "real_terms", "trends", "survey_estimates", "survey_waves", "survey_changes", "pb_summary"),
          "group": ("group_sectors", "group_stats", "comparison_exchange", "composite_groups", "adjusted_ranks")}
 TABLES = {name: Table(t.name, t.schema, t.doc, t.sort, next((k for k, names in _KEYS.items() if name in names), None))
           for name, t in TABLES.items()}
