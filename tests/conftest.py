@@ -25,7 +25,14 @@ composites:
     name: "Indeks jakości decyzji"
     indicators: [adm_decisions_late_share, adm_decisions_appealed_share, adm_decisions_overturned_share]
     uncertainty: {{runs: 100}}
+surveys:
+  folder: output/data/demo/surveys
+  min_n: 100
+participatory:
+  folder: output/data/demo/pb
+strategies: params/strategies
 """
+VOICE_UNITS = {"3064011": "Poznań", "1661011": "Opole", "2814042": "Dywity"}  # surveyed in the small project
 
 
 def make_project(dest: Path) -> Path:
@@ -52,9 +59,27 @@ def small_project(tmp_path_factory) -> Path:
     empty = units.loc[units["synthetic"] & (units["kind"] == "gmina_rural"), "code"].iloc[0]
     obs = obs[obs["unit"] != empty]
     save(units, obs, root / "output" / "data" / "demo")
+    write_voice(root, obs)
     (root / "params" / "tests.yml").write_text(SMALL_SERIES.format(empty_unit=empty), encoding="utf-8")
     (root / "empty_unit.txt").write_text(empty)
     return root
+
+
+def write_voice(root: Path, obs: pd.DataFrame) -> None:
+    """Two survey waves of three authorities (Dywity is small: with the series' min_n of 100 most of its results are
+    suppressed) and a city-wide and a district participatory budget of Poznań."""
+    from jstbench.catalogue.load import load_catalogue
+    from jstbench.data.demo_voice import population_cells
+    from jstbench.data.pabulib_demo import write_demo_pb
+    from jstbench.data.survey_demo import generate_waves
+
+    data = root / "output" / "data" / "demo"
+    q = load_catalogue(root / "methodology" / "catalogue").questionnaires["mieszkancy"]
+    cells = population_cells(q, obs, list(VOICE_UNITS), VOICE_UNITS, 2024)
+    generate_waves(cells, q, [2022, 2024], data / "surveys", seed=7)
+    (data / "surveys" / "true_values.csv").replace(data / "surveys_true_values.csv")
+    write_demo_pb(data / "pb", "3064011", "Poznań", 540_000, 2024, seed=3)
+    write_demo_pb(data / "pb", "3064011", "Poznań", 540_000, 2024, seed=4, district="Wilda")
 
 
 @pytest.fixture(scope="session")

@@ -63,11 +63,9 @@ def report(series: Annotated[str, typer.Argument(help="A built series: output/<s
     (<code>-zalacznik.xlsx and .html)."""
     from jstbench.catalogue.load import load_catalogue
     from jstbench.catalogue.strategy import StrategyFile, load_strategy
-    from jstbench.core.atomic import atomic_path, write_text
     from jstbench.series import strategy as st
     from jstbench.series.folder import SeriesFolder
     from jstbench.series.runner import Job, execute
-    from jstbench.views.strategy import StrategyView, annex_html, annex_xlsx
 
     project = project_of(root)
     series_dir = project.output_dir / series
@@ -112,13 +110,23 @@ def report(series: Annotated[str, typer.Argument(help="A built series: output/<s
                         f"{OUT}/{sf.code}.html", f"notebooks/strategia-{sf.code}.ipynb"))
     results = execute(jobs, series_dir, workers)
     failed = [r for r in results if r.status != "ok"]
-    for sf in loaded:
-        view = StrategyView(str(folder.folder), sf.code, year, *st.read_progress(folder.folder, sf.code))
-        with atomic_path(series_dir / OUT / f"{sf.code}-zalacznik.xlsx") as tmp:
-            tmp.write_bytes(annex_xlsx(view))
-        write_text(series_dir / OUT / f"{sf.code}-zalacznik.html", annex_html(view))
+    write_annexes(series_dir, [sf.code for sf in loaded], year)
     out.print(f"{len(results) - len(failed)} strategy reports ok, {len(failed)} failed → {series_dir / OUT}")
     for r in failed:
         err.print(f"[red]failed:[/] {escape(r.job.label)}: {escape(r.error or '')}", highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def write_annexes(series_dir: Path, codes: list[str], year: int) -> None:
+    """The annex of the annual report on the state of the authority (XLSX and HTML) beside each strategy report."""
+    from jstbench.core.atomic import atomic_path, write_text
+    from jstbench.series import strategy as st
+    from jstbench.views.strategy import StrategyView, annex_html, annex_xlsx
+
+    data = series_dir / "data"
+    for code in codes:
+        view = StrategyView(str(data), code, year, *st.read_progress(data, code))
+        with atomic_path(series_dir / OUT / f"{code}-zalacznik.xlsx") as tmp:
+            tmp.write_bytes(annex_xlsx(view))
+        write_text(series_dir / OUT / f"{code}-zalacznik.html", annex_html(view))

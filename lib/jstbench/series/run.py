@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from jstbench.core.units import UNIT_KINDS, display_name
 from jstbench.data.store import data_digest
 from jstbench.series import folder as sf
 from jstbench.series import incremental as inc
+from jstbench.series import strategy
 from jstbench.series.build import Checked, check_series, compute, write_data
 from jstbench.series.runner import DiskFull, Job, Result, execute, result_record
 
@@ -50,8 +51,9 @@ def git_commit(root: Path) -> str | None:
         return None
 
 
-def plan(checked: Checked, project: Project) -> list[Job]:
-    """One job per group and one per member authority (and per extra unit)."""
+def plan(checked: Checked, project: Project, data_dir: Path | None = None) -> list[Job]:
+    """One job per group and one per member authority (and per extra unit); with the built data (`data_dir`), one
+    per authority and survey wave and one per authority with a strategy."""
     spec, jobs = checked.spec, []
     data = "../data"  # relative to the series' notebooks/ folder, where kernels run
     if spec.templates.group:
@@ -73,6 +75,28 @@ def plan(checked: Checked, project: Project) -> list[Job]:
             jobs.append(Job("unit", code, f"{name} ({UNIT_KINDS[units.loc[code, 'kind']]})", tpl,
                             {"unit": code, "year": spec.year, "series_dir": data},
                             f"jst/{code}.html", f"notebooks/jst-{code}.ipynb"))
+    if data_dir is not None:
+        jobs += voice_jobs(checked, project, data_dir)
+    return jobs
+
+
+def voice_jobs(checked: Checked, project: Project, data_dir: Path) -> list[Job]:
+    """Survey reports (authority × wave) and strategy reports (authority) of the built series data."""
+    spec, jobs, data = checked.spec, [], "../data"
+    names = checked.store.units["name"]
+    if spec.surveys is not None and spec.templates.survey:
+        tpl = str(project.resolve(spec.templates.survey))
+        waves = sf.SeriesFolder(data_dir).read("survey_waves")
+        for code, wave in waves[["unit", "wave"]].itertuples(index=False):
+            jobs.append(Job("survey", f"{code}-{wave}", f"Badanie opinii mieszkańców {wave}: {names.get(code, code)}", tpl,
+                            {"unit": code, "wave": int(wave), "year": spec.year, "series_dir": data},
+                            f"ankiety/{code}-{wave}.html", f"notebooks/ankieta-{code}-{wave}.ipynb"))
+    if "strategies" in checked.inputs and spec.templates.strategy:
+        tpl = str(project.resolve(spec.templates.strategy))
+        for code in sorted(strategy.codes(data_dir)):
+            jobs.append(Job("strategy", code, f"Strategia: {names.get(code, code)}", tpl,
+                            {"unit": code, "year": spec.year, "series_dir": data},
+                            f"strategie/{code}.html", f"notebooks/strategia-{code}.ipynb"))
     return jobs
 
 
@@ -94,6 +118,17 @@ Metodologia: <a href="../site/index.html">strona metodologii</a>. Manifest: <a h
 {% for m in g.members %}<tr><td>{% if m.status == 'ok' %}<a href="{{ m.html }}">{{ m.name }}</a>
 {%- else %}{{ m.name }} — <span class="failed">błąd: {{ m.error }}</span>{% endif %}</td><td>{{ m.code }}</td></tr>
 {% endfor %}</tbody></table>{% endfor %}
+{% if surveys %}<h2>Badania opinii mieszkańców</h2>
+<table><caption>Raporty z badań opinii: JST i fala badania (wyniki ważone, ukryte przy zbyt małej liczbie odpowiedzi)</caption>
+<thead><tr><th scope="col">JST</th><th scope="col">TERYT</th><th scope="col">Fala (raport)</th></tr></thead><tbody>
+{% for s in surveys %}<tr><td>{{ s.name }}</td><td>{{ s.code }}</td><td><a href="{{ s.html }}">{{ s.wave }}</a></td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if strategies %}<h2>Strategie rozwoju</h2>
+<table><caption>Realizacja strategii rozwoju: raport i załącznik do raportu o stanie JST</caption>
+<thead><tr><th scope="col">JST (raport)</th><th scope="col">TERYT</th><th scope="col">Załącznik</th></tr></thead><tbody>
+{% for s in strategies %}<tr><td><a href="{{ s.html }}">{{ s.name }}</a></td><td>{{ s.code }}</td>
+<td><a href="{{ s.annex }}.xlsx">XLSX</a> · <a href="{{ s.annex }}.html">HTML</a></td></tr>
+{% endfor %}</tbody></table>{% endif %}
 {% if failures %}<h2 class="failed">Nieudane raporty</h2><ul>{% for f in failures %}<li>{{ f.label }}: {{ f.error }}</li>{% endfor %}</ul>{% endif %}
 <p><small>Wygenerowano {{ created }} · katalog {{ catalogue }} · dane {{ data }} · commit {{ commit }}</small></p>
 </body></html>"""
@@ -123,7 +158,14 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
         groups.append({"name": REST, "members": rest, "report": None})
     failures = [{"label": r.job.label, "error": r.error} for r in results if r.status != "ok"]
     quality = next((r.job.html for r in results if r.job.kind == "quality" and r.status == "ok"), None)
+    names = checked.store.units["name"]
+    surveys = [{"name": names.get(r.job.parameters["unit"], r.job.parameters["unit"]), "code": r.job.parameters["unit"],
+                "wave": r.job.parameters["wave"], "html": r.job.html} for r in results if r.job.kind == "survey" and r.status == "ok"]
+    strategies = [{"name": names.get(r.job.key, r.job.key), "code": r.job.key, "html": r.job.html,
+                   "annex": r.job.html.removesuffix(".html") + "-zalacznik"} for r in results
+                  if r.job.kind == "strategy" and r.status == "ok"]
     return env.from_string(INDEX).render(
+        surveys=surveys, strategies=strategies,
         title=checked.spec.title, synthetic=checked.store.synthetic, year=checked.spec.year, groups=groups,
         ok=sum(r.status == "ok" for r in results), failed=len(failures), failures=failures,
         created=manifest["created"], catalogue=manifest["catalogue_digest"], data=manifest["data_digest"],
@@ -158,9 +200,10 @@ def series_lock(output_dir: Path, series: str) -> Iterator[None]:
 def series_digest(checked: Checked, project: Project, library: str) -> str:
     """Everything the computed series data depend on."""
     spec = checked.spec
+    voice = [file_digest(p) for folder in checked.inputs.values() for p in sorted(folder.rglob("*")) if p.is_file()]
     return digest(file_digest(checked.path), file_digest(project.resolve(spec.groups_file)),
                       checked.catalogue.digest, file_digest(project.catalogue_dir / "deflators.yml"),
-                      data_digest(project.resolve(spec.data)), library)
+                      data_digest(project.resolve(spec.data)), library, *voice)
 
 
 def _previous(folder: Path) -> dict:
@@ -194,14 +237,18 @@ def _slice_digests(jobs: list[Job], data: Path, previous: dict) -> list[str]:
     typology = dict(zip(typ["unit"], typ["group"], strict=True))
     peers = folder.read("peers").groupby("unit")["peer"].apply(list).to_dict()
     digests = inc.folder_digests(data)
-    return [inc.slice_digest(j.kind, j.key, digests, folder.meta, typology, peers) for j in jobs]
+    return [inc.slice_digest(j.kind, j.key, digests, folder.meta, typology, peers)
+            if j.kind != "strategy" else digest(inc.slice_digest(j.kind, j.key, digests, folder.meta, typology, peers),
+                                                *(file_digest(p) for p in strategy.paths(data, j.key)))
+            for j in jobs]
 
 
 def run(project: Project, series: str, workers: int | None = None, engine: str = "warm",
         progress: bool = True, checked: Checked | None = None, executor: str = "local", scheduler: str | None = None,
-        force: bool = False) -> dict:
+        force: bool = False, finish: Callable[[Path, list[Result]], None] | None = None) -> dict:
     """Build `output/<series>/` and return its manifest. Series data and reports whose inputs are unchanged since the
-    previous build are reused (`jstbench.series.incremental`), unless `force`."""
+    previous build are reused (`jstbench.series.incremental`), unless `force`. `finish(staging, results)` runs
+    before the folder is swapped in (the command line writes the strategy annexes there)."""
     checked = checked or check_series(project, series)
     t0 = time.perf_counter()
     manifest: dict = {}
@@ -214,7 +261,9 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
         data_reused = _reuse_data(previous, target, staging, inputs)
         if not data_reused:
             write_data(checked, compute(checked), staging / "data")
-        jobs = plan(checked, project)
+        if "strategies" in checked.inputs:
+            strategy.write_all(checked.inputs["strategies"], checked.catalogue, staging / "data")
+        jobs = plan(checked, project, staging / "data")
         data = _slice_digests(jobs, staging / "data", previous if data_reused else {})
         templates = {t: file_digest(Path(t)) for t in {j.template for j in jobs}}
         hashes = [inc.report_digest(j.kind, j.key, templates[j.template], j.parameters, library, d) for j, d in zip(jobs, data, strict=True)]
@@ -242,6 +291,8 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
         results = [reused.get(i) for i in range(len(jobs))]
         for i, res in zip(todo, done, strict=True):
             results[i] = res
+        if finish is not None:
+            finish(staging, [r for r in results if r is not None])
         manifest.update({
             "series": series, "title": checked.spec.title, "year": checked.spec.year,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -231,3 +231,28 @@ def read_progress(data_dir: str | Path, code: str) -> tuple[pd.DataFrame, pd.Dat
         out.append(_valid(schema, pq.read_table(path).to_pandas(), path.name))
     raw = pq.read_schema(paths(data_dir, code)[0]).metadata or {}
     return out[0], out[1], json.loads(raw.get(META_KEY, b"{}"))
+
+
+def write_all(strategies: Path, catalogue: Catalogue, data_dir: Path) -> list[str]:
+    """The progress tables of every strategy file (<TERYT>.yml) in `strategies` whose authority is in the series'
+    units, into the series' data folder; the codes written. Run after the series data (the values are read back)."""
+    from jstbench.catalogue.strategy import load_strategy
+
+    folder = SeriesFolder(data_dir)
+    units = set(folder.read("units")["code"])
+    files = sorted(Path(strategies).glob("*.yml"))
+    values = folder.read("values", [("unit", "in", [p.stem for p in files])])
+    written = []
+    for path in files:
+        sf = load_strategy(path, catalogue, values)
+        if sf.code not in units:
+            raise InputError(f"authority {sf.code} is not in the series' units", path, "authority")
+        progress, points = progress_tables(sf, folder, catalogue)
+        write_progress(data_dir, sf.code, progress, points, strategy_meta(sf))
+        written.append(sf.code)
+    return written
+
+
+def codes(data_dir: Path) -> list[str]:
+    """The authorities with progress tables in a series' data folder."""
+    return sorted(p.stem for p in (Path(data_dir) / FOLDER).glob("*.parquet") if not p.stem.endswith("-series"))

@@ -149,7 +149,7 @@ def survey_tables(catalogue: Catalogue, params: SurveysParams, folder: Path, wid
     for item in [i for i in specs if i.endswith("#share")]:  # the same answers, estimated as shares
         frame[item] = frame[item.removesuffix("#share")]
     est = sv.estimate_table(frame, weights, specs, min_n=params.min_n)
-    est = est.rename(columns={"question": "item"})
+    est = est.rename(columns={"question": "item"}).astype({"wave": int})
     est["item"] = est["item"].str.removesuffix("#share")
     est = est.merge(pd.DataFrame(about), on="item", how="left")[ESTIMATES]
     waves = _waves(responses, weights, groups, method, collapsed)
@@ -215,12 +215,14 @@ def pb_tables(params: ParticipatoryParams, folder: Path, wide: pd.DataFrame, uni
     """One row per participatory-budget file: unit, year, district, record (the `pb_summary` as JSON, with the
     authority's population and total spending of that year where the store has them)."""
     from jstbench.data.pabulib import read_pb
-    from jstbench.indicators.participatory import pb_summary
+    from jstbench.indicators.participatory import district_vs_citywide, pb_summary
 
     files = sorted(Path(folder).glob("*.pb"))
     if not files:
         raise InputError("no participatory-budget files (*.pb)", folder)
-    rows, errors = [], []
+    rows: list[dict] = []
+    errors: list[InputError] = []
+    parsed: dict[tuple[str, int], list] = {}
     for path in files:
         try:
             pb = read_pb(path, strict=False)
@@ -237,10 +239,14 @@ def pb_tables(params: ParticipatoryParams, folder: Path, wide: pd.DataFrame, uni
         population = _last(row, "population")
         spending = _last(row, "exp_total")
         record = pb_summary(pb, population=population, spending=spending)
-        rows.append({"unit": unit, "year": year, "district": str(record.get("district") or ""),
-                     "record": json.dumps(record, ensure_ascii=False, default=_plain, sort_keys=True)})
+        parsed.setdefault((unit, year), []).append(pb)
+        rows.append({"unit": unit, "year": year, "district": str(record.get("subunit") or "") if record.get("district") else "",
+                     "record": record})
     if errors:
         raise InputErrors(errors)
+    for row in rows:  # every instance of an authority and year knows the district / city-wide split of its edition
+        row["record"]["split"] = district_vs_citywide(parsed[(row["unit"], row["year"])])
+        row["record"] = json.dumps(row["record"], ensure_ascii=False, default=_plain, sort_keys=True)
     return pd.DataFrame(rows, columns=["unit", "year", "district", "record"])
 
 

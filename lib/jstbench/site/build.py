@@ -323,6 +323,36 @@ def forms_page(cat: Catalogue) -> str:
     return "\n".join(lines) + "\n"
 
 
+def questionnaires_page(cat: Catalogue) -> str:
+    """The survey questionnaires as the catalogue holds them (methodology/catalogue/surveys/*.yml): population,
+    weighting strata, scales with their labels, and each question with the service and indicator it informs."""
+    from jstbench.catalogue.questionnaire import POPULATIONS
+
+    lines = ["---", 'title: "Kwestionariusze badań opinii"', "---", "",
+             "Kwestionariusze są danymi katalogu (`methodology/catalogue/surveys/`): pliki z odpowiedziami są sprawdzane "
+             "względem nich (kody spoza skali, etykiety w plikach SPSS), a wskaźniki z badań opinii wskazują pytanie albo "
+             "usługę. Odpowiedzi na pytania otwarte nigdy nie są publikowane. Metoda: [Badania opinii](../methods/surveys.qmd).", ""]
+    for q in cat.questionnaires.values():
+        lines += [f"## {cell(q.title)}", "", f"`{q.id}` · wersja {cell(q.version)} · badani: {cell(POPULATIONS[q.population])}.",
+                  "", esc(q.description), ""]
+        strata = "; ".join(f"{cell(x.label)}: {cell(', '.join(x.values))}" for x in q.strata)
+        lines += [f"Warstwy ważenia: {strata}.", ""]
+        if q.margin_cells():
+            lines += ["Liczebności ludności w komórkach (płeć × wiek) pochodzą ze zmiennych katalogu: "
+                      + ", ".join(f"`{v}`" for _, _, v in q.margin_cells()) + ".", ""]
+        lines += ["| skala | kody i etykiety | braki odpowiedzi |", "|---|---|---|"]
+        for sc in q.scales:
+            labels = "; ".join(f"{k} = {cell(v)}" for k, v in sc.labels.items() if k not in sc.missing)
+            lines.append(f"| `{sc.id}` | {labels} | {cell(', '.join(f'{k} = {sc.labels[k]}' for k in sc.missing)) or '—'} |")
+        lines += ["", "| pytanie | treść | typ | skala | usługa | wskaźnik |", "|---|---|---|---|---|---|"]
+        for x in q.questions:
+            ind = f"[`{x.indicator}`](../indicators/{x.indicator}.qmd)" if x.indicator in cat.indicators else "—"
+            lines.append(f"| `{x.id}` | {cell(x.text)} | {cell(x.type)} | {cell(x.scale or '—')} | "
+                         f"{cell(SECTORS.get(x.service, {}).get('pl', x.service))} | {ind} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
 def participants_page(project: Project) -> str:
     people = load_participants(project.participants_file)
     labels = {"exact": "jednoznaczna", "homonym-chosen": "wybór spośród jednostek o tej nazwie",
@@ -442,6 +472,7 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
             (src / "catalogue" / "to-verify.qmd").write_text(to_verify_page(cat), encoding="utf-8")
             (src / "catalogue" / "changelog.qmd").write_text(changelog_page(cat), encoding="utf-8")
             (src / "catalogue" / "forms.qmd").write_text(forms_page(cat), encoding="utf-8")
+            (src / "catalogue" / "questionnaires.qmd").write_text(questionnaires_page(cat), encoding="utf-8")
             (src / "catalogue" / "sources.qmd").write_text(sources_page(cat), encoding="utf-8")
             (src / "methods" / "participants.qmd").write_text(participants_page(project), encoding="utf-8")
             (src / "reports.qmd").write_text(reports_page(project), encoding="utf-8")

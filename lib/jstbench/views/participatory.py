@@ -16,7 +16,9 @@ The record (`jstbench.indicators.participatory.pb_summary`, one per Pabulib inst
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from jstbench.core.text import esc, num, pct
@@ -121,3 +123,17 @@ def pb_section_html(summary: Mapping[str, Any], split: Mapping[str, Any] | None 
                           "sekcjach, głosy ponad limit, suma kosztów wybranych projektów ponad budżet); wyniki liczymy z sekcji "
                           "PROJECTS i VOTES. Szczegóły: jstbench pb read --lenient."))
     return "".join(parts)
+
+
+def unit_pb_html(series_dir: str | Path, unit: str) -> str:
+    """The section of an authority report: its latest participatory-budget edition in the series data (the
+    city-wide instance, or the first district one, with the district / city-wide split); "" without data."""
+    from jstbench.series.folder import SeriesFolder
+
+    rows = SeriesFolder(series_dir).read("pb_summary", [("unit", "==", unit)])
+    if rows.empty:
+        return ""
+    latest = rows[rows["year"] == rows["year"].max()].sort_values("district")
+    record = json.loads(latest.iloc[0]["record"])
+    split = record.pop("split", None)
+    return pb_section_html(record, split if split and split.get("district_instances") else None)
