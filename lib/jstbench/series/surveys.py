@@ -135,20 +135,22 @@ def survey_tables(catalogue: Catalogue, params: SurveysParams, folder: Path, wid
                          f"{', '.join(catalogue.questionnaires) or 'none'}", where="surveys.questionnaire")
     responses = read_surveys(folder, q, units).data.reset_index(drop=True)
     pairs = responses[["unit", "wave"]].drop_duplicates()
+    weighting: pd.Series | sv.Weighting
     if params.weighting == "none" or not q.margin_cells():
-        weights = pd.Series(1.0, index=responses.index)
+        weights = weighting = pd.Series(1.0, index=responses.index)
         method, groups, collapsed = "none", pd.DataFrame(columns=["unit", "wave"]), []
     else:
         cells = population_cells(q, wide, pairs)
         levels = {s.id: s.values for s in q.strata}
         weigh = sv.rake if params.weighting == "rake" else sv.poststratify
-        done = weigh(responses, cells, levels=levels)
-        weights, method, groups, collapsed = done.weights, done.report.method, done.report.groups, done.report.collapsed
+        weighting = weigh(responses, cells, levels=levels)  # the estimates' variance allows for the weighting step
+        weights, method, groups, collapsed = (weighting.weights, weighting.report.method, weighting.report.groups,
+                                              weighting.report.collapsed)
     specs, about = _items(q, catalogue)
     frame = pd.concat([responses, _index_columns(q, responses)], axis=1)
     for item in [i for i in specs if i.endswith("#share")]:  # the same answers, estimated as shares
         frame[item] = frame[item.removesuffix("#share")]
-    est = sv.estimate_table(frame, weights, specs, min_n=params.min_n)
+    est = sv.estimate_table(frame, weighting, specs, min_n=params.min_n)
     est = est.rename(columns={"question": "item"}).astype({"wave": int})
     est["item"] = est["item"].str.removesuffix("#share")
     est = est.merge(pd.DataFrame(about), on="item", how="left")[ESTIMATES]
