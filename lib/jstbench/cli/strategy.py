@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from jstbench.cli.common import RootOpt, err, friendly, out, project_of
-from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors, collect
 
 app = typer.Typer(help="Strategie rozwoju JST: sprawdzenie plików i raport z realizacji celów.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -35,13 +35,8 @@ def check(files: Annotated[list[Path], typer.Argument(help="Strategy files (YAML
     catalogue = load_catalogue(project.catalogue_dir)
     problems: list[InputError] = []
     for path in files:
-        try:
-            sf = load_strategy(path, catalogue)
-        except InputErrors as exc:
-            problems += exc.errors
-            continue
-        except InputError as exc:
-            problems.append(exc)
+        sf = collect(problems, load_strategy, path, catalogue)
+        if sf is None:
             continue
         out.print(f"{escape(str(path))}: {sf.code}, {len(sf.strategy.goals)} goals, {len(sf.items)} indicators "
                   f"({sum(i.source == 'own' for i in sf.items)} own)", highlight=False)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jstbench.cli.common import RootOpt, friendly, out, project_of
-from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.text import num
 
 app = typer.Typer(help="Ankiety mieszkańców, organizacji i przedsiębiorców: kontrola plików z odpowiedziami.",
@@ -40,14 +40,9 @@ def check(files: Annotated[list[Path], typer.Argument(help="Response files: CSV,
     errors: list[InputError] = []
     parts: dict[str, list[Responses]] = {}
     for path in files:
-        try:
-            q = known[questionnaire] if questionnaire else guess_questionnaire(path, known, sheet)
-            r = read_responses(path, q, sheet)
-        except InputErrors as exc:
-            errors += exc.errors
-            continue
-        except InputError as exc:
-            errors.append(exc)
+        q = known[questionnaire] if questionnaire else collect(errors, guess_questionnaire, path, known, sheet)
+        r = collect(errors, read_responses, path, q, sheet) if q is not None else None
+        if q is None or r is None:
             continue
         parts.setdefault(q.id, []).append(r)
     for qid, items in parts.items():

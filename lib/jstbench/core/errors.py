@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class InputError(ValueError):
@@ -30,3 +34,14 @@ class InputErrors(InputError):
     @property
     def message(self) -> str:
         return "\n".join(e.message for e in self.errors)
+
+
+def collect(errors: list[InputError], check: Callable[..., T], *args: object) -> T | None:
+    """`check(*args)`, or None with its problems added to `errors` (to report every problem of many inputs at once)."""
+    try:
+        return check(*args)
+    except InputErrors as exc:
+        errors.extend(exc.errors)
+    except InputError as exc:
+        errors.append(exc)
+    return None

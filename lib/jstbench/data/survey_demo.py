@@ -15,8 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from scipy.stats import norm
 from jstbench.catalogue.questionnaire import Question, Questionnaire, Scale
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
+from jstbench.core.xlsx import deterministic
 
 FORMATS = ("csv", "xlsx", "sav")
 TRUE_VALUES_FILE = "true_values.csv"
@@ -41,7 +40,6 @@ TEXTS = [
     "Więcej zajęć dla seniorów.", "Remont chodników przy szkole.",
 ]
 _SAV_STAMP = (92, b"01 Jan 0000:00:00")  # offset and value of the creation date and time in a .sav header
-_XLSX_STAMP = (2000, 1, 1, 0, 0, 0)
 
 
 def _rng(seed: int, code: str, *salt: int) -> np.random.Generator:
@@ -203,15 +201,10 @@ def _write_xlsx(path: Path, data: pd.DataFrame) -> None:
         ws.append([None if v is None or v != v else v for v in row])
     raw = io.BytesIO()
     wb.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            body = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", body)
-            dst.writestr(zipfile.ZipInfo(item.filename, date_time=_XLSX_STAMP), body, zipfile.ZIP_DEFLATED)
+    body = deterministic(raw.getvalue())
+
     def write(tmp: Path) -> None:
-        tmp.write_bytes(out.getvalue())
+        tmp.write_bytes(body)
 
     write_with(path, write)
 

@@ -15,7 +15,7 @@ from jstbench.catalogue.model import Catalogue
 from jstbench.compare.coverage import coverage_share, register_counts, withheld
 from jstbench.compare.groups import GroupsFile, load_groups, membership
 from jstbench.compare.measures import compare, compare_and_stats, distance_to_range, group_stats
-from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.project import Project
 from jstbench.core.units import valid_in
 from jstbench.data.store import Store
@@ -138,28 +138,18 @@ def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units
             continue
         if template and not project.resolve(template).exists():
             errors.append(InputError(f"notebook template {template} not found", path, f"templates.{key.rstrip('s')}"))
-    def collect(check, *args) -> object:
-        try:
-            return check(*args)
-        except InputErrors as exc:
-            errors.extend(exc.errors)
-        except InputError as exc:
-            errors.append(exc)
-        return None
-
     if spec.surveys and inputs.get("surveys", Path()).is_dir():
         q = catalogue.questionnaires.get(spec.surveys.questionnaire)
         if q is None:
             errors.append(InputError(f"unknown questionnaire {spec.surveys.questionnaire!r}; questionnaires: "
                                      f"{', '.join(catalogue.questionnaires) or 'none'}", path, "surveys.questionnaire"))
         else:
-            collect(read_surveys, inputs["surveys"], q, units)
+            collect(errors, read_surveys, inputs["surveys"], q, units)
     if inputs.get("strategies", Path()).is_dir():
         for file in sorted(inputs["strategies"].glob("*.yml")):
-            sf = collect(load_strategy, file, catalogue)
-            if sf is not None and sf.code not in units:  # type: ignore[attr-defined]
-                errors.append(InputError(f"authority {sf.code} is not in the units register of {spec.data}",  # type: ignore[attr-defined]
-                                         file, "authority"))
+            sf = collect(errors, load_strategy, file, catalogue)
+            if sf is not None and sf.code not in units:
+                errors.append(InputError(f"authority {sf.code} is not in the units register of {spec.data}", file, "authority"))
     return inputs
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from jstbench.catalogue.model import SECTORS, Catalogue
 from jstbench.catalogue.questionnaire import Questionnaire
-from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.data.survey import Responses, read_responses
 from jstbench.series.spec import ParticipatoryParams, SurveysParams
 from jstbench.stats import survey as sv
@@ -39,15 +39,11 @@ def read_surveys(folder: Path, q: Questionnaire, units: set[str]) -> Responses:
     files = survey_files(folder)
     if not files:
         raise InputError(f"no survey files ({', '.join(PATTERNS)})", folder)
-    parts, errors = [], []
+    parts: list[Responses] = []
+    errors: list[InputError] = []
     for path in files:
-        try:
-            part = read_responses(path, q)
-        except InputErrors as exc:
-            errors += exc.errors
-            continue
-        except InputError as exc:
-            errors.append(exc)
+        part = collect(errors, read_responses, path, q)
+        if part is None:
             continue
         unknown = sorted(set(part.data["unit"]) - units)
         if unknown:

@@ -18,6 +18,7 @@ from jstbench.catalogue.model import DIRECTIONS, RATED_KINDS, SECTORS, Structure
 from jstbench.core.errors import InputError
 from jstbench.core.text import esc, num, pct, reason_text, share
 from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS, VOIVODESHIPS, display_name
+from jstbench.core.xlsx import frame_xlsx
 from jstbench.series.folder import SeriesFolder
 from jstbench.views import links
 from jstbench.views.tables import Html, banner, note, paragraph, stylesheet, table
@@ -612,23 +613,8 @@ class UnitView:
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
-    """A frame as an XLSX workbook whose bytes depend on the data only: the time stamps openpyxl writes (document
-    properties, zip entries) are fixed, so the same report is the same file."""
-    import io
-    import re
-    import zipfile
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        df.to_excel(xl, index=False, sheet_name=sheet)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", data)
-            dst.writestr(zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    """A frame as an XLSX workbook whose bytes depend on the data only (`jstbench.core.xlsx`)."""
+    return frame_xlsx(df, sheet)
 
 
 def nav_html() -> str:
