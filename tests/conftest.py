@@ -27,7 +27,7 @@ composites:
     uncertainty: {{runs: 100}}
 surveys:
   folder: output/data/demo/surveys
-  min_n: 100
+  min_n: 200
 participatory:
   folder: output/data/demo/pb
 strategies: params/strategies
@@ -66,7 +66,7 @@ def small_project(tmp_path_factory) -> Path:
 
 
 def write_voice(root: Path, obs: pd.DataFrame) -> None:
-    """Two survey waves of three authorities (Dywity is small: with the series' min_n of 100 most of its results are
+    """Two survey waves of three authorities (Dywity is small: with the series' min_n of 200 all of its results are
     suppressed) and a city-wide and a district participatory budget of Poznań."""
     from jstbench.catalogue.load import load_catalogue
     from jstbench.data.demo_voice import population_cells

@@ -103,7 +103,6 @@ def reports(series: Annotated[str, typer.Argument(help="Series name: params/<ser
     """Execute every report of a series into output/<series>/ (HTML, notebooks, index, manifest).
 
     Data and reports whose inputs did not change since the last build are reused (see the manifest)."""
-    from jstbench.cli.strategy import write_annexes
     from jstbench.series import run as rep
     from jstbench.series.build import check_series
 
@@ -115,13 +114,8 @@ def reports(series: Annotated[str, typer.Argument(help="Series name: params/<ser
         raise InputError("--scheduler needs --executor dask", where="--scheduler")
     project = project_of(root)
     checked = check_series(project, series)
-
-    def annexes(staging: Path, results: list) -> None:
-        write_annexes(staging, [r.job.key for r in results if r.job.kind == "strategy" and r.status == "ok"],
-                      checked.spec.year)
-
     m = rep.run(project, series, workers=workers, engine=engine, checked=checked, executor=executor, scheduler=scheduler,
-                force=force, finish=annexes)
+                force=force)
     folder = project.output_dir / series
     reused = f" ({m['reused']} unchanged, reused)" if m["reused"] else ""
     out.print(f"{m['ok']} reports ok{reused}, {m['failed']} failed in {m['duration_s']} s → {folder / 'index.html'}")

@@ -102,26 +102,13 @@ def report(series: Annotated[str, typer.Argument(help="A built series: output/<s
         st.write_progress(folder.folder, sf.code, progress, points, st.strategy_meta(sf))
         jobs.append(Job("strategy", sf.code, f"Strategia: {sf.strategy.title}", str(project.resolve(TEMPLATE)),
                         {"unit": sf.code, "year": year, "series_dir": "../data"},
-                        f"{OUT}/{sf.code}.html", f"notebooks/strategia-{sf.code}.ipynb"))
+                        f"{OUT}/{sf.code}.html", f"notebooks/strategia-{sf.code}.ipynb",
+                        (f"{OUT}/{sf.code}-zalacznik.xlsx", f"{OUT}/{sf.code}-zalacznik.html")))
     results = execute(jobs, series_dir, workers)
     failed = [r for r in results if r.status != "ok"]
-    write_annexes(series_dir, [sf.code for sf in loaded], year)
     out.print(f"{len(results) - len(failed)} strategy reports ok, {len(failed)} failed → {series_dir / OUT}")
     for r in failed:
         err.print(f"[red]failed:[/] {escape(r.job.label)}: {escape(r.error or '')}", highlight=False)
     if failed:
         raise typer.Exit(1)
 
-
-def write_annexes(series_dir: Path, codes: list[str], year: int) -> None:
-    """The annex of the annual report on the state of the authority (XLSX and HTML) beside each strategy report."""
-    from jstbench.core.atomic import atomic_path, write_text
-    from jstbench.series import strategy as st
-    from jstbench.views.strategy import StrategyView, annex_html, annex_xlsx
-
-    data = series_dir / "data"
-    for code in codes:
-        view = StrategyView(str(data), code, year, *st.read_progress(data, code))
-        with atomic_path(series_dir / OUT / f"{code}-zalacznik.xlsx") as tmp:
-            tmp.write_bytes(annex_xlsx(view))
-        write_text(series_dir / OUT / f"{code}-zalacznik.html", annex_html(view))

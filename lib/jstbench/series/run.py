@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,8 @@ def voice_jobs(checked: Checked, project: Project, data_dir: Path) -> list[Job]:
         for code in sorted(strategy.codes(data_dir)):
             jobs.append(Job("strategy", code, f"Strategia: {names.get(code, code)}", tpl,
                             {"unit": code, "year": spec.year, "series_dir": data},
-                            f"strategie/{code}.html", f"notebooks/strategia-{code}.ipynb"))
+                            f"strategie/{code}.html", f"notebooks/strategia-{code}.ipynb",
+                            (f"strategie/{code}-zalacznik.xlsx", f"strategie/{code}-zalacznik.html")))
     return jobs
 
 
@@ -245,10 +246,9 @@ def _slice_digests(jobs: list[Job], data: Path, previous: dict) -> list[str]:
 
 def run(project: Project, series: str, workers: int | None = None, engine: str = "warm",
         progress: bool = True, checked: Checked | None = None, executor: str = "local", scheduler: str | None = None,
-        force: bool = False, finish: Callable[[Path, list[Result]], None] | None = None) -> dict:
+        force: bool = False) -> dict:
     """Build `output/<series>/` and return its manifest. Series data and reports whose inputs are unchanged since the
-    previous build are reused (`jstbench.series.incremental`), unless `force`. `finish(staging, results)` runs
-    before the folder is swapped in (the command line writes the strategy annexes there)."""
+    previous build are reused (`jstbench.series.incremental`), unless `force`."""
     checked = checked or check_series(project, series)
     t0 = time.perf_counter()
     manifest: dict = {}
@@ -271,8 +271,9 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
         reused, todo = {}, []
         for i, (job, h) in enumerate(zip(jobs, hashes, strict=True)):
             old = before.get((job.kind, job.key))
-            if old and old.get("input_hash") == h and all((target / rel).exists() for rel in (job.html, job.notebook)):
-                for rel in (job.html, job.notebook):
+            outputs = (job.html, job.notebook, *job.extra)
+            if old and old.get("input_hash") == h and all((target / rel).exists() for rel in outputs):
+                for rel in outputs:
                     inc.link_or_copy(target / rel, staging / rel)
                 reused[i] = Result(job, "ok", None, 0.0, attempts=0)
             else:
@@ -291,8 +292,6 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
         results = [reused.get(i) for i in range(len(jobs))]
         for i, res in zip(todo, done, strict=True):
             results[i] = res
-        if finish is not None:
-            finish(staging, [r for r in results if r is not None])
         manifest.update({
             "series": series, "title": checked.spec.title, "year": checked.spec.year,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -67,6 +67,7 @@ class Job:
     parameters: dict
     html: str  # path relative to the series folder
     notebook: str  # path relative to the series folder
+    extra: tuple[str, ...] = ()  # more files the notebook writes (relative to the series folder), reused with it
 
 
 @dataclass

@@ -132,7 +132,7 @@ def _title(text: str, width: int = 48) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def _with_alt(fig, alt: str):
+def with_alt(fig, alt: str):
     _ALT[fig] = alt
     return fig
 
@@ -252,7 +252,7 @@ def sector_figure(view: UnitView, sector: str, fair=None):
     height = fig.get_figheight()
     fig.subplots_adjust(left=0.1, right=0.64, top=1 - 0.4 / height, bottom=0.25 / height, hspace=0.75)
     first, last_year = _span(years)
-    return _with_alt(fig, TEXT["alt_sector"].format(first=first, last=last_year, name=view.name, items=" ".join(items)))
+    return with_alt(fig, TEXT["alt_sector"].format(first=first, last=last_year, name=view.name, items=" ".join(items)))
 
 
 def group_heatmap(view: GroupView, sector: str | None = None, by_sector: bool = False):
@@ -276,7 +276,7 @@ def group_heatmap(view: GroupView, sector: str | None = None, by_sector: bool = 
         if len(col):
             items.append(TEXT["alt_heatmap_item"].format(name=member, mean=num(col.mean(), 0), high=num(col.max(), 0),
                                                          high_row=col.idxmax(), low=num(col.min(), 0), low_row=col.idxmin()))
-    return _with_alt(fig, TEXT["alt_heatmap"].format(year=view.year, what="obszary" if by_sector else "wskaźniki", rows=mat.shape[0],
+    return with_alt(fig, TEXT["alt_heatmap"].format(year=view.year, what="obszary" if by_sector else "wskaźniki", rows=mat.shape[0],
                                                      cols=mat.shape[1], items=" ".join(items)))
 
 
@@ -323,7 +323,7 @@ def group_indicator_figure(view: GroupView, indicators: list[str]):
     fig.subplots_adjust(left=1.45 / width, right=1 - (0.1 + 1.75 * columns) / width, top=1 - 0.45 / height, bottom=0.45 / height,
                         hspace=0.95 if len(indicators) > 1 else 0.2, wspace=0.3)
     span = " ({}–{})".format(*_span(years)) if years else ""
-    return _with_alt(fig, TEXT["alt_group"].format(year=view.year, years=span, items=" ".join(items)))
+    return with_alt(fig, TEXT["alt_group"].format(year=view.year, years=span, items=" ".join(items)))
 
 
 def expected_figure(table, year: int | None = None):
@@ -355,7 +355,7 @@ def expected_figure(table, year: int | None = None):
     items = [TEXT["alt_expected_item"].format(indicator=n, gap=num(g, 0, signed=True) + "%", low=num(a, 0, signed=True) + "%",
                                               high=num(b, 0, signed=True) + "%", outside="" if i else TEXT["alt_outside"])
              for n, g, a, b, i in zip(t["name"], gap, lo, hi, inside, strict=True)]
-    return _with_alt(fig, TEXT["alt_expected"].format(year=f" w {year} r." if year else "", n=len(t), items=" ".join(items)))
+    return with_alt(fig, TEXT["alt_expected"].format(year=f" w {year} r." if year else "", n=len(t), items=" ".join(items)))
 
 
 def rank_interval_figure(rows, names: dict[str, str], highlight: str | None = None, title: str = ""):
@@ -386,7 +386,7 @@ def rank_interval_figure(rows, names: dict[str, str], highlight: str | None = No
     items = [TEXT["alt_rank_item"].format(name=names.get(u, u), rank=num(n, 0), low=num(a, 0), high=num(b, 0))
              for u, n, a, b in zip(r["unit"], r["nominal_rank"], r["rank_lo"], r["rank_hi"], strict=True)]
     year = ", ".join(str(int(v)) for v in sorted(r["year"].unique())) if "year" in r else "–"
-    return _with_alt(fig, TEXT["alt_rank"].format(title=title, year=year, n=len(r), items="; ".join(items)))
+    return with_alt(fig, TEXT["alt_rank"].format(title=title, year=year, n=len(r), items="; ".join(items)))
 
 
 def variant_figure(table, indicator: str, year: int, decimals: int = 1):
@@ -406,7 +406,7 @@ def variant_figure(table, indicator: str, year: int, decimals: int = 1):
     fig.subplots_adjust(left=0.15, right=0.9, top=0.9, bottom=0.12)
     items = [TEXT["alt_variant_item"].format(name=n, catalogue=num(x, decimals), variant=num(y, decimals))
              for n, x, y in zip(t["name"], t["catalogue"], t["variant"], strict=True)]
-    return _with_alt(fig, TEXT["alt_variant"].format(year=year, indicator=indicator, n=len(t), items="; ".join(items) + "."))
+    return with_alt(fig, TEXT["alt_variant"].format(year=year, indicator=indicator, n=len(t), items="; ".join(items) + "."))
 
 
 def residual_figure(rows, response: str):

@@ -437,19 +437,8 @@ class UnitView:
         return out
 
     def downloads_html(self) -> str:
-        """Links that download the report's numbers as CSV (UTF-8 with BOM, for Excel) and XLSX; the data travel
-        inside the page, so a report copied or mailed alone keeps them."""
-        import base64
-
-        df = self.export_frame()
-        csv = df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
-        name = f"jst-{self.code}-{self.year}"
-        items = [(f"{name}.csv", "text/csv;charset=utf-8", csv, say("download.csv")),
-                 (f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  xlsx_bytes(df, str(self.year)), say("download.xlsx"))]
-        return "<ul class='jst-downloads'>" + "".join(
-            f"<li><a download='{esc(fn)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}'>{esc(text)}</a></li>"
-            for fn, mime, data, text in items) + "</ul>"
+        """Links that download the report's numbers as CSV and XLSX (`downloads_html`)."""
+        return downloads_html(self.export_frame(), f"jst-{self.code}-{self.year}", str(self.year))
 
     def sectors(self) -> list[str]:
         order = list(SECTORS)
@@ -610,6 +599,20 @@ class UnitView:
                  esc(say("unit.typology", typology=self.s.group_name(self.typology_group) if self.typology_group
                          else say("none"), k=len(self.peer_codes)))]
         return self.s.banner_html() + "".join(f"<p>{x}</p>" for x in lines) + nav_html()
+
+
+def downloads_html(df: pd.DataFrame, name: str, sheet: str) -> str:
+    """Links that download a table as CSV (UTF-8 with BOM, for Excel) and XLSX; the data travel inside the page, so
+    a report copied or mailed alone keeps them. `name` is the file name without extension (escaped here)."""
+    import base64
+
+    csv = df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    items = [(f"{name}.csv", "text/csv;charset=utf-8", csv, say("download.csv")),
+             (f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              xlsx_bytes(df, sheet), say("download.xlsx"))]
+    return "<ul class='jst-downloads'>" + "".join(
+        f"<li><a download='{esc(fn)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}'>{esc(text)}</a></li>"
+        for fn, mime, data, text in items) + "</ul>"
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:

@@ -10,6 +10,7 @@ self-government): one row per indicator.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
@@ -322,3 +323,14 @@ def annex_html(view: StrategyView) -> str:
             + paragraph([TEXT["legend_caption"] + ": " + "; ".join(f"{status_text(s)} – {m}" for s, (_, _, m) in STATUS.items())
                          + "."])
             + "</main></body></html>")
+
+
+def write_annexes(view: StrategyView, folder: str | Path) -> tuple[Path, Path]:
+    """Write the annex beside the report (`<code>-zalacznik.xlsx` and `.html` in `folder`), each atomically."""
+    from jstbench.core.atomic import atomic_path, write_text
+
+    xlsx, page = (Path(folder) / f"{view.code}-zalacznik{ext}" for ext in (".xlsx", ".html"))
+    with atomic_path(xlsx) as tmp:
+        tmp.write_bytes(annex_xlsx(view))
+    write_text(page, annex_html(view))
+    return xlsx, page

@@ -9,7 +9,6 @@ a chart, an export or a sentence. Free-text answers are never in the folder.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -21,10 +20,9 @@ from jstbench.catalogue.model import SECTORS
 from jstbench.core.errors import InputError
 from jstbench.core.text import esc, num, pct, share
 from jstbench.views import links
-from jstbench.views.charts import GROUP, NATIONAL, SELF, PolishFigure, _with_alt, image, label
-from jstbench.views.report import SeriesData, nav_html, xlsx_bytes
+from jstbench.views.charts import GROUP, NATIONAL, SELF, PolishFigure, image, label, with_alt
+from jstbench.views.report import SeriesData, downloads_html, nav_html
 from jstbench.views.tables import note, paragraph, table
-from jstbench.views.wording import say
 
 HIDDEN = "ukryte (za mało odpowiedzi, by pokazać wynik)"
 HIDDEN_CELL = "ukryte"
@@ -340,7 +338,7 @@ class SurveyView:
         alt = TEXT["alt"].format(wave=self.wave,
                                  previous=TEXT["alt_previous"].format(wave=self.previous) if np.isfinite(prev).any() else "",
                                  median=TEXT["alt_median"] if np.isfinite(med).any() else "", items=" ".join(items))
-        return _with_alt(fig, alt)
+        return with_alt(fig, alt)
 
     def hidden_services(self) -> list[str]:
         svc = self.services()
@@ -370,16 +368,8 @@ class SurveyView:
             "Uwagi": np.where(keep, "", HIDDEN)}, columns=EXPORT_COLUMNS)
 
     def downloads_html(self) -> str:
-        """Links that download this wave's estimates as CSV (UTF-8 with BOM, for Excel) and XLSX, inside the page."""
-        df = self.export_frame()
-        csv = df.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
-        name = f"ankieta-{quote(self.code, safe='')}-{self.wave}"
-        items = [(f"{name}.csv", "text/csv;charset=utf-8", csv, say("download.csv")),
-                 (f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  xlsx_bytes(df, str(self.wave)), say("download.xlsx"))]
-        return "<ul class='jst-downloads'>" + "".join(
-            f"<li><a download='{esc(fn)}' href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}'>{esc(text)}</a></li>"
-            for fn, mime, data, text in items) + "</ul>"
+        """Links that download this wave's estimates as CSV and XLSX, inside the page (hidden results blank)."""
+        return downloads_html(self.export_frame(), f"ankieta-{quote(self.code, safe='')}-{self.wave}", str(self.wave))
 
 
 def survey_link(unit: str, wave: int) -> str:
