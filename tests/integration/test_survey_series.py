@@ -134,3 +134,17 @@ def test_a_pb_file_of_an_unknown_authority_is_refused(tmp_path):
     write_demo_pb(pb, "3064011", "Poznań", 500_000, 2024, seed=1)
     with pytest.raises(InputErrors, match="META"):
         surveys.pb_tables(ParticipatoryParams(folder=str(pb)), pb, wide_population(["1465011"], [2024]), {"1465011"})
+
+
+def test_authorities_of_one_group_are_compared_in_the_same_wave(folder):
+    write_csv(folder / "b_2024.csv", respondents("3064021", 2024, [1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2], [1] * 12))
+    out = surveys.survey_tables(CATALOGUE, SurveysParams(folder=str(folder), weighting="none", min_n=10), folder,
+                                wide_population(["3064011", "3064021"], [2024]), {"3064011", "3064021"},
+                                {"g": ["3064011", "3064021"], "other": ["3064011"]})
+    d = out["survey_differences"].set_index(["unit", "item"])
+    est = out["survey_estimates"].set_index(["unit", "wave", "item", "statistic", "category"])["estimate"]
+    a, b = (est[(u, 2024, "index:transport_roads", "mean", "")] for u in ("3064011", "3064021"))
+    row = d.loc[("3064011", "index:transport_roads")]
+    assert row["other"] == "3064021" and row["difference"] == pytest.approx(a - b) and row["significant"]
+    assert d.loc[("3064021", "index:transport_roads"), "difference"] == pytest.approx(b - a)
+    assert set(d["wave"]) == {2024}  # the 2022 wave of 3064011 has no peer in that wave

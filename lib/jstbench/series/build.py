@@ -138,14 +138,14 @@ def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units
             continue
         if template and not project.resolve(template).exists():
             errors.append(InputError(f"notebook template {template} not found", path, f"templates.{key.rstrip('s')}"))
-    if spec.surveys and inputs.get("surveys", Path()).is_dir():
+    if spec.surveys and "surveys" in inputs and inputs["surveys"].is_dir():
         q = catalogue.questionnaires.get(spec.surveys.questionnaire)
         if q is None:
             errors.append(InputError(f"unknown questionnaire {spec.surveys.questionnaire!r}; questionnaires: "
                                      f"{', '.join(catalogue.questionnaires) or 'none'}", path, "surveys.questionnaire"))
         else:
             collect(errors, read_surveys, inputs["surveys"], q, units)
-    if inputs.get("strategies", Path()).is_dir():
+    if "strategies" in inputs and inputs["strategies"].is_dir():
         for file in sorted(inputs["strategies"].glob("*.yml")):
             sf = collect(errors, load_strategy, file, catalogue)
             if sf is not None and sf.code not in units:
@@ -234,10 +234,12 @@ def residents_voice(checked: Checked, wide: pd.DataFrame) -> dict[str, pd.DataFr
     from jstbench.series import surveys
 
     spec, known = checked.spec, set(checked.store.units.index)
-    out = {name: sf.empty(name) for name in ("survey_estimates", "survey_waves", "survey_changes", "pb_summary")}
+    out = {name: sf.empty(name) for name in ("survey_estimates", "survey_waves", "survey_changes", "survey_differences",
+                                             "pb_summary")}
     out["survey_values"] = pd.DataFrame(columns=["unit", "year", "indicator", "value", "reason"])
     if spec.surveys is not None:
-        out |= surveys.survey_tables(checked.catalogue, spec.surveys, checked.inputs["surveys"], wide, known)
+        groups = {g.id: g.members for g in checked.groups.exchange_groups}
+        out |= surveys.survey_tables(checked.catalogue, spec.surveys, checked.inputs["surveys"], wide, known, groups)
     if spec.participatory is not None:
         out["pb_summary"] = surveys.pb_tables(spec.participatory, checked.inputs["participatory"], wide, known)
     return out

@@ -193,6 +193,11 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                                      "significant": _num(bool, False)}),
           "the latest wave against the previous one per authority and item (z test of independent samples); none for "
           "a suppressed side", ("unit", "item")),
+    Table("survey_differences", _schema({"unit": _str(), "wave": _num("int64", False), "item": _str(), "other": _str(),
+                                         **{c: _num() for c in ("difference", "ci_low", "ci_high", "p_value")},
+                                         "significant": _num(bool, False)}),
+          "each authority's service indices against every other surveyed member of its exchange groups in the same "
+          "wave (z test of independent samples); none for a suppressed side", ("unit", "wave", "item")),
     Table("pb_summary", _schema({"unit": _str(), "year": _num("int64", False), "district": _str(), "record": _str()}),
           "one row per participatory-budget file (Pabulib): its indicators, selected projects and the re-run of the "
           "selection rule, as JSON", ("unit", "year", "district")),
@@ -200,7 +205,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
 
 _KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_national", "comparison_similar", "comparison_cluster",
                   "peers", "peer_explanations", "peer_stability", "typology", "composite_scores", "adjusted", "intervals",
-                  "real_terms", "trends", "survey_estimates", "survey_waves", "survey_changes", "pb_summary"),
+                  "real_terms", "trends", "survey_estimates", "survey_waves", "survey_changes", "survey_differences",
+                  "pb_summary"),
          "group": ("group_sectors", "group_stats", "comparison_exchange", "composite_groups", "adjusted_ranks")}
 TABLES = {name: Table(t.name, t.schema, t.doc, t.sort, next((k for k, names in _KEYS.items() if name in names), None))
           for name, t in TABLES.items()}

@@ -9,6 +9,7 @@ answers are read (and validated) but never leave this module."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ ESTIMATES = ["unit", "wave", "item", "kind", "service", "label", "statistic", "c
 WAVES = ["unit", "wave", "respondents", "population", "n_eff", "deff", "weight_ratio", "method", "collapsed"]
 CHANGES = ["unit", "item", "statistic", "category", "wave", "previous_wave", "difference", "ci_low", "ci_high", "p_value",
            "significant"]
+DIFFERENCES = ["unit", "wave", "item", "other", "difference", "ci_low", "ci_high", "p_value", "significant"]
 
 
 def survey_files(folder: Path) -> list[Path]:
@@ -123,8 +125,9 @@ def _index_columns(q: Questionnaire, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def survey_tables(catalogue: Catalogue, params: SurveysParams, folder: Path, wide: pd.DataFrame,
-                  units: set[str]) -> dict[str, pd.DataFrame]:
-    """survey_estimates, survey_waves, survey_changes and the survey indicators' rows of `values`."""
+                  units: set[str], exchange: Mapping[str, Sequence[str]] | None = None) -> dict[str, pd.DataFrame]:
+    """survey_estimates, survey_waves, survey_changes, survey_differences (against the other surveyed members of
+    each authority's `exchange` groups: id -> members) and the survey indicators' rows of `values`."""
     q = catalogue.questionnaires.get(params.questionnaire)
     if q is None:
         raise InputError(f"unknown questionnaire {params.questionnaire!r}; questionnaires: "
@@ -152,6 +155,7 @@ def survey_tables(catalogue: Catalogue, params: SurveysParams, folder: Path, wid
     est = est.merge(pd.DataFrame(about), on="item", how="left")[ESTIMATES]
     waves = _waves(responses, weights, groups, method, collapsed)
     return {"survey_estimates": est, "survey_waves": waves, "survey_changes": changes(est),
+            "survey_differences": differences(est, exchange or {}),
             "survey_values": survey_values(catalogue, q, est, params.min_n)}
 
 
@@ -184,6 +188,25 @@ def changes(est: pd.DataFrame) -> pd.DataFrame:
         rows.append({**dict(zip(keys, key, strict=True)), "wave": int(now["wave"]), "previous_wave": int(before["wave"]),
                      **{k: c[k] for k in ("difference", "ci_low", "ci_high", "p_value", "significant")}})
     return pd.DataFrame(rows, columns=CHANGES)
+
+
+def differences(est: pd.DataFrame, groups: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Each authority's service indices against every other surveyed member of its exchange groups in the same wave
+    (independent samples: a z test on the linearised standard errors); suppressed results are not compared."""
+    idx = est[(est["kind"] == "index") & (est["statistic"] == "mean") & ~est["suppressed"] & (est["se"] > 0)]
+    rows_of = {key: row for key, row in zip(zip(idx["unit"], idx["wave"], idx["item"], strict=True),
+                                            idx.to_dict("records"), strict=True)}
+    peers = {u: sorted({m for members in groups.values() if u in members for m in members} - {u}) for u in set(idx["unit"])}
+    rows = []
+    for (unit, wave, item), row in sorted(rows_of.items()):
+        for other in peers.get(unit, []):
+            theirs = rows_of.get((other, wave, item))
+            if theirs is None:
+                continue
+            c = sv.compare(row, theirs)
+            rows.append({"unit": unit, "wave": int(wave), "item": item, "other": other,
+                         **{k: c[k] for k in ("difference", "ci_low", "ci_high", "p_value", "significant")}})
+    return pd.DataFrame(rows, columns=DIFFERENCES)
 
 
 def survey_values(catalogue: Catalogue, q: Questionnaire, est: pd.DataFrame, min_n: int) -> pd.DataFrame:

@@ -71,6 +71,11 @@ TEXT = {
     "changes_none": "Żadna zmiana wobec {previous} r. nie jest istotna statystycznie.",
     "section_intro": "Badanie opinii mieszkańców z {wave} r. (liczba ankiet: {n}).",
     "full_report": "Pełny raport z badania opinii mieszkańców ({wave} r.)",
+    "differences_head": "Na tle innych JST z grupy, które badały mieszkańców w {wave} r. (test uwzględnia ważenie obu badań):",
+    "differences_item": "{service}: istotnie wyżej niż {higher}; istotnie niżej niż {lower}; bez istotnej różnicy: {same}.",
+    "differences_none": ("Żadna inna JST z grup wymiany doświadczeń tej JST nie ma w {wave} r. nieukrytego wyniku do "
+                         "porównania."),
+    "nobody": "nikt",
     "chart_hidden": "Na wykresie nie ma usług z wynikiem ukrytym (za mało odpowiedzi, by pokazać wynik): {items}.",
     "axis": "indeks zadowolenia (0–100)",
     "this_wave": "{wave} r. z 95% przedziałem",
@@ -160,6 +165,11 @@ class SurveyView:
         self.catalogue = self.s.data.json("catalogue")
 
     # -- data -------------------------------------------------------------------------------------------------------
+    def differences(self) -> pd.DataFrame:
+        """This wave's service indices against each other surveyed member of the unit's exchange groups (tested)."""
+        d = self.s.read("survey_differences", [("unit", "==", self.code)])
+        return d[d["wave"] == self.wave]
+
     def _order(self) -> dict[str, int]:
         """Question ids in questionnaire order."""
         ids = [q["id"] for qn in self.catalogue.get("questionnaires") or [] for q in qn.get("questions", [])]
@@ -370,6 +380,29 @@ class SurveyView:
     def downloads_html(self) -> str:
         """Links that download this wave's estimates as CSV and XLSX, inside the page (hidden results blank)."""
         return downloads_html(self.export_frame(), f"ankieta-{quote(self.code, safe='')}-{self.wave}", str(self.wave))
+
+
+def differences_html(view: SurveyView) -> str:
+    """One sentence per service: the members of the unit's exchange groups it is significantly above and below."""
+    d = view.differences()
+    if d.empty:
+        return paragraph([TEXT["differences_none"].format(wave=view.wave)])
+
+    def names(rows: pd.DataFrame) -> str:
+        text = ", ".join(f"{view.s.unit_name(r.other)} ({num(r.difference, 1, signed=True)} pkt)"
+                         for r in rows.itertuples())
+        return text or TEXT["nobody"]
+
+    items = []
+    services = view.services().set_index("item")
+    for item, rows in d.groupby("item", sort=False):
+        sig = rows[rows["significant"]]
+        same = ", ".join(view.s.unit_name(o) for o in rows.loc[~rows["significant"], "other"]) or TEXT["nobody"]
+        service = services["service"].get(item, str(item).removeprefix("index:"))
+        items.append("<li>" + esc(TEXT["differences_item"].format(
+            service=service_name(service), higher=names(sig[sig["difference"] > 0]),
+            lower=names(sig[sig["difference"] < 0]), same=same)) + "</li>")
+    return f"<p>{esc(TEXT['differences_head'].format(wave=view.wave))}</p><ul>" + "".join(items) + "</ul>"
 
 
 def survey_link(unit: str, wave: int) -> str:

@@ -78,6 +78,10 @@ def small_series(data: Path) -> Path:
         "statistic": ["mean", "mean", "share"], "category": ["", "", "dobrze"], "wave": 2024, "previous_wave": 2022,
         "difference": [2.5778, 0.1935, 0.0408], "ci_low": [0.08, 0.06, -0.01], "ci_high": [5.07, 0.33, 0.09],
         "p_value": [0.043, 0.004, 0.11], "significant": [True, True, False]}))
+    sf.write(data, "survey_differences", pd.DataFrame({
+        "unit": CODE, "wave": 2024, "item": "index:transport_roads", "other": [OTHER_A, OTHER_B],
+        "difference": [7.3456, -12.6544], "ci_low": [3.1, -16.9], "ci_high": [11.6, -8.4], "p_value": [0.001, 0.3],
+        "significant": [True, False]}))
     sf.write_json(data, "catalogue", {"indicators": [], "variables": [], "structure": None, "questionnaires": [
         {"id": "mieszkancy", "title": "Badanie satysfakcji mieszkańców z usług publicznych",
          "questions": [{"id": "q_transport"}, {"id": "q_waste"}, {"id": "q_comment"}]}]})
@@ -187,3 +191,11 @@ def test_unit_section(data):
 def test_unknown_wave_is_named(data):
     with pytest.raises(InputError, match="no survey wave 2023 for unit 3064011 \\(its waves: 2022, 2024\\)"):
         SurveyView(data, CODE, 2023, 2024)
+
+
+def test_differences_with_group_members_name_them_with_the_tested_difference(data):
+    from jstbench.views.survey import differences_html
+
+    html = differences_html(SurveyView(data, CODE, 2024, 2024))
+    assert "istotnie wyżej niż" in html and "+7,3 pkt" in html
+    assert "bez istotnej różnicy" in html and "−12,7" not in html  # not significant: named, no difference shown
