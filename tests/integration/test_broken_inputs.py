@@ -20,7 +20,8 @@ from .test_real_data import TERC
 
 BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken"
 CASES: dict[str, dict] = yaml.safe_load((BROKEN / "cases.yml").read_text(encoding="utf-8"))["cases"]
-TARGETS = {"series", "groups", "indicator", "variables", "data-load", "forms-read"}
+TARGETS = {"series", "groups", "indicator", "variables", "data-load", "forms-read", "survey-check", "strategy-check",
+           "pb-read"}
 NOT_CASES = {"cases.yml", "README.md"}
 STORE = "output/data/real"  # the TERYT register, for data loads
 VALID_SERIES = 'title: "Seria poprawna"\nyear: 2024\ndata: output/data/demo\n'  # checked with a replaced groups.yml
@@ -87,6 +88,10 @@ def place(case: dict, root: Path) -> list[str]:
         return ["data", "load", str(src), "--format", case["format"], "--store", STORE]
     if target == "forms-read":
         return ["forms", "read", str(src)]
+    if target in ("survey-check", "strategy-check"):
+        return [target.split("-")[0], "check", str(src)]
+    if target == "pb-read":
+        return ["pb", "read", str(src)]
     raise AssertionError(f"unknown target {target!r}")
 
 
@@ -103,7 +108,8 @@ def test_broken_input_is_refused(name, stores, tmp_path):
     args = place(case, root)
     observations = root / STORE / "observations.parquet"
     before, observations_before = snapshot(root), observations.read_bytes()
-    result = runner.invoke(app, [*args, "--root", str(root)])
+    project_option = [] if case["target"] == "pb-read" else ["--root", str(root)]  # a .pb file needs no project
+    result = runner.invoke(app, [*args, *project_option])
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), f"{result.exception!r} instead of a clear refusal"
     assert "Traceback" not in result.output

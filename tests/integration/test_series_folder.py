@@ -34,7 +34,8 @@ def folder(data) -> sf.SeriesFolder:
 
 
 def test_a_build_writes_exactly_the_declared_files(data):
-    assert {p.name for p in data.iterdir()} == sf.files()
+    assert {p.name for p in data.iterdir()} - set(sf.FOLDERS) == sf.files()
+    assert {p.name for p in data.iterdir() if p.is_dir()} <= set(sf.FOLDERS)
 
 
 @pytest.mark.parametrize("name", sorted(sf.TABLES))

@@ -253,7 +253,12 @@ SPECS: list[Spec] = [
     Spec("plan_area_share", "pct", "population", _k(g=0.3, city_powiat=0.6, gmina_urban=0.55), kinds=G, unit_sd=0.9, year_sd=0.05, trend=0.03, integer=False),
     Spec("nursery_children_per_1000", "level", "population", _k(g=120, gmina_rural=60, city_powiat=250), kinds=G, unit_sd=0.5, year_sd=0.1, integer=False, extra={"growth": 0.06}),
     Spec("soc_env_beneficiaries_rate", "level", "population", _k(g=420, gmina_rural=550, city_powiat=300), kinds=G, unit_sd=0.35, year_sd=0.05, integer=False, extra={"growth": -0.04}),
-    # population by sex and age group: the margins that weight residents' surveys (appended last)
+]
+
+
+# Population by sex and age group: the margins that weight the residents' surveys. Drawn from their own random stream
+# (`generate`), so adding them left every other value of the demo as it was.
+MARGIN_SPECS = [
     Spec("pop_women_18_29", "part", "population", _k(all=0.065), unit_sd=0.06, year_sd=0.01, trend=-0.02),
     Spec("pop_women_30_44", "part", "population", _k(all=0.11), unit_sd=0.06, year_sd=0.01, trend=0.0),
     Spec("pop_women_45_59", "part", "population", _k(all=0.095), unit_sd=0.06, year_sd=0.01, trend=0.0),
@@ -263,7 +268,6 @@ SPECS: list[Spec] = [
     Spec("pop_men_45_59", "part", "population", _k(all=0.093), unit_sd=0.06, year_sd=0.01, trend=0.0),
     Spec("pop_men_60plus", "part", "population", _k(all=0.115), unit_sd=0.06, year_sd=0.01, trend=0.03),
 ]
-
 
 def _units(participants: list[Participant], background_scale: float, rng: np.random.Generator) -> pd.DataFrame:
     """Participants plus synthetic units; synthetic codes use powiat numbers 40-59 (land) and
@@ -319,38 +323,61 @@ def generate(participants: list[Participant], years: range = range(2015, 2025), 
     }
     density = base_pop / area
     price = np.array([PRICE.get(int(y), 1.0) / PRICE[BASE_YEAR] for y in years_arr])
-    form_vars = set()
+    form_vars: set[str] = set()
     for spec in SPECS:
-        level = np.array([spec.level.get(k, np.nan) for k in kind])
-        unit_eff = rng.normal(0, spec.unit_sd, n)[:, None]
-        year_eff = rng.normal(0, spec.year_sd, (n, len(t)))
-        drv = values[spec.driver]
-        trend = (1 + spec.extra.get("growth", 0.0)) ** t
-        if spec.how == "rate":
-            structure = (density / 100) ** spec.density_el * (base_pop / 10_000) ** spec.size_el
-            out = drv * (level * structure)[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
-        elif spec.how == "level":
-            out = level[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
-        elif spec.how == "signed":
-            out = drv * (level[:, None] + unit_eff + year_eff)
-        elif spec.how == "rest":
-            out = drv - values[spec.extra["minus"]]
-        elif spec.how == "pct":
-            logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
-            out = 100 / (1 + np.exp(-logit)) * np.ones_like(drv)
-        else:
-            logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
-            out = drv / (1 + np.exp(-logit))
-        if spec.money and spec.how in ("rate", "level"):
-            out = out * price[None, :]
-        if "break_year" in spec.extra:
-            out[:, years_arr >= spec.extra["break_year"]] *= spec.extra["after"]
-        for year, factor in spec.extra.get("year_factor", {}).items():
-            out[:, years_arr == year] *= factor
-        out[~np.isin(kind, spec.kinds)] = np.nan
-        values[spec.var] = np.round(out) if spec.integer else np.round(out, 2)
-        if spec.form:
-            form_vars.add(spec.var)
+        _evaluate(spec, values, kind, t, years_arr, density, base_pop, price, rng, form_vars)
+    frames = _observations(values, form_vars, units, years_arr, rng)
+    margins = np.random.default_rng([seed, 1])  # its own stream: the values above do not depend on it
+    for spec in MARGIN_SPECS:
+        _evaluate(spec, values, kind, t, years_arr, density, base_pop, price, margins, form_vars)
+    frames += _observations({s.var: values[s.var] for s in MARGIN_SPECS}, form_vars, units, years_arr, margins)
+    obs = pd.concat(frames, ignore_index=True)
+    pop_last = values["population"][:, -1]
+    units["population_class"] = [population_class(p) for p in pop_last]
+    units = units[["code", "name", "kind", "voivodeship", "powiat", "population_class", "synthetic"]]
+    return units, obs
+
+
+def _evaluate(spec: Spec, values: dict[str, np.ndarray], kind: np.ndarray, t: np.ndarray, years_arr: np.ndarray,
+              density: np.ndarray, base_pop: np.ndarray, price: np.ndarray, rng: np.random.Generator,
+              form_vars: set[str]) -> None:
+    """One variable's values for every unit and year into `values` (it may use those computed before it)."""
+    n = len(kind)
+    level = np.array([spec.level.get(k, np.nan) for k in kind])
+    unit_eff = rng.normal(0, spec.unit_sd, n)[:, None]
+    year_eff = rng.normal(0, spec.year_sd, (n, len(t)))
+    drv = values[spec.driver]
+    trend = (1 + spec.extra.get("growth", 0.0)) ** t
+    if spec.how == "rate":
+        structure = (density / 100) ** spec.density_el * (base_pop / 10_000) ** spec.size_el
+        out = drv * (level * structure)[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
+    elif spec.how == "level":
+        out = level[:, None] * np.exp(unit_eff + year_eff - spec.unit_sd**2 / 2) * trend
+    elif spec.how == "signed":
+        out = drv * (level[:, None] + unit_eff + year_eff)
+    elif spec.how == "rest":
+        out = drv - values[spec.extra["minus"]]
+    elif spec.how == "pct":
+        logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
+        out = 100 / (1 + np.exp(-logit)) * np.ones_like(drv)
+    else:
+        logit = np.log(level / (1 - level))[:, None] + spec.trend * t[None, :] + unit_eff + year_eff
+        out = drv / (1 + np.exp(-logit))
+    if spec.money and spec.how in ("rate", "level"):
+        out = out * price[None, :]
+    if "break_year" in spec.extra:
+        out[:, years_arr >= spec.extra["break_year"]] *= spec.extra["after"]
+    for year, factor in spec.extra.get("year_factor", {}).items():
+        out[:, years_arr == year] *= factor
+    out[~np.isin(kind, spec.kinds)] = np.nan
+    values[spec.var] = np.round(out) if spec.integer else np.round(out, 2)
+    if spec.form:
+        form_vars.add(spec.var)
+
+
+def _observations(values: dict[str, np.ndarray], form_vars: set[str], units: pd.DataFrame, years_arr: np.ndarray,
+                  rng: np.random.Generator) -> list[pd.DataFrame]:
+    """Long observations of `values` with a share of them missing (more of those collected on forms)."""
     frames = []
     for var, arr in values.items():
         share_missing = 0.10 if var in form_vars else 0.03
@@ -367,8 +394,4 @@ def generate(participants: list[Participant], years: range = range(2015, 2025), 
             "unit": units["code"].to_numpy()[ui], "year": years_arr[yi], "variable": var,
             "value": arr[ui, yi], "flag": flag[ui, yi], "source": SOURCE,
         }))
-    obs = pd.concat(frames, ignore_index=True)
-    pop_last = values["population"][:, -1]
-    units["population_class"] = [population_class(p) for p in pop_last]
-    units = units[["code", "name", "kind", "voivodeship", "powiat", "population_class", "synthetic"]]
-    return units, obs
+    return frames

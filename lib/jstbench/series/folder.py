@@ -211,6 +211,8 @@ _KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_nation
 TABLES = {name: Table(t.name, t.schema, t.doc, t.sort, next((k for k, names in _KEYS.items() if name in names), None))
           for name, t in TABLES.items()}
 
+FOLDERS = {"strategy": "progress of each authority's strategy towards its targets, written after the tables "
+                       "(jstbench.series.strategy: <TERYT>.parquet and <TERYT>-series.parquet)"}
 JSON_FILES = {"catalogue": "the catalogue as JSON (indicators, variables, structural features)",
               "series": "the series: name, title, year, groups, composites, settings, contract version"}
 

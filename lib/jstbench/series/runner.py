@@ -349,5 +349,5 @@ def execute(jobs: list[Job], series_dir: Path, workers: int, engine: str = "warm
 
 def result_record(res: Result) -> dict:
     rec = asdict(res.job)
-    rec.update(status=res.status, error=res.error, duration_s=round(res.duration_s, 3), attempts=res.attempts)
+    rec.update(extra=list(res.job.extra), status=res.status, error=res.error, duration_s=round(res.duration_s, 3), attempts=res.attempts)
     return rec
