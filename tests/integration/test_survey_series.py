@@ -89,6 +89,7 @@ def test_raking_reproduces_the_population_of_each_margin(folder):
     waves = out["survey_waves"].set_index("wave")
     assert waves.loc[2024, "population"] == pytest.approx(800)  # 8 cells of 100
     assert waves.loc[2024, "respondents"] == 12 and waves.loc[2024, "method"] == "raking"
+    assert waves.loc[2024, "population_year"] == 2024
     assert 1 <= waves.loc[2024, "deff"] and waves.loc[2024, "n_eff"] <= 12
 
 
@@ -98,6 +99,7 @@ def test_population_cells_take_the_latest_year_up_to_the_wave():
     wide.loc[("3064011", 2025), "pop_women_18_29"] = 900.0
     cells = surveys.population_cells(Q, wide, pd.DataFrame({"unit": ["3064011"], "wave": ["2024"]}))
     assert cells.set_index(["sex", "age_group"]).loc[("K", "18-29"), "population"] == 300.0
+    assert set(cells["year"]) == {2023}
     with pytest.raises(InputError, match="no year up to 2019"):
         surveys.population_cells(Q, wide, pd.DataFrame({"unit": ["3064011"], "wave": ["2019"]}))
 

@@ -106,3 +106,34 @@ def test_an_authority_without_survey_or_budget_has_neither_section(built):
     others = [k for k, r in reports(manifest, "unit").items() if r["status"] == "ok" and k not in VOICE_UNITS]
     page = BeautifulSoup((folder / "jst" / f"{others[0]}.html").read_text(encoding="utf-8"), "html.parser")
     assert page.find(id="mieszkancy") is None and page.find(id="budzet-obywatelski") is None
+
+
+def test_survey_weight_writes_weights_that_add_up_to_each_population(small_project, tmp_path):
+    from typer.testing import CliRunner
+
+    from jstbench.cli import app
+
+    files = sorted((small_project / "output" / "data" / "demo" / "surveys").glob("mieszkancy_3064011_*"))
+    out = tmp_path / "wagi.csv"
+    result = CliRunner().invoke(app, ["survey", "weight", *map(str, files), "--out", str(out), "--root", str(small_project)])
+    assert result.exit_code == 0, result.output
+    weights = pd.read_csv(out, sep=";", dtype={"unit": str})
+    assert set(weights["wave"]) == {2022, 2024} and (weights["weight"] > 0).all()
+    for wave, part in weights.groupby("wave"):
+        assert f"{wave}" in result.output
+        assert part["weight"].sum() == pytest.approx(float(re.sub(r"\s", "", re.search(
+            rf"3064011 │ {wave} │ \d+\s+│ ([\d\s]+) │", result.output).group(1))), rel=1e-4)
+
+
+def test_survey_report_executes_the_survey_reports_of_a_built_series_again(built, small_project):
+    from typer.testing import CliRunner
+
+    from jstbench.cli import app
+
+    folder, _ = built
+    page = folder / "ankiety" / "1661011-2024.html"
+    before = page.stat().st_mtime_ns
+    result = CliRunner().invoke(app, ["survey", "report", "tests", "--only", "1661011", "--root", str(small_project)])
+    assert result.exit_code == 0, result.output
+    assert "2 survey reports ok, 0 failed" in result.output
+    assert page.stat().st_mtime_ns > before

@@ -182,9 +182,10 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "series' min_n answers keeps its keys and `suppressed`, every number (n too) is empty",
           ("unit", "wave", "item")),
     Table("survey_waves", _schema({"unit": _str(), "wave": _num("int64", False), "respondents": _num("int64", False),
-                                   **{c: _num() for c in ("population", "n_eff", "deff", "weight_ratio")},
+                                   **{c: _num() for c in ("population", "population_year", "n_eff", "deff", "weight_ratio")},
                                    "method": _str(), "collapsed": _str(True)}, unique=["unit", "wave"]),
-          "one row per authority and survey wave: respondents, the population weighted to, effective sample size, "
+          "one row per authority and survey wave: respondents, the population weighted to (of population_year: the "
+          "wave's year or the latest earlier one with every sex and age cell), effective sample size, "
           "design effect (Kish), largest/smallest weight, the weighting method and any cells merged",
           ("unit", "wave")),
     Table("survey_changes", _schema({"unit": _str(), "item": _str(), "statistic": _str(), "category": _str(),

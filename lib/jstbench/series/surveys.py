@@ -25,7 +25,8 @@ from jstbench.stats import survey as sv
 PATTERNS = ("*.csv", "*.xlsx", "*.sav")
 GOOD = "dobrze"  # the share of the two best answers of an ordered scale
 ESTIMATES = ["unit", "wave", "item", "kind", "service", "label", "statistic", "category", *sv.ESTIMATE_FIELDS, "suppressed"]
-WAVES = ["unit", "wave", "respondents", "population", "n_eff", "deff", "weight_ratio", "method", "collapsed"]
+WAVES = ["unit", "wave", "respondents", "population", "population_year", "n_eff", "deff", "weight_ratio", "method",
+         "collapsed"]
 CHANGES = ["unit", "item", "statistic", "category", "wave", "previous_wave", "difference", "ci_low", "ci_high", "p_value",
            "significant"]
 DIFFERENCES = ["unit", "wave", "item", "other", "difference", "ci_low", "ci_high", "p_value", "significant"]
@@ -61,8 +62,8 @@ def read_surveys(folder: Path, q: Questionnaire, units: set[str]) -> Responses:
 
 
 def population_cells(q: Questionnaire, wide: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """unit, wave, sex, age_group, population: each unit's population by sex and age group in the year of the wave
-    (or the latest earlier year with every cell), from the store's `pop_<sex>_<ages>` variables."""
+    """unit, wave, sex, age_group, population, year: each unit's population by sex and age group in the year of the
+    wave (or the latest earlier `year` with every cell), from the store's `pop_<sex>_<ages>` variables."""
     cells = q.margin_cells()
     names = [v for _, _, v in cells]
     absent = [v for v in names if v not in wide.columns]
@@ -80,8 +81,8 @@ def population_cells(q: Questionnaire, wide: pd.DataFrame, pairs: pd.DataFrame) 
             raise InputError(f"unit {unit}, wave {wave}: no year up to {wave} has the population of every sex and age "
                              f"group ({', '.join(names)})")
         latest = own.iloc[-1]
-        rows += [(unit, wave, sex, age, float(latest[v])) for sex, age, v in cells]
-    return pd.DataFrame(rows, columns=["unit", "wave", "sex", "age_group", "population"])
+        rows += [(unit, wave, sex, age, float(latest[v]), int(own.index[-1])) for sex, age, v in cells]
+    return pd.DataFrame(rows, columns=["unit", "wave", "sex", "age_group", "population", "year"])
 
 
 def _items(q: Questionnaire, catalogue: Catalogue) -> tuple[dict[str, dict | None], list[dict]]:
@@ -133,18 +134,7 @@ def survey_tables(catalogue: Catalogue, params: SurveysParams, folder: Path, wid
         raise InputError(f"unknown questionnaire {params.questionnaire!r}; questionnaires: "
                          f"{', '.join(catalogue.questionnaires) or 'none'}", where="surveys.questionnaire")
     responses = read_surveys(folder, q, units).data.reset_index(drop=True)
-    pairs = responses[["unit", "wave"]].drop_duplicates()
-    weighting: pd.Series | sv.Weighting
-    if params.weighting == "none" or not q.margin_cells():
-        weights = weighting = pd.Series(1.0, index=responses.index)
-        method, groups, collapsed = "none", pd.DataFrame(columns=["unit", "wave"]), []
-    else:
-        cells = population_cells(q, wide, pairs)
-        levels = {s.id: s.values for s in q.strata}
-        weigh = sv.rake if params.weighting == "rake" else sv.poststratify
-        weighting = weigh(responses, cells, levels=levels)  # the estimates' variance allows for the weighting step
-        weights, method, groups, collapsed = (weighting.weights, weighting.report.method, weighting.report.groups,
-                                              weighting.report.collapsed)
+    weighting, waves = weigh(responses, q, wide, params.weighting)
     specs, about = _items(q, catalogue)
     frame = pd.concat([responses, _index_columns(q, responses)], axis=1)
     for item in [i for i in specs if i.endswith("#share")]:  # the same answers, estimated as shares
@@ -153,19 +143,38 @@ def survey_tables(catalogue: Catalogue, params: SurveysParams, folder: Path, wid
     est = est.rename(columns={"question": "item"}).astype({"wave": int})
     est["item"] = est["item"].str.removesuffix("#share")
     est = est.merge(pd.DataFrame(about), on="item", how="left")[ESTIMATES]
-    waves = _waves(responses, weights, groups, method, collapsed)
     return {"survey_estimates": est, "survey_waves": waves, "survey_changes": changes(est),
             "survey_differences": differences(est, exchange or {}),
             "survey_values": survey_values(catalogue, q, est, params.min_n)}
 
 
-def _waves(responses: pd.DataFrame, weights: pd.Series, groups: pd.DataFrame, method: str,
-           collapsed: list[str]) -> pd.DataFrame:
+def weigh(responses: pd.DataFrame, q: Questionnaire, wide: pd.DataFrame,
+          method: str = "rake") -> tuple[pd.Series | sv.Weighting, pd.DataFrame]:
+    """Weights of every respondent, each authority and wave to its own population by sex and age group (`method`:
+    rake, poststratify or none), and one row per authority and wave (`WAVES`: respondents, population weighted to,
+    effective sample size, design effect, weight ratio, merged cells)."""
+    weighting: pd.Series | sv.Weighting
+    years: dict[tuple[str, str], int] = {}
+    if method == "none" or not q.margin_cells():
+        weights = weighting = pd.Series(1.0, index=responses.index)
+        name, collapsed = "none", []
+    else:
+        cells = population_cells(q, wide, responses[["unit", "wave"]].drop_duplicates())
+        years = cells.groupby(["unit", "wave"])["year"].first().to_dict()
+        levels = {s.id: s.values for s in q.strata}
+        weighting = (sv.rake if method == "rake" else sv.poststratify)(responses, cells.drop(columns="year"), levels=levels)
+        weights, name, collapsed = weighting.weights, weighting.report.method, weighting.report.collapsed
+    return weighting, _waves(responses, weights, name, collapsed, years)
+
+
+def _waves(responses: pd.DataFrame, weights: pd.Series, method: str, collapsed: list[str],
+           years: dict[tuple[str, str], int]) -> pd.DataFrame:
     rows = []
     for (unit, wave), part in responses.groupby(["unit", "wave"], sort=True):
         w = weights[part.index]
         merged = [c for c in collapsed if c.startswith(f"unit {unit}, wave {wave}")]
         rows.append({"unit": unit, "wave": int(wave), "respondents": len(part), "population": float(w.sum()),
+                     "population_year": years.get((unit, wave), np.nan),
                      "n_eff": sv.effective_n(w), "deff": sv.kish_deff(w),
                      "weight_ratio": float(w.max() / w.min()) if w.min() > 0 else np.nan,
                      "method": method, "collapsed": "; ".join(c.split(": ", 1)[-1] for c in merged)})

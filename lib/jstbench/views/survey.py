@@ -40,6 +40,8 @@ TEXT = {
     "respondents": "Liczba ankiet w badaniu z {wave} r.: {n}.",
     "weighted": ("Wyniki są ważone {method} do liczby ludności w wieku 18 lat i więcej ({population} osób), tak by "
                  "struktura płci i wieku odpowiadała strukturze mieszkańców."),
+    "earlier_year": (" Struktura ludności z {year} r.: to ostatni rok przed falą badania z danymi o ludności w każdej "
+                     "grupie płci i wieku."),
     "unweighted": "Wyniki nie są ważone {method}.",
     "neff": ("Ważenie zmniejsza precyzję: efektywna liczebność próby to {n_eff} (efekt schematu doboru deff = {deff}; "
              "największa waga jest {ratio} razy większa od najmniejszej)."),
@@ -254,7 +256,9 @@ class SurveyView:
         if str(i["method"]) == "none":
             out.append(TEXT["unweighted"].format(method=method))
         else:
-            out.append(TEXT["weighted"].format(method=method, population=num(i["population"], 0)))
+            year = i.get("population_year")
+            earlier = TEXT["earlier_year"].format(year=int(year)) if pd.notna(year) and int(year) != self.wave else ""
+            out.append(TEXT["weighted"].format(method=method, population=num(i["population"], 0)) + earlier)
             out.append(TEXT["neff"].format(n_eff=num(i["n_eff"], 0), deff=num(i["deff"], 2), ratio=num(i["weight_ratio"], 1)))
             cells = str(i["collapsed"] or "").strip()
             out.append(TEXT["collapsed"].format(cells=cells) if cells else TEXT["not_collapsed"])

@@ -70,6 +70,7 @@ def small_series(data: Path) -> Path:
     sf.write(data, "survey_waves", pd.DataFrame({
         "unit": [CODE, CODE, OTHER_A, OTHER_B, HOSTILE], "wave": [2022, 2024, 2024, 2024, 2024],
         "respondents": [611, 507, 300, 200, 150], "population": [474321.0, 471234.0, 60000.0, 50000.0, 3000.0],
+        "population_year": [2022, 2023, 2024, 2024, 2024],
         "n_eff": [470.2, 391.6, 240.0, 160.0, 120.0], "deff": [1.2994, 1.2945, 1.25, 1.25, 1.25],
         "weight_ratio": [5.2, 5.0912, 4.0, 4.0, 3.0], "method": "raking",
         "collapsed": ["", "age_group 18-29 + 30-44", "", "", ""]}))
@@ -199,3 +200,9 @@ def test_differences_with_group_members_name_them_with_the_tested_difference(dat
     html = differences_html(SurveyView(data, CODE, 2024, 2024))
     assert "istotnie wyżej niż" in html and "+7,3 pkt" in html
     assert "bez istotnej różnicy" in html and "−12,7" not in html  # not significant: named, no difference shown
+
+
+def test_margins_of_an_earlier_year_are_named(data):
+    html = SurveyView(data, CODE, 2024, 2024).summary_html()
+    assert "Struktura ludności z 2023 r." in html
+    assert "Struktura ludności z" not in SurveyView(data, CODE, 2022, 2024).summary_html()
