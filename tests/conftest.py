@@ -25,6 +25,14 @@ composites:
     name: "Indeks jakości decyzji"
     indicators: [adm_decisions_late_share, adm_decisions_appealed_share, adm_decisions_overturned_share]
     uncertainty: {{runs: 100}}
+"""
+VOICE_SERIES = """\
+title: "Seria testowa: głos mieszkańców"
+year: 2024
+data: output/data/demo
+groups: []
+units: ["3064011", "2814042", "0216"]
+templates: {quality: null}
 surveys:
   folder: output/data/demo/surveys
   min_n: 200
@@ -61,6 +69,7 @@ def small_project(tmp_path_factory) -> Path:
     save(units, obs, root / "output" / "data" / "demo")
     write_voice(root, obs)
     (root / "params" / "tests.yml").write_text(SMALL_SERIES.format(empty_unit=empty), encoding="utf-8")
+    (root / "params" / "voice.yml").write_text(VOICE_SERIES, encoding="utf-8")
     (root / "empty_unit.txt").write_text(empty)
     return root
 
@@ -90,6 +99,15 @@ def small_series(small_project: Path) -> dict:
 
     manifest = reports.run(Project(small_project), "tests", workers=2, progress=False)
     return manifest
+
+
+@pytest.fixture(scope="session")
+def voice_series(small_project: Path) -> dict:
+    """The `voice` series (surveys, participatory budgets, strategies; three authority reports, no groups) built once."""
+    from jstbench.core.project import Project
+    from jstbench.series import run as reports
+
+    return reports.run(Project(small_project), "voice", workers=2, progress=False)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The residents' voice end to end in the small series (tests/conftest.py): survey reports per authority and wave,
-strategy reports with their annex, the participatory-budget and survey sections of authority and group reports,
+"""The residents' voice end to end in the small project's `voice` series (tests/conftest.py): survey reports per
+authority and wave, strategy reports with their annex, the participatory-budget and survey sections of authority and group reports,
 suppression below the series' min_n, and free-text answers that never reach any output."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ..conftest import VOICE_UNITS
 
 
 @pytest.fixture(scope="module")
-def built(small_project, small_series):
-    return small_project / "output" / "tests", small_series
+def built(small_project, voice_series):
+    return small_project / "output" / "voice", voice_series
 
 
 def reports(manifest: dict, kind: str) -> dict[str, dict]:
@@ -133,7 +133,7 @@ def test_survey_report_executes_the_survey_reports_of_a_built_series_again(built
     folder, _ = built
     page = folder / "ankiety" / "1661011-2024.html"
     before = page.stat().st_mtime_ns
-    result = CliRunner().invoke(app, ["survey", "report", "tests", "--only", "1661011", "--root", str(small_project)])
+    result = CliRunner().invoke(app, ["survey", "report", "voice", "--only", "1661011", "--root", str(small_project)])
     assert result.exit_code == 0, result.output
     assert "2 survey reports ok, 0 failed" in result.output
     assert page.stat().st_mtime_ns > before
