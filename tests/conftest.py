@@ -31,7 +31,7 @@ title: "Seria testowa: głos mieszkańców"
 year: 2024
 data: output/data/demo
 groups: []
-units: ["3064011", "2814042", "0216"]
+units: ["3064011", "0216"]
 templates: {quality: null}
 surveys:
   folder: output/data/demo/surveys

@@ -133,7 +133,8 @@ def test_survey_report_executes_the_survey_reports_of_a_built_series_again(built
     folder, _ = built
     page = folder / "ankiety" / "1661011-2024.html"
     before = page.stat().st_mtime_ns
-    result = CliRunner().invoke(app, ["survey", "report", "voice", "--only", "1661011", "--root", str(small_project)])
+    result = CliRunner().invoke(app, ["survey", "report", "voice", "--only", "1661011", "--workers", "1",
+                                      "--root", str(small_project)])
     assert result.exit_code == 0, result.output
     assert "2 survey reports ok, 0 failed" in result.output
     assert page.stat().st_mtime_ns > before
