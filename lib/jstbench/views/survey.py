@@ -74,10 +74,11 @@ TEXT = {
     "section_intro": "Badanie opinii mieszkańców z {wave} r. (liczba ankiet: {n}).",
     "full_report": "Pełny raport z badania opinii mieszkańców ({wave} r.)",
     "differences_head": "Na tle innych JST z grupy, które badały mieszkańców w {wave} r. (test uwzględnia ważenie obu badań):",
-    "differences_item": "{service}: istotnie wyżej niż {higher}; istotnie niżej niż {lower}; bez istotnej różnicy: {same}.",
+    "higher": "istotnie wyżej niż {names}",
+    "lower": "istotnie niżej niż {names}",
+    "same": "bez istotnej różnicy: {names}",
     "differences_none": ("Żadna inna JST z grup wymiany doświadczeń tej JST nie ma w {wave} r. nieukrytego wyniku do "
                          "porównania."),
-    "nobody": "nikt",
     "chart_hidden": "Na wykresie nie ma usług z wynikiem ukrytym (za mało odpowiedzi, by pokazać wynik): {items}.",
     "axis": "indeks zadowolenia (0–100)",
     "this_wave": "{wave} r. z 95% przedziałem",
@@ -392,20 +393,19 @@ def differences_html(view: SurveyView) -> str:
     if d.empty:
         return paragraph([TEXT["differences_none"].format(wave=view.wave)])
 
-    def names(rows: pd.DataFrame) -> str:
-        text = ", ".join(f"{view.s.unit_name(r.other)} ({num(r.difference, 1, signed=True)} pkt)"
+    def names(rows: pd.DataFrame, difference: bool) -> str:
+        return ", ".join(view.s.unit_name(r.other) + (f" ({num(r.difference, 1, signed=True)} pkt)" if difference else "")
                          for r in rows.itertuples())
-        return text or TEXT["nobody"]
 
     items = []
     services = view.services().set_index("item")
     for item, rows in d.groupby("item", sort=False):
         sig = rows[rows["significant"]]
-        same = ", ".join(view.s.unit_name(o) for o in rows.loc[~rows["significant"], "other"]) or TEXT["nobody"]
+        parts = [(TEXT["higher"], names(sig[sig["difference"] > 0], True)), (TEXT["lower"], names(sig[sig["difference"] < 0], True)),
+                 (TEXT["same"], names(rows[~rows["significant"]], False))]
         service = services["service"].get(item, str(item).removeprefix("index:"))
-        items.append("<li>" + esc(TEXT["differences_item"].format(
-            service=service_name(service), higher=names(sig[sig["difference"] > 0]),
-            lower=names(sig[sig["difference"] < 0]), same=same)) + "</li>")
+        text = "; ".join(template.format(names=who) for template, who in parts if who)
+        items.append("<li>" + esc(f"{service_name(service)}: {text}.") + "</li>")
     return f"<p>{esc(TEXT['differences_head'].format(wave=view.wave))}</p><ul>" + "".join(items) + "</ul>"
 
 

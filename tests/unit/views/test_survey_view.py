@@ -206,3 +206,10 @@ def test_margins_of_an_earlier_year_are_named(data):
     html = SurveyView(data, CODE, 2024, 2024).summary_html()
     assert "Struktura ludności z 2023 r." in html
     assert "Struktura ludności z" not in SurveyView(data, CODE, 2022, 2024).summary_html()
+
+
+def test_a_difference_sentence_names_only_what_there_is(data):
+    from jstbench.views.survey import differences_html
+
+    html = differences_html(SurveyView(data, CODE, 2024, 2024))
+    assert "istotnie niżej niż" not in html  # no member is significantly above: the clause is left out, not "nikt"
