@@ -44,3 +44,16 @@ def friendly(fn):
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def run_reports(jobs: list, series_dir: Path, workers: int, what: str, folder: Path) -> None:
+    """Execute report jobs (`series.runner`), say how many passed, list the failures; exit 1 when any failed."""
+    from jstbench.series.runner import execute
+
+    results = execute(jobs, series_dir, workers)
+    failed = [r for r in results if r.status != "ok"]
+    out.print(f"{len(results) - len(failed)} {what} reports ok, {len(failed)} failed → {folder}")
+    for r in failed:
+        err.print(f"[red]failed:[/] {escape(r.job.label)}: {escape(r.error or '')}", highlight=False)
+    if failed:
+        raise typer.Exit(1)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from jstbench.cli.common import RootOpt, err, friendly, out, project_of
+from jstbench.cli.common import RootOpt, err, friendly, out, project_of, run_reports
 from jstbench.core.errors import InputError, InputErrors, collect
 
 app = typer.Typer(help="Strategie rozwoju JST: sprawdzenie plików i raport z realizacji celów.", no_args_is_help=True,
@@ -60,7 +60,7 @@ def report(series: Annotated[str, typer.Argument(help="A built series: output/<s
     from jstbench.catalogue.strategy import StrategyFile, load_strategy
     from jstbench.series import strategy as st
     from jstbench.series.folder import SeriesFolder
-    from jstbench.series.runner import Job, execute
+    from jstbench.series.runner import Job
 
     project = project_of(root)
     series_dir = project.output_dir / series
@@ -104,11 +104,5 @@ def report(series: Annotated[str, typer.Argument(help="A built series: output/<s
                         {"unit": sf.code, "year": year, "series_dir": "../data"},
                         f"{OUT}/{sf.code}.html", f"notebooks/strategia-{sf.code}.ipynb",
                         (f"{OUT}/{sf.code}-zalacznik.xlsx", f"{OUT}/{sf.code}-zalacznik.html")))
-    results = execute(jobs, series_dir, workers)
-    failed = [r for r in results if r.status != "ok"]
-    out.print(f"{len(results) - len(failed)} strategy reports ok, {len(failed)} failed → {series_dir / OUT}")
-    for r in failed:
-        err.print(f"[red]failed:[/] {escape(r.job.label)}: {escape(r.error or '')}", highlight=False)
-    if failed:
-        raise typer.Exit(1)
+    run_reports(jobs, series_dir, workers, "strategy", series_dir / OUT)
 

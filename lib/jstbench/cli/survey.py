@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from jstbench.cli.common import RootOpt, err, friendly, option_path, out, project_of
+from jstbench.cli.common import RootOpt, friendly, option_path, out, project_of, run_reports
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.text import num
 
@@ -127,7 +127,6 @@ def report(series: Annotated[str, typer.Argument(help="A series with `surveys:` 
     output/<series>/ankiety/, e.g. after editing the template; `jstbench reports` builds them with everything else."""
     from jstbench.series.build import check_series
     from jstbench.series.run import voice_jobs
-    from jstbench.series.runner import execute
 
     project = project_of(root)
     checked = check_series(project, series)
@@ -140,13 +139,7 @@ def report(series: Annotated[str, typer.Argument(help="A series with `surveys:` 
             if j.kind == "survey" and (not only or j.parameters["unit"] in only)]
     if not jobs:
         raise InputError(f"no survey waves of {', '.join(only or [])} in the series", where="--only")
-    results = execute(jobs, series_dir, workers)
-    failed = [r for r in results if r.status != "ok"]
-    out.print(f"{len(results) - len(failed)} survey reports ok, {len(failed)} failed → {series_dir / 'ankiety'}")
-    for r in failed:
-        err.print(f"[red]failed:[/] {escape(r.job.label)}: {escape(r.error or '')}", highlight=False)
-    if failed:
-        raise typer.Exit(1)
+    run_reports(jobs, series_dir, workers, "survey", series_dir / "ankiety")
 
 
 def _questionnaire(cat, qid: str):
