@@ -19,6 +19,7 @@ from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.project import Project
 from jstbench.core.units import valid_in
 from jstbench.data.store import Store
+from jstbench.data.survey import Responses
 from jstbench.indicators.compute import compute_all
 from jstbench.indicators.features import with_population_class
 from jstbench.indicators.panel import previous_year
@@ -67,6 +68,7 @@ class Checked:
     unit_codes: list[str]
     deflators: dict[str, Deflator]
     inputs: dict[str, Path] = field(default_factory=dict)  # folders of surveys, participatory budgets, strategies
+    responses: Responses | None = None  # the survey answers, read (and validated) once by the check
 
 
 def check_series(project: Project, name: str) -> Checked:
@@ -111,22 +113,24 @@ def check_series(project: Project, name: str) -> Checked:
     deflators = load_deflators(project.catalogue_dir / "deflators.yml")
     if spec.deflator not in deflators:
         errors.append(InputError(f"unknown deflator {spec.deflator!r}; deflators: {', '.join(deflators)}", path, "deflator"))
-    inputs = voice_inputs(project, spec, catalogue, set(store.units.index), path, errors)
+    inputs, responses = voice_inputs(project, spec, catalogue, set(store.units.index), path, errors)
     if errors:
         raise InputErrors(errors)
     members = [c for gid in group_ids for c in groups.exchange(gid).members]
     unit_codes = list(dict.fromkeys([*members, *extra]))
-    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators, inputs)
+    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators, inputs, responses)
 
 
 def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units: set[str], path: Path,
-                 errors: list[InputError]) -> dict[str, Path]:
+                 errors: list[InputError]) -> tuple[dict[str, Path], Responses | None]:
     """The folders of the series' surveys, participatory budgets and strategies, with every file in them checked
-    (answers against the questionnaire, .pb sections, strategies against the catalogue) before anything is built."""
+    (answers against the questionnaire, .pb sections, strategies against the catalogue) before anything is built;
+    the survey answers read."""
     from jstbench.catalogue.strategy import load_strategy
     from jstbench.series.surveys import read_surveys
 
     inputs: dict[str, Path] = {}
+    responses = None
     for key, folder, template in (("surveys", spec.surveys and spec.surveys.folder, spec.templates.survey),
                                   ("participatory", spec.participatory and spec.participatory.folder, None),
                                   ("strategies", spec.strategies, spec.templates.strategy)):
@@ -144,13 +148,13 @@ def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units
             errors.append(InputError(f"unknown questionnaire {spec.surveys.questionnaire!r}; questionnaires: "
                                      f"{', '.join(catalogue.questionnaires) or 'none'}", path, "surveys.questionnaire"))
         else:
-            collect(errors, read_surveys, inputs["surveys"], q, units)
+            responses = collect(errors, read_surveys, inputs["surveys"], q, units)
     if "strategies" in inputs and inputs["strategies"].is_dir():
         for file in sorted(inputs["strategies"].glob("*.yml")):
             sf = collect(errors, load_strategy, file, catalogue)
             if sf is not None and sf.code not in units:
                 errors.append(InputError(f"authority {sf.code} is not in the units register of {spec.data}", file, "authority"))
-    return inputs
+    return inputs, responses
 
 
 def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where: str) -> list[InputError]:
@@ -239,7 +243,8 @@ def residents_voice(checked: Checked, wide: pd.DataFrame) -> dict[str, pd.DataFr
     out["survey_values"] = pd.DataFrame(columns=["unit", "year", "indicator", "value", "reason"])
     if spec.surveys is not None:
         groups = {g.id: g.members for g in checked.groups.exchange_groups}
-        out |= surveys.survey_tables(checked.catalogue, spec.surveys, checked.inputs["surveys"], wide, known, groups)
+        out |= surveys.survey_tables(checked.catalogue, spec.surveys, checked.inputs["surveys"], wide, known, groups,
+                                     checked.responses)
     if spec.participatory is not None:
         out["pb_summary"] = surveys.pb_tables(spec.participatory, checked.inputs["participatory"], wide, known)
     return out

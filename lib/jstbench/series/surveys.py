@@ -126,17 +126,19 @@ def _index_columns(q: Questionnaire, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def survey_tables(catalogue: Catalogue, params: SurveysParams, folder: Path, wide: pd.DataFrame,
-                  units: set[str], exchange: Mapping[str, Sequence[str]] | None = None) -> dict[str, pd.DataFrame]:
+                  units: set[str], exchange: Mapping[str, Sequence[str]] | None = None,
+                  responses: Responses | None = None) -> dict[str, pd.DataFrame]:
     """survey_estimates, survey_waves, survey_changes, survey_differences (against the other surveyed members of
-    each authority's `exchange` groups: id -> members) and the survey indicators' rows of `values`."""
+    each authority's `exchange` groups: id -> members) and the survey indicators' rows of `values`. `responses`:
+    the answers of `folder` when the check has read them already."""
     q = catalogue.questionnaires.get(params.questionnaire)
     if q is None:
         raise InputError(f"unknown questionnaire {params.questionnaire!r}; questionnaires: "
                          f"{', '.join(catalogue.questionnaires) or 'none'}", where="surveys.questionnaire")
-    responses = read_surveys(folder, q, units).data.reset_index(drop=True)
-    weighting, waves = weigh(responses, q, wide, params.weighting)
+    answers = (responses or read_surveys(folder, q, units)).data.reset_index(drop=True)
+    weighting, waves = weigh(answers, q, wide, params.weighting)
     specs, about = _items(q, catalogue)
-    frame = pd.concat([responses, _index_columns(q, responses)], axis=1)
+    frame = pd.concat([answers, _index_columns(q, answers)], axis=1)
     for item in [i for i in specs if i.endswith("#share")]:  # the same answers, estimated as shares
         frame[item] = frame[item.removesuffix("#share")]
     est = sv.estimate_table(frame, weighting, specs, min_n=params.min_n)

@@ -266,14 +266,18 @@ class SurveyView:
         out.append(TEXT["ci"])
         hidden = self.hidden_count()
         out.append(TEXT["hidden"].format(n=hidden) if hidden else TEXT["none_hidden"])
+        out += [self.best_worst_sentence(), self.changes_sentence()]
+        return [x for x in out if x]
+
+    def best_worst_sentence(self) -> str:
+        """The best and the worst rated service of this wave (its unsuppressed indices; "" with fewer than two)."""
         shown = self.services()
         shown = shown[~shown["suppressed"]]
-        if len(shown) >= 2:
-            best, worst = shown.loc[shown["estimate"].idxmax()], shown.loc[shown["estimate"].idxmin()]
-            out.append(TEXT["best_worst"].format(best=service_name(best["service"]), best_value=num(best["estimate"], 1),
-                                                 worst=service_name(worst["service"]), worst_value=num(worst["estimate"], 1)))
-        out.append(self.changes_sentence())
-        return [x for x in out if x]
+        if len(shown) < 2:
+            return ""
+        best, worst = shown.loc[shown["estimate"].idxmax()], shown.loc[shown["estimate"].idxmin()]
+        return TEXT["best_worst"].format(best=service_name(best["service"]), best_value=num(best["estimate"], 1),
+                                         worst=service_name(worst["service"]), worst_value=num(worst["estimate"], 1))
 
     def changes_sentence(self) -> str:
         """Which service indices changed significantly on the previous wave (none said so)."""
@@ -429,13 +433,7 @@ def unit_section_html(folder: str | Path, unit: str, year: int) -> str:
         else:
             rows.append([service_name(r.service), num(r.estimate, 1), _interval(r.ci_low, r.ci_high, 1), view.change_text(r.item)])
     text = [TEXT["section_intro"].format(wave=view.wave, n=num(view.info["respondents"], 0))]
-    shown = view.services()
-    shown = shown[~shown["suppressed"]]
-    if len(shown) >= 2:
-        best, worst = shown.loc[shown["estimate"].idxmax()], shown.loc[shown["estimate"].idxmin()]
-        text.append(TEXT["best_worst"].format(best=service_name(best["service"]), best_value=num(best["estimate"], 1),
-                                              worst=service_name(worst["service"]), worst_value=num(worst["estimate"], 1)))
-    text.append(view.changes_sentence())
+    text += [view.best_worst_sentence(), view.changes_sentence()]
     link = (f"<p><a href='{esc(survey_link(unit, view.wave))}'>{esc(TEXT['full_report'].format(wave=view.wave))}</a></p>")
     return (paragraph(text) + table("jst-survey", SECTION_HEAD, rows, TEXT["section_caption"].format(wave=view.wave)) + link)
 
