@@ -323,6 +323,10 @@ def forms_page(cat: Catalogue) -> str:
     return "\n".join(lines) + "\n"
 
 
+QUESTION_TYPES = {"scale": "skala ocen", "single": "jednokrotny wybór", "multi": "wielokrotny wybór",
+                  "text": "odpowiedź swobodna (niepublikowana)", "number": "liczba"}
+
+
 def questionnaires_page(cat: Catalogue) -> str:
     """The survey questionnaires as the catalogue holds them (methodology/catalogue/surveys/*.yml): population,
     weighting strata, scales with their labels, and each question with the service and indicator it informs."""
@@ -335,7 +339,8 @@ def questionnaires_page(cat: Catalogue) -> str:
     for q in cat.questionnaires.values():
         lines += [f"## {cell(q.title)}", "", f"`{q.id}` · wersja {cell(q.version)} · badani: {cell(POPULATIONS[q.population])}.",
                   "", esc(q.description), ""]
-        strata = "; ".join(f"{cell(x.label)}: {cell(', '.join(x.values))}" for x in q.strata)
+        strata = "; ".join(f"{cell(x.label)}: {cell(', '.join((x.categories or {}).get(v, v) for v in x.values))}"
+                           for x in q.strata)
         lines += [f"Warstwy ważenia: {strata}.", ""]
         if q.margin_cells():
             lines += ["Liczebności ludności w komórkach (płeć × wiek) pochodzą ze zmiennych katalogu: "
@@ -347,7 +352,7 @@ def questionnaires_page(cat: Catalogue) -> str:
         lines += ["", "| pytanie | treść | typ | skala | usługa | wskaźnik |", "|---|---|---|---|---|---|"]
         for x in q.questions:
             ind = f"[`{x.indicator}`](../indicators/{x.indicator}.qmd)" if x.indicator in cat.indicators else "—"
-            lines.append(f"| `{x.id}` | {cell(x.text)} | {cell(x.type)} | {cell(x.scale or '—')} | "
+            lines.append(f"| `{x.id}` | {cell(x.text)} | {cell(QUESTION_TYPES[x.type])} | {cell(x.scale or '—')} | "
                          f"{cell(SECTORS.get(x.service, {}).get('pl', x.service))} | {ind} |")
         lines.append("")
     return "\n".join(lines) + "\n"
