@@ -476,10 +476,12 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
 
 
 from jstbench.cli import pb as _pb  # noqa: E402 - command families register after the main app exists
+from jstbench.cli import practices as _practices  # noqa: E402
 from jstbench.cli import strategy as _strategy  # noqa: E402
 from jstbench.cli import survey as _survey  # noqa: E402
 
 app.add_typer(_pb.app, name="pb")
+app.add_typer(_practices.app, name="practices")
 app.add_typer(_survey.app, name="survey")
 app.add_typer(_strategy.app, name="strategy")
 

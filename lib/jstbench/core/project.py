@@ -79,6 +79,16 @@ class Project:
         return self.params_dir / "budget_columns.yml"
 
     @property
+    def practices_dir(self) -> Path:
+        """The good-practice base: one file per practice (`jstbench practices check`)."""
+        return self.params_dir / "practices"
+
+    @property
+    def competitions_dir(self) -> Path:
+        """Competitions: a folder each with its `konkurs.yml` (`jstbench competition score`)."""
+        return self.params_dir / "competitions"
+
+    @property
     def forms_dir(self) -> Path:
         return self.output_dir / "forms"
 

@@ -18,6 +18,7 @@ from jstbench.compare.measures import compare, compare_and_stats, distance_to_ra
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.project import Project
 from jstbench.core.units import valid_in
+from jstbench.data.practices import Loaded, competition_entries, load_practices
 from jstbench.data.store import Store
 from jstbench.data.survey import Responses
 from jstbench.indicators.compute import compute_all
@@ -69,6 +70,7 @@ class Checked:
     deflators: dict[str, Deflator]
     inputs: dict[str, Path] = field(default_factory=dict)  # folders of surveys, participatory budgets, strategies
     responses: Responses | None = None  # the survey answers, read (and validated) once by the check
+    practices: list[Loaded] = field(default_factory=list)  # the good practices, validated by the check
 
 
 def check_series(project: Project, name: str) -> Checked:
@@ -114,11 +116,28 @@ def check_series(project: Project, name: str) -> Checked:
     if spec.deflator not in deflators:
         errors.append(InputError(f"unknown deflator {spec.deflator!r}; deflators: {', '.join(deflators)}", path, "deflator"))
     inputs, responses = voice_inputs(project, spec, catalogue, set(store.units.index), path, errors)
+    practices = learning_inputs(project, spec, catalogue, store, path, errors)
     if errors:
         raise InputErrors(errors)
     members = [c for gid in group_ids for c in groups.exchange(gid).members]
     unit_codes = list(dict.fromkeys([*members, *extra]))
-    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators, inputs, responses)
+    return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators, inputs, responses,
+                   practices)
+
+
+def learning_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, store: Store, path: Path,
+                    errors: list[InputError]) -> list[Loaded]:
+    """The good practices the series links, each checked against the catalogue, the store's units register and the
+    competition records (params/competitions)."""
+    if spec.practices is None:
+        return []
+    folder = project.resolve(spec.practices.folder)
+    if not folder.is_dir():
+        errors.append(InputError(f"folder {spec.practices.folder} not found", path, "practices.folder"))
+        return []
+    awards = collect(errors, competition_entries, project.competitions_dir)
+    loaded = collect(errors, load_practices, [folder], catalogue, store.units, awards, folder)
+    return loaded or []
 
 
 def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units: set[str], path: Path,
@@ -228,8 +247,27 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
               "changes": changes(values, checked.catalogue, checked.unit_codes, checked.spec.year), "breaks": breaks(checked.catalogue),
               **voice}
     national = expected[expected["group"] == checked.groups.national.id]
-    return (tables | fair_tables(checked, values, wide, units, meta, national)
-            | quality_tables(checked, values, z, rel, units, national))
+    tables |= fair_tables(checked, values, wide, units, meta, national)
+    return tables | quality_tables(checked, values, z, rel, units, national) | learning_tables(checked, tables, units)
+
+
+def learning_tables(checked: Checked, tables: dict[str, pd.DataFrame], units: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Good practices: the practices, their authorities' improvements on the data, and for every report unit where
+    it lags (percentile among authorities of its kind and size class), practices of authorities that improved."""
+    from jstbench.series import practices as sp
+
+    out = {"practices": sp.practices_table(checked.practices)}
+    if checked.spec.practices is None:
+        return out | {name: sf.empty(name) for name in ("practice_improvements", "practice_links")}
+    params, year, comp = checked.spec.practices, checked.spec.year, tables["comparison"]
+    improved = sp.improvements(checked.practices, tables["values"], checked.catalogue, year)
+    typ = comp[(comp["group_type"] == "typology") & (comp["year"] == year)]
+    positions = typ[["unit", "indicator", "percentile"]].astype({"indicator": str}).dropna(subset=["percentile"])
+    synthetic = {x.practice.id: x.practice.synthetic for x in checked.practices}
+    out["practice_improvements"] = improved
+    out["practice_links"] = sp.links(checked.unit_codes, positions, improved, units, tables["peers"], params.lag_below,
+                                     params.per_indicator, checked.store.synthetic, synthetic)
+    return out
 
 
 def residents_voice(checked: Checked, wide: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -398,6 +436,7 @@ def write_data(checked: Checked, tables: dict[str, pd.DataFrame], folder: Path) 
         "national_name": checked.groups.national.name, "deflator": checked.spec.deflator,
         "min_coverage": checked.spec.min_coverage,
         "composites": [c.model_dump(mode="json") for c in checked.spec.composites],
+        "practices": checked.spec.practices.model_dump(mode="json") if checked.spec.practices else None,
         "similar": {"k": checked.spec.similar.k or checked.catalogue.require_structure().similar.k,
                     "weights": checked.spec.similar.weights or checked.catalogue.require_structure().similar.weights},
     })

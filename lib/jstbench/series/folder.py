@@ -23,10 +23,11 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 9  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
+CONTRACT_VERSION = 10  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
 # 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only;
 # 7: changes of the report year, similar-authority positions of each unit among its own peers, real terms without the
-# nominal value; 8: ties (units sharing a rank) in comparisons; 9: surveys (estimates, waves, changes), participatory budgets
+# nominal value; 8: ties (units sharing a rank) in comparisons; 9: surveys (estimates, waves, changes), participatory budgets;
+# 10: good practices (practices, improvements, links) and CAF self-assessments
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -202,12 +203,29 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("pb_summary", _schema({"unit": _str(), "year": _num("int64", False), "district": _str(), "record": _str()}),
           "one row per participatory-budget file (Pabulib): its indicators, selected projects and the re-run of the "
           "selection rule, as JSON", ("unit", "year", "district")),
+    Table("practices", _schema({"practice": _str(), "unit": _str(), "title": _str(), "service": _str(), "status": _str(),
+                                "synthetic": _num(bool, False), "indicators": _str(), "start": _num("int64", False),
+                                "end": _num()}, unique=["practice"]),
+          "the good practices the series links (params/practices): authority, service, indicators, years", ("practice",)),
+    Table("practice_improvements", _schema({"practice": _str(), "unit": _str(), "indicator": _str(), "start": _num("int64", False),
+                                            **{c: _num() for c in ("before_year", "before", "after_year", "after", "better",
+                                                                   "better_rel")},
+                                            "improved": _num(bool, False)}),
+          "per practice and indicator, on the series' data: the value before the practice started and the latest since, "
+          "the change in the better direction (relative to the value before)", ("practice", "indicator")),
+    Table("practice_links", _schema({"unit": _str(), "indicator": _str(), "percentile": _num(), "practice": _str(),
+                                     "practice_unit": _str(), "level": _num("int64", False), "order": _num("int64", False),
+                                     **{c: _num() for c in ("before_year", "before", "after_year", "after", "better",
+                                                            "better_rel")}}),
+          "where a report unit lags (percentile among its kind and size below the series' lag_below): practices of "
+          "authorities that improved on the indicator, nearest peers first (level 0 similar, 1 same kind and size, 2 same "
+          "kind, 3 other)", ("unit", "indicator", "order")),
 ]}
 
 _KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_national", "comparison_similar", "comparison_cluster",
                   "peers", "peer_explanations", "peer_stability", "typology", "composite_scores", "adjusted", "intervals",
                   "real_terms", "trends", "survey_estimates", "survey_waves", "survey_changes", "survey_differences",
-                  "pb_summary"),
+                  "pb_summary", "practice_links"),
          "group": ("group_sectors", "group_stats", "comparison_exchange", "composite_groups", "adjusted_ranks")}
 TABLES = {name: Table(t.name, t.schema, t.doc, t.sort, next((k for k, names in _KEYS.items() if name in names), None))
           for name, t in TABLES.items()}

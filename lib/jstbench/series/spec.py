@@ -28,6 +28,7 @@ class Templates(BaseModel):
     quality: str | None = "notebooks/data_quality.ipynb"
     survey: str | None = "notebooks/survey_report.ipynb"  # per authority and wave, when the series has surveys
     strategy: str | None = "notebooks/strategy_report.ipynb"  # per authority with a strategy file
+    caf: str | None = "notebooks/caf_report.ipynb"  # per authority and CAF self-assessment, when the series has `caf:`
 
 
 class SurveysParams(BaseModel):
@@ -49,6 +50,25 @@ class ParticipatoryParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     folder: str = Field(min_length=1)
     units: dict[str, UnitCode] = Field(default_factory=dict)
+
+
+class PracticesParams(BaseModel):
+    """Good practices linked from the authority reports: where an authority lags on an indicator (its percentile
+    among authorities of its kind and size below `lag_below`), the practices of authorities that improved on it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    folder: str = Field(default="params/practices", min_length=1)
+    lag_below: float = Field(default=50, gt=0, le=100, description="percentile (100 = best) below which a unit lags")
+    per_indicator: int = Field(default=3, ge=1, le=20)
+
+
+class CafParams(BaseModel):
+    """CAF self-assessments: workbooks laid out `<folder>/<TERYT>/<assessment>/*.xlsx` (`jstbench caf make`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    folder: str = Field(min_length=1)
+    min_n: int = Field(default=5, ge=2, le=1000, description=(
+        "the group's distribution of CAF scores is shown only when at least this many authorities assessed"))
 
 
 class SimilarParams(BaseModel):
@@ -124,6 +144,8 @@ class SeriesSpec(BaseModel):
     surveys: SurveysParams | None = None
     strategies: str | None = Field(default=None, description="folder with strategy files <TERYT>.yml (params/strategies)")
     participatory: ParticipatoryParams | None = None
+    practices: PracticesParams | None = None
+    caf: CafParams | None = None
     deflator: str = Field(default="cpi", description="a deflator id from methodology/catalogue/deflators.yml")
     min_coverage: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False, description=(
         "the least share (0-1) of the units a statistic should rest on that must have data for it to be shown: a "
