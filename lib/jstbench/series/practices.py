@@ -79,7 +79,7 @@ def links(report_units: list[str], positions: pd.DataFrame, improved: pd.DataFra
             "after_year", "after", "better", "better_rel"]
     good = improved[improved["improved"]]
     if not synthetic_series:
-        good = good[~good["practice"].map(synthetic).fillna(False).astype(bool)]
+        good = good[~good["practice"].map(lambda p: synthetic.get(p, False)).astype(bool)]
     lag = positions[positions["unit"].isin(report_units) & (positions["percentile"] < lag_below)]
     pairs = lag[["unit", "indicator", "percentile"]].merge(
         good.rename(columns={"unit": "practice_unit"}), on="indicator")
