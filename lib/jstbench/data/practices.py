@@ -335,19 +335,23 @@ def _read_xlsx(path: Path) -> tuple[dict, dict[str, str]]:
     where: dict[str, str] = {}
     for row in wb[MAIN].iter_rows(min_row=2, max_col=3):
         key, value = row[0].value, _cell_value(row[2].value)
-        if key is None or value is None:
+        if key is None:
             continue
         key = str(key)
+        where[key] = f"{MAIN}!C{row[2].row} ({row[1].value})"
+        where.setdefault(key.partition(".")[0], where[key])  # `period` missing: the cell of its first field
+        if value is None:
+            continue
         if key in LIST_FIELDS:
             value = [s.strip() for s in str(value).split(",") if s.strip()]
         elif key == "unit" and isinstance(value, (int, float)):
             raise InputError("the TERYT code is a number: type it as text (its leading zero is lost otherwise)",
                              path, f"{MAIN}!C{row[2].row}")
         _set(raw, key, value)
-        where[key] = f"{MAIN}!C{row[2].row}"
     for list_field, (sheet, columns) in TABLES.items():
         if sheet not in wb.sheetnames:
             continue
+        where[list_field] = f"{sheet}!A3"
         items = []
         for row in wb[sheet].iter_rows(min_row=3, max_col=len(columns)):
             values = [_cell_value(c.value) for c in row]
@@ -357,7 +361,7 @@ def _read_xlsx(path: Path) -> tuple[dict, dict[str, str]]:
             for (key, _), cell, value in zip(columns, row, values, strict=True):
                 if value is not None:
                     _set(item, key, value)
-                where[f"{list_field}[{len(items)}].{key}"] = f"{sheet}!{cell.coordinate}"
+                where[f"{list_field}[{len(items)}].{key}"] = f"{sheet}!{cell.coordinate} ({key})"
             where[f"{list_field}[{len(items)}]"] = f"{sheet}!A{row[0].row}"
             items.append(item)
         if items:

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from jstbench.catalogue.caf import CafModel, load_caf
 from jstbench.catalogue.deflators import load_deflators
 from jstbench.catalogue.load import load_catalogue
 from jstbench.catalogue.model import DIRECTIONS, KINDS, SECTORS, Catalogue, Indicator, Variable
@@ -20,12 +21,13 @@ from jstbench.catalogue.sources import Source
 from jstbench.core.atomic import replace_dir
 from jstbench.core.errors import InputError
 from jstbench.core.project import Project
-from jstbench.core.text import esc
+from jstbench.core.text import esc, num
 from jstbench.core.text import md_cell as cell
 from jstbench.core.units import UNIT_KINDS
 from jstbench.data.participants import load_participants
 from jstbench.site.diagnostics import deflators_page, diagnostics_pages, features_page
 from jstbench.site.offline import external_resources, polish_smalldocs
+from jstbench.site.practices import write_practices
 
 
 def source_text(v: Variable) -> str:
@@ -358,6 +360,35 @@ def questionnaires_page(cat: Catalogue) -> str:
     return "\n".join(lines) + "\n"
 
 
+def caf_page(caf: CafModel) -> str:
+    """The CAF model as the catalogue holds it (methodology/catalogue/caf.yml): criteria and sub-criteria, and the
+    two scoring panels with the common 0–100 points of the classical levels."""
+    lines = ["---", 'title: "Model CAF: kryteria i panele ocen"', "---", "",
+             f"{cell(caf.version)}, wersja szablonu arkusza {caf.template_version}. Źródło: `methodology/catalogue/caf.yml`; "
+             "metoda: [Uczenie się od innych](../methods/learning.qmd).", "",
+             "::: {.callout-note}", "Nazwy kryteriów — według polskiej wersji CAF. Nazwy podkryteriów i opisy poziomów to "
+             "robocze tłumaczenie tekstu CAF 2020; przed publikacją raportu sprawdź je z polskim wydaniem CAF 2020 (KPRM).",
+             ":::", "",
+             "## Kryteria i podkryteria", "", "| kryterium | rodzaj | podkryterium | nazwa |", "|---|---|---|---|"]
+    kinds = {"enabler": "potencjał", "result": "wyniki"}
+    for c in caf.criteria:
+        for n, sub in enumerate(c.subcriteria):
+            head = f"{c.number}. {cell(c.name.pl)} | {kinds[c.kind]}" if n == 0 else " | "
+            lines.append(f"| {head} | {sub.id} | {cell(sub.name.pl)} |")
+    for kind in ("enabler", "result"):
+        lines += ["", f"## Panel klasyczny: {kinds[kind]}", "", "| poziom | faza PDCA | przedział CAF | punkty (0–100) | opis |",
+                  "|---|---|---|---|---|"]
+        for lv in getattr(caf.panels.classical, kind):
+            phase = (getattr(lv, "phase", None) or "—").upper()
+            lines.append(f"| {lv.level} | {cell(phase)} | {lv.range[0]}–{lv.range[1]} | {num(lv.points, 0)} | {cell(lv.pl)} |")
+        fine = getattr(caf.panels.fine, kind)
+        lines += ["", f"## Panel dokładny: {kinds[kind]}", "",
+                  "Każdy element oceniany osobno w skali 0–100 (" + ", ".join(cell(e.pl) for e in fine.entries)
+                  + "); ocena podkryterium to ich średnia.", "", "| przedział | opis |", "|---|---|"]
+        lines += [f"| {b.range[0]}–{b.range[1]} | {cell(b.pl)} |" for b in fine.bands]
+    return "\n".join(lines) + "\n"
+
+
 def participants_page(project: Project) -> str:
     people = load_participants(project.participants_file)
     labels = {"exact": "jednoznaczna", "homonym-chosen": "wybór spośród jednostek o tej nazwie",
@@ -485,6 +516,8 @@ def build_site(project: Project, renderer: str = "auto") -> SiteResult:
             deflators = load_deflators(project.catalogue_dir / "deflators.yml")
             (src / "methods" / "deflators.qmd").write_text(deflators_page(deflators), encoding="utf-8")
             diagnostics_pages(project, cat, src / "diagnostics")
+            write_practices(project, cat, src)
+            (src / "catalogue" / "caf.qmd").write_text(caf_page(load_caf(project.catalogue_dir / "caf.yml")), encoding="utf-8")
             if use == "quarto" and quarto:
                 proc = subprocess.run([quarto, "render", str(src)], capture_output=True, text=True)
                 if proc.returncode != 0:

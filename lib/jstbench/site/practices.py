@@ -226,11 +226,35 @@ def index_page(items: list[Entry], cat: Catalogue, competitions: dict[str, str])
     return "\n".join(lines) + "\n" + "\n\n".join([form, count, table, script]) + "\n"
 
 
+def competition_pages(project: Project, dest: Path) -> dict[str, str]:
+    """A results page per competition (`konkurs-<id>.qmd`; before the jury's workbooks are in, the competition's
+    criteria and entries with a note that the results are to come); competition id -> title."""
+    from jstbench.data.competition import load_competition
+    from jstbench.series.competition import score_competition
+    from jstbench.views.competition import results_markdown
+
+    titles = {}
+    for path in sorted(project.competitions_dir.glob("*/konkurs.yml")):
+        c = load_competition(path)
+        scores = c.scores_dir(path, project.root)
+        if scores.is_dir() and any(scores.glob("*.xlsx")):
+            text = results_markdown(score_competition(path, project))
+        else:
+            lines = ["---", f'title: "{cell(c.title)}"', "---", "",
+                     "Wyniki nie zostały jeszcze ogłoszone: arkusze ocen jury nie zostały wczytane.", "",
+                     "| kryterium | waga |", "|---|---|"]
+            lines += [f"| {cell(k.name)} | {num(100 * c.weights[k.id], 0)}% |" for k in c.criteria]
+            lines += ["", "| zgłoszenie | JST | tytuł |", "|---|---|---|"]
+            lines += [f"| {cell(e.id)} | {cell(e.unit)} | {cell(e.title)} |" for e in c.entries]
+            text = "\n".join(lines) + "\n"
+        (dest / f"konkurs-{c.id}.qmd").write_text(text, encoding="utf-8")
+        titles[c.id] = c.title
+    return titles
+
+
 def write_practices(project: Project, cat: Catalogue, src: Path) -> int:
     """Write `praktyki/` (list, a page per practice, charts, attachments, competition results) into the site
     source `src`; the number of practices."""
-    from jstbench.series.competition import competition_pages
-
     dest = src / "praktyki"
     dest.mkdir(parents=True, exist_ok=True)
     folder = project.practices_dir

@@ -225,7 +225,7 @@ def test_excel_errors_name_the_sheet_and_cell(tmp_path, cat):
     with pytest.raises(InputErrors) as exc:
         parse(path)
     msgs = problems(exc)
-    assert any("Praktyka!C16: " in m and "status" not in m.split(": ")[0] for m in msgs), msgs
+    assert any("Praktyka!C16 (Status): Input should be" in m for m in msgs), msgs
     assert any("Wyniki!A3: a result needs the year" in m for m in msgs), msgs
 
 
