@@ -128,9 +128,12 @@ class CafModel(Strict):
         return float(sum(values[e] for e in ids) / len(ids))
 
 
-def _problems(caf: CafModel) -> list[tuple[str, tuple[str | int, ...]]]:
+Loc = tuple[str | int, ...]
+
+
+def _problems(caf: CafModel) -> list[tuple[str, Loc]]:
     """Structural problems of a parsed model, each with the location of the field at fault."""
-    out: list[tuple[str, tuple[str | int, ...]]] = []
+    out: list[tuple[str, Loc]] = []
     numbers = [c.number for c in caf.criteria]
     if numbers != list(range(1, 10)):
         out.append((f"criteria must be numbered 1–9 in order, found {numbers}", ("criteria",)))
@@ -140,7 +143,7 @@ def _problems(caf: CafModel) -> list[tuple[str, tuple[str | int, ...]]]:
     seen: dict[str, str] = {}
     for i, c in enumerate(caf.criteria):
         for j, s in enumerate(c.subcriteria):
-            loc = ("criteria", i, "subcriteria", j, "id")
+            loc: Loc = ("criteria", i, "subcriteria", j, "id")
             if not s.id.startswith(f"{c.number}."):
                 out.append((f"sub-criterion {s.id!r} is not prefixed by its criterion number {c.number}", loc))
             if s.id in seen:
@@ -148,23 +151,23 @@ def _problems(caf: CafModel) -> list[tuple[str, tuple[str | int, ...]]]:
             seen.setdefault(s.id, _where(loc))
     for kind in KINDS:
         levels = getattr(caf.panels.classical, kind)
-        loc = ("panels", "classical", kind)
+        ploc: Loc = ("panels", "classical", kind)
         if [lv.level for lv in levels] != list(range(6)):
             out.append((f"the classical {kind} panel must list levels 0–5 in order, "
-                        f"found {[lv.level for lv in levels]}", loc))
+                        f"found {[lv.level for lv in levels]}", ploc))
             continue
         for k, lv in enumerate(levels):
             if tuple(lv.range) != BANDS[k]:
                 out.append((f"level {k} must cover {BANDS[k][0]}–{BANDS[k][1]}, found {lv.range[0]}–{lv.range[1]}",
-                            (*loc, k, "range")))
+                            (*ploc, k, "range")))
             if not lv.range[0] <= lv.points <= lv.range[1]:
                 out.append((f"points {lv.points:g} lie outside the level's range {lv.range[0]}–{lv.range[1]}",
-                            (*loc, k, "points")))
+                            (*ploc, k, "points")))
             if kind == "enabler" and lv.phase != PHASES[k]:
                 out.append((f"enabler level {k} must name the PDCA phase {PHASES[k]!r}, found {lv.phase!r}",
-                            (*loc, k, "phase")))
+                            (*ploc, k, "phase")))
             if kind == "result" and lv.phase is not None:
-                out.append(("result levels have no PDCA phase", (*loc, k, "phase")))
+                out.append(("result levels have no PDCA phase", (*ploc, k, "phase")))
         scale = getattr(caf.panels.fine, kind)
         floc = ("panels", "fine", kind)
         if [tuple(b.range) for b in scale.bands] != BANDS:

@@ -66,6 +66,15 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
     surveys, budgets = write_demo_voice(project.demo_data_dir, participants, obs, q, seed)
     out.print(f"  residents' surveys: {surveys} files (waves {', '.join(map(str, WAVES))}); participatory budgets: "
               f"{budgets} .pb files → {project.demo_data_dir}/surveys, /pb")
+    from jstbench.catalogue.caf import load_caf
+    from jstbench.core.atomic import replace_dir
+    from jstbench.data.caf_demo import DEMO_UNITS, write_demo_caf
+
+    names = {p.code: p.name for p in participants if p.code and p.name}
+    caf_model, caf = load_caf(project.catalogue_dir / "caf.yml"), []
+    replace_dir(project.demo_data_dir / "caf", lambda staging: caf.append(
+        write_demo_caf(staging, [(c, names[c]) for c in DEMO_UNITS], seed, caf_model)))
+    out.print(f"  CAF self-assessments: {caf[0]} (team workbooks of {len(DEMO_UNITS)} cities) → {project.demo_data_dir}/caf")
     unresolved = [p.as_given for p in participants if p.code is None]
     if unresolved:
         out.print(f"  unresolved participant names left out: {', '.join(unresolved)} (see params/participants.yml)")
@@ -475,11 +484,13 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
         out.print(f"loaded into {project.resolve(store)}: {s.new} new, {s.revised} revised, {s.unchanged} unchanged")
 
 
-from jstbench.cli import pb as _pb  # noqa: E402 - command families register after the main app exists
+from jstbench.cli import caf as _caf  # noqa: E402 - command families register after the main app exists
+from jstbench.cli import pb as _pb  # noqa: E402
 from jstbench.cli import practices as _practices  # noqa: E402
 from jstbench.cli import strategy as _strategy  # noqa: E402
 from jstbench.cli import survey as _survey  # noqa: E402
 
+app.add_typer(_caf.app, name="caf")
 app.add_typer(_pb.app, name="pb")
 app.add_typer(_practices.app, name="practices")
 app.add_typer(_survey.app, name="survey")

@@ -32,6 +32,11 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
 def write_with(target: Path, writer: Callable[[Path], None]) -> None:
     """Call `writer(tmp_path)`, then move the result into place."""
     with atomic_path(target) as tmp:

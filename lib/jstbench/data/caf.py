@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from jstbench.catalogue.caf import PANELS, CafModel, Panel
-from jstbench.core.atomic import write_with
+from jstbench.core.atomic import atomic_path
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import check_code
 from jstbench.core.xlsx import deterministic
@@ -63,6 +64,17 @@ INSTRUCTION = (
     "„Mocne strony” i „Obszary do poprawy” wpisz spostrzeżenia, każde w osobnym wierszu komórki (Alt+Enter). "
     "W arkuszu „Plan doskonalenia” zaproponuj działania. Nie zmieniaj nazw arkuszy, wierszy 1–2 ani arkusza INFO. "
     "Nie wpisuj danych osobowych – oceniającego opisuje etykieta lub rola.")
+
+
+def safe_name(label: str) -> str:
+    """A file name from an untrusted label: ASCII letters, digits, `-` and `_` only, at most 60 characters.
+
+    >>> safe_name("Zespół A / Łódź"), safe_name("../../etc"), safe_name("  ")
+    ('Zespol_A_Lodz', 'etc', 'oceniajacy')
+    """
+    text = unicodedata.normalize("NFKD", label.translate(str.maketrans("łŁ", "lL")))
+    text = re.sub(r"[^A-Za-z0-9_-]+", "_", text.encode("ascii", "ignore").decode()).strip("_-")
+    return text[:60].rstrip("_-") or "oceniajacy"
 
 
 def entry_columns(caf: CafModel, panel: Panel) -> list[str]:
@@ -102,10 +114,16 @@ def make_workbook(path: Path, caf: CafModel, unit: str, unit_name: str, assessme
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 18, 90
     _scores_sheet(wb, caf, panel)
     _plan_sheet(wb, caf)
+    save(wb, Path(path))
+
+
+def save(wb: Workbook, path: Path) -> None:
+    """Save a workbook atomically with its time stamps fixed (`core.xlsx.deterministic`)."""
     buf = io.BytesIO()
     wb.save(buf)
     data = deterministic(buf.getvalue())
-    write_with(Path(path), lambda p: p.write_bytes(data))
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def _scores_sheet(wb: Workbook, caf: CafModel, panel: Panel) -> None:
@@ -379,7 +397,7 @@ def _read_scores(ws: Any, caf: CafModel, panel: Panel, path: Path, value: Any, e
     if unscored and not score_rows and len(unscored) == len(errors) - before:
         del errors[before:]
         errors.append(InputError("no sub-criterion is scored (an empty workbook?)", path, SCORES))
-    for crit, sub in caf.subcriteria():
+    for _, sub in caf.subcriteria():
         if sub.id not in seen:
             errors.append(InputError(f"sub-criterion {sub.id} ({sub.name.pl}) is missing (row deleted?)", path, SCORES))
     scores = pd.DataFrame(score_rows, columns=SCORES_COLS).astype({"criterion": int, "points": float, "level": float})

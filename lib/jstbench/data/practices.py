@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from jstbench.catalogue.model import SECTORS, Catalogue
-from jstbench.core.atomic import write_text, write_with
+from jstbench.core.atomic import write_bytes, write_text
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.units import UNIT_KINDS, UnitCode, expand_kinds
 from jstbench.core.xlsx import deterministic
@@ -263,7 +263,7 @@ def write_template_xlsx(path: Path, catalogue: Catalogue) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     data = deterministic(buf.getvalue())
-    write_with(Path(path), lambda p: p.write_bytes(data))
+    write_bytes(Path(path), data)
 
 
 def write_template_md(path: Path) -> None:
@@ -352,7 +352,7 @@ def _read_xlsx(path: Path) -> tuple[dict, dict[str, str]]:
         if sheet not in wb.sheetnames:
             continue
         where[list_field] = f"{sheet}!A3"
-        items = []
+        items: list[dict] = []
         for row in wb[sheet].iter_rows(min_row=3, max_col=len(columns)):
             values = [_cell_value(c.value) for c in row]
             if all(v is None for v in values):
