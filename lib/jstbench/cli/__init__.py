@@ -75,6 +75,15 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
     replace_dir(project.demo_data_dir / "caf", lambda staging: caf.append(
         write_demo_caf(staging, [(c, names[c]) for c in DEMO_UNITS], seed, caf_model)))
     out.print(f"  CAF self-assessments: {caf[0]} (team workbooks of {len(DEMO_UNITS)} cities) → {project.demo_data_dir}/caf")
+    from jstbench.data.competition import load_competition
+    from jstbench.data.competition_demo import write_demo_scores
+
+    demo = project.competitions_dir / "demo-2024" / "konkurs.yml"
+    if demo.exists():
+        c = load_competition(demo)
+        jurors = []
+        replace_dir(c.scores_dir(demo, project.root), lambda staging: jurors.append(write_demo_scores(c, staging, seed)))
+        out.print(f"  competition {c.id}: {len(c.entries)} entries, workbooks of {jurors[0]} jurors → {c.scores_dir(demo, project.root)}")
     unresolved = [p.as_given for p in participants if p.code is None]
     if unresolved:
         out.print(f"  unresolved participant names left out: {', '.join(unresolved)} (see params/participants.yml)")
@@ -485,12 +494,14 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
 
 
 from jstbench.cli import caf as _caf  # noqa: E402 - command families register after the main app exists
+from jstbench.cli import competition as _competition  # noqa: E402
 from jstbench.cli import pb as _pb  # noqa: E402
 from jstbench.cli import practices as _practices  # noqa: E402
 from jstbench.cli import strategy as _strategy  # noqa: E402
 from jstbench.cli import survey as _survey  # noqa: E402
 
 app.add_typer(_caf.app, name="caf")
+app.add_typer(_competition.app, name="competition")
 app.add_typer(_pb.app, name="pb")
 app.add_typer(_practices.app, name="practices")
 app.add_typer(_survey.app, name="survey")
