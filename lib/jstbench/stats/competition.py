@@ -136,25 +136,34 @@ def normalise(scores: pd.DataFrame, method: str, jurors: list[str], entries: lis
     return out, constant
 
 
-def places(order_totals: np.ndarray, better_share: np.ndarray, tie_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Places by the chain rule: entries sorted by total; an entry shares the place of the one just above it when
-    the share of bootstrap runs in which the one above ranks better is below `tie_threshold` (or unknown), else
-    its place is its position. Chained, so A–B and B–C may tie while A and C are told apart by the rule only
-    through B. Entries without a total get no place (NaN). Returns (place, ex_aequo)."""
-    n = len(order_totals)
-    place = np.full(n, np.nan)
+def places(boot: np.ndarray, tie_threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Places from bootstrap ranks `boot` (runs × entries, the entries sorted by their total, NaN where an entry was
+    not scored in a run), by the leader rule: the first entry heads place 1; each next entry shares the place of the
+    current place's head when the head ranks better in fewer than `tie_threshold` of the runs in which both were
+    scored (or in none), else it heads a new place, its position. Comparing with the head, not with the entry just
+    above, keeps a tie from chaining down the table: A–B and B–C close does not put C level with A. An entry never
+    scored gets no place (NaN). Returns (place, ex_aequo, share of runs in which the head ranks better).
+
+    >>> boot = np.array([[1, 2, 3], [2, 1, 3], [1, 3, 2], [1, 2, 3]], dtype=float)
+    >>> place, tied, share = places(boot, 0.9)
+    >>> place.tolist(), tied.tolist(), share.tolist()
+    ([1.0, 1.0, 3.0], [True, True, False], [nan, 0.75, 1.0])
+    """
+    n = boot.shape[1]
+    place, share = np.full(n, np.nan), np.full(n, np.nan)
     tied = np.zeros(n, dtype=bool)
+    head = None
     for i in range(n):
-        if np.isnan(order_totals[i]):
+        if np.isnan(boot[:, i]).all():
             continue
-        if i == 0:
-            place[i] = 1
-        elif not (better_share[i] >= tie_threshold):
-            place[i], tied[i] = place[i - 1], True
-            tied[i - 1] = True
-        else:
-            place[i] = i + 1
-    return place, tied
+        if head is not None:
+            both = ~np.isnan(boot[:, head]) & ~np.isnan(boot[:, i])
+            share[i] = float((boot[both, head] < boot[both, i]).mean()) if both.any() else np.nan
+            if not share[i] >= tie_threshold:
+                place[i], tied[i], tied[head] = place[head], True, True
+                continue
+        head, place[i] = i, i + 1
+    return place, tied, share
 
 
 def rank_intervals(scores: pd.DataFrame, weights: dict[str, float], jurors: list[str], entries: list[str],
@@ -166,9 +175,9 @@ def rank_intervals(scores: pd.DataFrame, weights: dict[str, float], jurors: list
     and recomputes the normalisation, the totals and the ranks; a juror drawn twice counts twice. An entry's rank
     interval is the pair of rank quantiles at (1 − level)/2 and (1 + level)/2 over the runs in which it was scored
     (in a run that drew only jurors who did not score it, its total is NaN and it is left out of that run's ranks;
-    `unscored_runs` counts those). Places follow the chain rule of `places`: sorted by the total on all jurors, an
-    entry is "ex aequo" with the one above when that one ranks better in fewer than `tie_threshold` of the runs in
-    which both were scored."""
+    `unscored_runs` counts those). Places follow the leader rule of `places`: sorted by the total on all jurors, an
+    entry is "ex aequo" with the head of the place above when the head ranks better in fewer than `tie_threshold` of
+    the runs in which both were scored; `p_above` is that share."""
     criteria = list(weights)
     w = np.array([weights[c] for c in criteria], dtype=float)
     if not np.isclose(w.sum(), 1.0) or (w <= 0).any():
@@ -197,13 +206,7 @@ def rank_intervals(scores: pd.DataFrame, weights: dict[str, float], jurors: list
             high[i] = np.quantile(got, hi_q, method="inverted_cdf")
 
     order = sorted(range(len(entries)), key=lambda i: (np.isnan(total[i]), -np.nan_to_num(total[i]), entries[i]))
-    share = np.full(len(order), np.nan)
-    for k in range(1, len(order)):
-        a, b = boot[:, order[k - 1]], boot[:, order[k]]
-        both = ~np.isnan(a) & ~np.isnan(b)
-        if both.any():
-            share[k] = float((a[both] < b[both]).mean())
-    place, tied = places(total[order], share, tie_threshold)
+    place, tied, share = places(boot[:, order], tie_threshold)
     table = pd.DataFrame({
         "entry": [entries[i] for i in order], "total": total[order], "rank": rank[order], "rank_low": low[order],
         "rank_high": high[order], "place": place, "ex_aequo": tied, "p_above": share,

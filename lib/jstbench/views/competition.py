@@ -62,8 +62,8 @@ def method_sentences(r: CompetitionResult) -> list[str]:
         "Wynik to ważona suma średnich ocen jurorów w kryteriach, w punktach skali.",
         f"Przedział miejsc obejmuje {level}% wyników z {num(r.runs, 0)} losowań składu jury ze zwracaniem "
         f"(bootstrap, ziarno {c.bootstrap.seed}).",
-        f"Zgłoszenie ma to samo miejsce co zgłoszenie wyżej („ex aequo”), gdy to wyżej wypada lepiej w mniej niż "
-        f"{num(100 * c.tie_threshold, 0)}% losowań (reguła łańcuchowa: porównujemy sąsiadów w kolejności wyników).",
+        f"Zgłoszenie dzieli miejsce („ex aequo”) z pierwszym zgłoszeniem tego miejsca, gdy to pierwsze wypada lepiej w "
+        f"mniej niż {num(100 * c.tie_threshold, 0)}% losowań; w przeciwnym razie zajmuje kolejne miejsce.",
     ]
     if conflicts:
         out.append(f"Jurorzy nie oceniali zgłoszeń własnej JST (konflikt interesów); par juror–zgłoszenie "

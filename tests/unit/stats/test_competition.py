@@ -1,4 +1,4 @@
-"""Jury scores: normalisation per juror (hand-computed), totals, rank intervals, places by the chain rule."""
+"""Jury scores: normalisation per juror (hand-computed), totals, rank intervals, places by the leader rule."""
 
 from __future__ import annotations
 
@@ -111,10 +111,16 @@ def test_a_clear_winner_is_never_tied():
     assert (t["rank_low"] == t["rank_high"]).all() and t["rank_low"].tolist() == [1, 2, 3]
 
 
-def test_places_follow_the_chain_rule():
-    place, tied = places(np.array([9.0, 8.0, 7.0, 6.0, np.nan]), np.array([np.nan, 0.95, 0.5, 0.95, np.nan]), 0.9)
+def test_places_follow_the_leader_rule():
+    """Ten runs of entries A–D sorted by total (E never scored): 6 runs rank them A B C D, 2 runs A C B D, 2 runs
+    A B D C. B ranks better than C in 8 of 10 runs (< 0.9: ex aequo), C better than D in 8 (a chain rule would tie D
+    with C, hence with B), but B, the head of C's place, beats D in 10 of 10: D heads place 4."""
+    orders = [[1, 2, 3, 4]] * 6 + [[1, 3, 2, 4]] * 2 + [[1, 2, 4, 3]] * 2
+    boot = np.array([[*o, np.nan] for o in orders], dtype=float)
+    place, tied, share = places(boot, 0.9)
     assert place[:4].tolist() == [1, 2, 2, 4] and np.isnan(place[4])
     assert tied.tolist() == [False, True, True, False, False]
+    assert share[1:4].tolist() == [1.0, 0.8, 1.0]
 
 
 def test_an_entry_unscored_in_a_run_is_left_out_and_counted():
