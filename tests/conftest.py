@@ -39,6 +39,8 @@ surveys:
 participatory:
   folder: output/data/demo/pb
 strategies: params/strategies
+practices: {folder: params/practices}
+caf: {folder: output/data/demo/caf, min_n: 3}
 """
 VOICE_UNITS = {"3064011": "Poznań", "1661011": "Opole", "2814042": "Dywity"}  # surveyed in the small project
 
@@ -76,8 +78,11 @@ def small_project(tmp_path_factory) -> Path:
 
 def write_voice(root: Path, obs: pd.DataFrame) -> None:
     """Two survey waves of three authorities (Dywity is small: with the series' min_n of 200 all of its results are
-    suppressed) and a city-wide and a district participatory budget of Poznań."""
+    suppressed), a city-wide and a district participatory budget of Poznań, and CAF self-assessments of the same three
+    authorities (Poznań and Dywity twice: 2022 and 2024)."""
+    from jstbench.catalogue.caf import load_caf
     from jstbench.catalogue.load import load_catalogue
+    from jstbench.data.caf_demo import write_demo_caf
     from jstbench.data.demo_voice import population_cells
     from jstbench.data.pabulib_demo import write_demo_pb
     from jstbench.data.survey_demo import generate_waves
@@ -89,6 +94,8 @@ def write_voice(root: Path, obs: pd.DataFrame) -> None:
     (data / "surveys" / "true_values.csv").replace(data / "surveys_true_values.csv")
     write_demo_pb(data / "pb", "3064011", "Poznań", 540_000, 2024, seed=3)
     write_demo_pb(data / "pb", "3064011", "Poznań", 540_000, 2024, seed=4, district="Wilda")
+    caf = load_caf(root / "methodology" / "catalogue" / "caf.yml")
+    write_demo_caf(data / "caf", [("3064011", "Poznań"), ("1661011", "Opole"), ("2814042", "Dywity")], 7, caf)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 from jstbench.views.params import (
+    CafReportParams,
     ExploreParams,
     GroupReportParams,
     QualityParams,
@@ -35,6 +36,7 @@ MODELS = {
     "explore_indicator.ipynb": ExploreParams,
     "strategy_report.ipynb": StrategyReportParams,
     "survey_report.ipynb": SurveyReportParams,
+    "caf_report.ipynb": CafReportParams,
 }
 
 templates = pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])

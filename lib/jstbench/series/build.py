@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jstbench.catalogue.caf import CafModel, load_caf
 from jstbench.catalogue.deflators import Deflator, load_deflators
 from jstbench.catalogue.load import load_catalogue
 from jstbench.catalogue.model import Catalogue
@@ -18,6 +19,7 @@ from jstbench.compare.measures import compare, compare_and_stats, distance_to_ra
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.project import Project
 from jstbench.core.units import valid_in
+from jstbench.data.caf import Assessments, read_assessments
 from jstbench.data.practices import Loaded, competition_entries, load_practices
 from jstbench.data.store import Store
 from jstbench.data.survey import Responses
@@ -71,6 +73,7 @@ class Checked:
     inputs: dict[str, Path] = field(default_factory=dict)  # folders of surveys, participatory budgets, strategies
     responses: Responses | None = None  # the survey answers, read (and validated) once by the check
     practices: list[Loaded] = field(default_factory=list)  # the good practices, validated by the check
+    caf: tuple[CafModel, Assessments] | None = None  # the CAF model and self-assessments, read once by the check
 
 
 def check_series(project: Project, name: str) -> Checked:
@@ -116,28 +119,49 @@ def check_series(project: Project, name: str) -> Checked:
     if spec.deflator not in deflators:
         errors.append(InputError(f"unknown deflator {spec.deflator!r}; deflators: {', '.join(deflators)}", path, "deflator"))
     inputs, responses = voice_inputs(project, spec, catalogue, set(store.units.index), path, errors)
-    practices = learning_inputs(project, spec, catalogue, store, path, errors)
+    practices, caf = learning_inputs(project, spec, catalogue, store, path, errors, inputs)
     if errors:
         raise InputErrors(errors)
     members = [c for gid in group_ids for c in groups.exchange(gid).members]
     unit_codes = list(dict.fromkeys([*members, *extra]))
     return Checked(name, path, spec, catalogue, store, groups, group_ids, unit_codes, deflators, inputs, responses,
-                   practices)
+                   practices, caf)
 
 
 def learning_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, store: Store, path: Path,
-                    errors: list[InputError]) -> list[Loaded]:
+                    errors: list[InputError], inputs: dict[str, Path]) -> tuple[list[Loaded], tuple[CafModel, Assessments] | None]:
     """The good practices the series links, each checked against the catalogue, the store's units register and the
-    competition records (params/competitions)."""
-    if spec.practices is None:
-        return []
-    folder = project.resolve(spec.practices.folder)
-    if not folder.is_dir():
-        errors.append(InputError(f"folder {spec.practices.folder} not found", path, "practices.folder"))
-        return []
-    awards = collect(errors, competition_entries, project.competitions_dir)
-    loaded = collect(errors, load_practices, [folder], catalogue, store.units, awards, folder)
-    return loaded or []
+    competition records (params/competitions); the CAF self-assessments, every workbook checked. Their folders join
+    `inputs` (a change in them rebuilds the series data)."""
+    loaded: list[Loaded] = []
+    assessments = None
+    if spec.practices is not None:
+        folder = project.resolve(spec.practices.folder)
+        if not folder.is_dir():
+            errors.append(InputError(f"folder {spec.practices.folder} not found", path, "practices.folder"))
+        else:
+            inputs["practices"] = folder
+            if project.competitions_dir.is_dir():
+                inputs["competitions"] = project.competitions_dir
+            awards = collect(errors, competition_entries, project.competitions_dir)
+            loaded = collect(errors, load_practices, [folder], catalogue, store.units, awards, folder) or []
+    if spec.caf is not None:
+        folder = project.resolve(spec.caf.folder)
+        if not folder.is_dir():
+            errors.append(InputError(f"folder {spec.caf.folder} not found", path, "caf.folder"))
+        else:
+            inputs["caf"] = folder
+            if spec.templates.caf and not project.resolve(spec.templates.caf).exists():
+                errors.append(InputError(f"notebook template {spec.templates.caf} not found", path, "templates.caf"))
+            caf = collect(errors, load_caf, project.catalogue_dir / "caf.yml")
+            if caf is not None:
+                assessments = collect(errors, read_assessments, folder, caf)
+            if assessments is not None:
+                unknown = sorted(set(assessments.scores["unit"]) - set(store.units.index))
+                if unknown:
+                    errors.append(InputError(f"CAF assessments of units not in the units register of {spec.data}: "
+                                             f"{', '.join(unknown)}", folder))
+    return loaded, (caf, assessments) if caf is not None and assessments is not None else None
 
 
 def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units: set[str], path: Path,
@@ -253,21 +277,36 @@ def compute(checked: Checked) -> dict[str, pd.DataFrame]:
 
 def learning_tables(checked: Checked, tables: dict[str, pd.DataFrame], units: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Good practices: the practices, their authorities' improvements on the data, and for every report unit where
-    it lags (percentile among authorities of its kind and size class), practices of authorities that improved."""
+    it lags (percentile among authorities of its kind and size class, or in the country where that group is too small
+    to rank in), practices of authorities that improved."""
     from jstbench.series import practices as sp
 
-    out = {"practices": sp.practices_table(checked.practices)}
+    out = {"practices": sp.practices_table(checked.practices)} | caf_series_tables(checked)
     if checked.spec.practices is None:
         return out | {name: sf.empty(name) for name in ("practice_improvements", "practice_links")}
     params, year, comp = checked.spec.practices, checked.spec.year, tables["comparison"]
     improved = sp.improvements(checked.practices, tables["values"], checked.catalogue, year)
-    typ = comp[(comp["group_type"] == "typology") & (comp["year"] == year)]
-    positions = typ[["unit", "indicator", "percentile"]].astype({"indicator": str}).dropna(subset=["percentile"])
+    now = comp[(comp["year"] == year) & comp["group_type"].isin(["typology", "national"]) & comp["percentile"].notna()]
+    now = now[["unit", "indicator", "percentile", "group_type"]].astype({"indicator": str, "group_type": str})
+    # among authorities of the same kind and size, else (a typology group too small to rank in) in the country
+    positions = now.sort_values("group_type", key=lambda g: g.map({"typology": 0, "national": 1}))
+    positions = positions.drop_duplicates(["unit", "indicator"]).rename(columns={"group_type": "basis"})
     synthetic = {x.practice.id: x.practice.synthetic for x in checked.practices}
     out["practice_improvements"] = improved
     out["practice_links"] = sp.links(checked.unit_codes, positions, improved, units, tables["peers"], params.lag_below,
                                      params.per_indicator, checked.store.synthetic, synthetic)
     return out
+
+
+def caf_series_tables(checked: Checked) -> dict[str, pd.DataFrame]:
+    """The CAF tables (`series.caf`): consolidated scores, criteria with change and group distribution, notes, plan;
+    empty without `caf:`."""
+    from jstbench.series.caf import TABLE_SCHEMAS, caf_tables
+
+    if checked.caf is None or checked.spec.caf is None:
+        return {name: sf.empty(name) for name in TABLE_SCHEMAS}
+    model, a = checked.caf
+    return caf_tables(a.scores, a.notes, a.plan, model, min_n=checked.spec.caf.min_n)
 
 
 def residents_voice(checked: Checked, wide: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -22,6 +22,7 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
+from jstbench.series.caf import TABLE_SCHEMAS as CAF_TABLES
 
 CONTRACT_VERSION = 10  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
 # 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only;
@@ -213,19 +214,22 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                                             "improved": _num(bool, False)}),
           "per practice and indicator, on the series' data: the value before the practice started and the latest since, "
           "the change in the better direction (relative to the value before)", ("practice", "indicator")),
-    Table("practice_links", _schema({"unit": _str(), "indicator": _str(), "percentile": _num(), "practice": _str(),
+    Table("practice_links", _schema({"unit": _str(), "indicator": _str(), "percentile": _num(),
+                                     "basis": pa.Column(object, pa.Check.isin(["typology", "national"])), "practice": _str(),
                                      "practice_unit": _str(), "level": _num("int64", False), "order": _num("int64", False),
                                      **{c: _num() for c in ("before_year", "before", "after_year", "after", "better",
                                                             "better_rel")}}),
-          "where a report unit lags (percentile among its kind and size below the series' lag_below): practices of "
+          "where a report unit lags (percentile among its kind and size — or in the country where that group is too "
+          "small, `basis` — below the series' lag_below): practices of "
           "authorities that improved on the indicator, nearest peers first (level 0 similar, 1 same kind and size, 2 same "
           "kind, 3 other)", ("unit", "indicator", "order")),
+    *[Table(name, schema, doc, sort) for name, (schema, doc, sort) in CAF_TABLES.items()],
 ]}
 
 _KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_national", "comparison_similar", "comparison_cluster",
                   "peers", "peer_explanations", "peer_stability", "typology", "composite_scores", "adjusted", "intervals",
                   "real_terms", "trends", "survey_estimates", "survey_waves", "survey_changes", "survey_differences",
-                  "pb_summary", "practice_links"),
+                  "pb_summary", "practice_links", "caf_scores", "caf_criteria", "caf_notes", "caf_plan"),
          "group": ("group_sectors", "group_stats", "comparison_exchange", "composite_groups", "adjusted_ranks")}
 TABLES = {name: Table(t.name, t.schema, t.doc, t.sort, next((k for k, names in _KEYS.items() if name in names), None))
           for name, t in TABLES.items()}

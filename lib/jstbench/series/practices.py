@@ -73,15 +73,16 @@ def links(report_units: list[str], positions: pd.DataFrame, improved: pd.DataFra
           peers: pd.DataFrame, lag_below: float, per_indicator: int, synthetic_series: bool,
           synthetic: dict[str, bool]) -> pd.DataFrame:
     """For each report unit and indicator on which its percentile (`positions`: unit, indicator, percentile — 100 is
-    best) is below `lag_below`: up to `per_indicator` practices of other authorities that improved on it, nearest
-    peers first (`PEER_LEVELS`), then by the relative improvement. Synthetic practices only in a synthetic series."""
-    cols = ["unit", "indicator", "percentile", "practice", "practice_unit", "level", "order", "before_year", "before",
-            "after_year", "after", "better", "better_rel"]
+    best — and basis, the group it is measured in) is below `lag_below`: up to `per_indicator` practices of other
+    authorities that improved on it, nearest peers first (`PEER_LEVELS`), then by the relative improvement.
+    Synthetic practices only in a synthetic series."""
+    cols = ["unit", "indicator", "percentile", "basis", "practice", "practice_unit", "level", "order", "before_year",
+            "before", "after_year", "after", "better", "better_rel"]
     good = improved[improved["improved"]]
     if not synthetic_series:
         good = good[~good["practice"].map(lambda p: synthetic.get(p, False)).astype(bool)]
     lag = positions[positions["unit"].isin(report_units) & (positions["percentile"] < lag_below)]
-    pairs = lag[["unit", "indicator", "percentile"]].merge(
+    pairs = lag[["unit", "indicator", "percentile", "basis"]].merge(
         good.rename(columns={"unit": "practice_unit"}), on="indicator")
     pairs = pairs[pairs["unit"] != pairs["practice_unit"]]
     if pairs.empty:

@@ -81,7 +81,8 @@ def plan(checked: Checked, project: Project, data_dir: Path | None = None) -> li
 
 
 def voice_jobs(checked: Checked, project: Project, data_dir: Path) -> list[Job]:
-    """Survey reports (authority × wave) and strategy reports (authority) of the built series data."""
+    """Survey reports (authority × wave), strategy reports (authority) and CAF self-assessment reports (authority ×
+    assessment) of the built series data."""
     spec, jobs, data = checked.spec, [], "../data"
     names = checked.store.units["name"]
     if spec.surveys is not None and spec.templates.survey:
@@ -98,6 +99,12 @@ def voice_jobs(checked: Checked, project: Project, data_dir: Path) -> list[Job]:
                             {"unit": code, "year": spec.year, "series_dir": data},
                             f"strategie/{code}.html", f"notebooks/strategia-{code}.ipynb",
                             (f"strategie/{code}-zalacznik.xlsx", f"strategie/{code}-zalacznik.html")))
+    if checked.caf is not None and spec.templates.caf:
+        tpl = str(project.resolve(spec.templates.caf))
+        for code, assessment in checked.caf[1].keys:
+            jobs.append(Job("caf", f"{code}-{assessment}", f"Samoocena CAF {assessment}: {names.get(code, code)}", tpl,
+                            {"unit": code, "assessment": assessment, "year": spec.year, "series_dir": data},
+                            f"caf/{code}-{assessment}.html", f"notebooks/caf-{code}-{assessment}.ipynb"))
     return jobs
 
 
@@ -130,6 +137,13 @@ Metodologia: <a href="../site/index.html">strona metodologii</a>. Manifest: <a h
 {% for s in strategies %}<tr><td><a href="{{ s.html }}">{{ s.name }}</a></td><td>{{ s.code }}</td>
 <td><a href="{{ s.annex }}.xlsx">XLSX</a> · <a href="{{ s.annex }}.html">HTML</a></td></tr>
 {% endfor %}</tbody></table>{% endif %}
+{% if cafs %}<h2>Samoocena CAF</h2>
+<table><caption>Raporty samooceny urzędów według modelu CAF: JST i runda samooceny</caption>
+<thead><tr><th scope="col">JST</th><th scope="col">TERYT</th><th scope="col">Samoocena (raport)</th></tr></thead><tbody>
+{% for s in cafs %}<tr><td>{{ s.name }}</td><td>{{ s.code }}</td><td><a href="{{ s.html }}">{{ s.assessment }}</a></td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if practices %}<p>Dobre praktyki, do których odsyłają raporty: <a href="../site/praktyki/index.html">baza dobrych praktyk</a>
+({{ practices }}).</p>{% endif %}
 {% if failures %}<h2 class="failed">Nieudane raporty</h2><ul>{% for f in failures %}<li>{{ f.label }}: {{ f.error }}</li>{% endfor %}</ul>{% endif %}
 <p><small>Wygenerowano {{ created }} · katalog {{ catalogue }} · dane {{ data }} · commit {{ commit }}</small></p>
 </body></html>"""
@@ -165,8 +179,11 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
     strategies = [{"name": names.get(r.job.key, r.job.key), "code": r.job.key, "html": r.job.html,
                    "annex": r.job.html.removesuffix(".html") + "-zalacznik"} for r in results
                   if r.job.kind == "strategy" and r.status == "ok"]
+    cafs = [{"name": names.get(r.job.parameters["unit"], r.job.parameters["unit"]), "code": r.job.parameters["unit"],
+             "assessment": r.job.parameters["assessment"], "html": r.job.html}
+            for r in results if r.job.kind == "caf" and r.status == "ok"]
     return env.from_string(INDEX).render(
-        surveys=surveys, strategies=strategies,
+        surveys=surveys, strategies=strategies, cafs=cafs, practices=len(checked.practices),
         title=checked.spec.title, synthetic=checked.store.synthetic, year=checked.spec.year, groups=groups,
         ok=sum(r.status == "ok" for r in results), failed=len(failures), failures=failures,
         created=manifest["created"], catalogue=manifest["catalogue_digest"], data=manifest["data_digest"],

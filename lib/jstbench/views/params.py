@@ -69,6 +69,15 @@ class SurveyReportParams(_Params):
     series_dir: str = Field(min_length=1)
 
 
+class CafReportParams(_Params):
+    """Parameters of `notebooks/caf_report.ipynb`: one authority's CAF self-assessment in one series."""
+
+    unit: UnitCode
+    assessment: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,29}$")
+    year: int = Field(ge=1990, le=2100)
+    series_dir: str = Field(min_length=1)
+
+
 class QualityParams(_Params):
     """Parameters of `notebooks/data_quality.ipynb`: one series."""
 

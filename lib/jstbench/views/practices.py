@@ -15,6 +15,7 @@ from jstbench.views.tables import Html, note, paragraph, table
 TITLE = "Dobre praktyki innych JST"
 LEVELS = {0: "podobna JST", 1: "ten sam rodzaj i wielkość", 2: "ten sam rodzaj JST", 3: "inna JST"}
 STATUS = {"submitted": "zgłoszona", "reviewed": "zweryfikowana", "awarded": "nagrodzona"}
+BASIS = {"typology": "wśród JST tego rodzaju i wielkości", "national": "w kraju"}
 HEADS = ["Wskaźnik", "Pozycja JST", "Praktyka", "Kto", "Bliskość", "Zmiana u autora praktyki (dane)"]
 
 
@@ -31,7 +32,8 @@ def practices_section_html(s: SeriesData, unit: str) -> str:
         return ""
     rows = s.read("practice_links", [("unit", "==", unit)])
     lag = s.meta.get("practices", {}).get("lag_below", 50)
-    intro = (f"Gdzie JST wypada poniżej {num(lag, 0)}. percentyla wśród JST tego samego rodzaju i wielkości, pokazujemy "
+    intro = (f"Gdzie JST wypada poniżej {num(lag, 0)}. percentyla wśród JST tego samego rodzaju i wielkości (gdy ta grupa "
+             "jest za mała, by w niej porównywać — w kraju), pokazujemy "
              "praktyki JST, które na tym wskaźniku się poprawiły — najpierw podobnych, potem tego samego rodzaju i "
              "wielkości. Poprawę mierzymy na danych serii: od ostatniego roku przed rozpoczęciem praktyki do ostatniego "
              "roku z danymi; to zbieżność w czasie, nie dowód, że poprawa wynika z praktyki.")
@@ -49,7 +51,7 @@ def practices_section_html(s: SeriesData, unit: str) -> str:
         change = (f"{s.fmt(ind, r.before)} ({int(r.before_year)}) → {s.fmt(ind, r.after)} {unit_text} ({int(r.after_year)})"
                   if pd.notna(r.before_year) and pd.notna(r.after_year) else "–")
         body.append([Html(s.indicator_link(ind)) if r.order == 1 else "",
-                     f"{num(r.percentile, 0)}. percentyl" if r.order == 1 else "",
+                     f"{num(r.percentile, 0)}. percentyl {BASIS[str(r.basis)]}" if r.order == 1 else "",
                      Html(f"{title} <span class='jst-note'>({esc(status)})</span>"),
                      s.unit_name(str(r.practice_unit)), LEVELS.get(int(r.level), ""), change])
     return (paragraph([intro])

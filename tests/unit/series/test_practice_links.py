@@ -62,7 +62,8 @@ def test_links_go_to_lagging_units_nearest_peers_first(cat):
         "practice": ["pa", "pb", "pc", "pd"], "unit": ["A", "B", "C", "V"], "indicator": ["x"] * 4,
         "before_year": [2018] * 4, "before": [1.0] * 4, "after_year": [2022] * 4, "after": [2.0] * 4,
         "better": [1.0, 3.0, 2.0, 0.5], "better_rel": [1.0, 3.0, 2.0, 0.5], "improved": [True, True, True, True]})
-    positions = pd.DataFrame({"unit": ["U", "U", "V"], "indicator": ["x", "y", "x"], "percentile": [20.0, 10.0, 80.0]})
+    positions = pd.DataFrame({"unit": ["U", "U", "V"], "indicator": ["x", "y", "x"], "percentile": [20.0, 10.0, 80.0],
+                              "basis": "typology"})
     peers = pd.DataFrame({"unit": ["U"], "peer": ["C"]})
     out = links(["U", "V"], positions, improved, units, peers, 50, 3, False, {"pc": False})
     # U lags on x (20 < 50), not V (80); C is U's similar authority (level 0), A has U's kind and size (1), V is of
@@ -75,7 +76,7 @@ def test_synthetic_practices_only_in_a_synthetic_series():
     units = pd.DataFrame({"code": ["U", "A"], "kind": ["powiat", "powiat"], "population_class": ["lt5k", "lt5k"]})
     improved = pd.DataFrame({"practice": ["pa"], "unit": ["A"], "indicator": ["x"], "before_year": [2018], "before": [1.0],
                              "after_year": [2022], "after": [2.0], "better": [1.0], "better_rel": [1.0], "improved": [True]})
-    positions = pd.DataFrame({"unit": ["U"], "indicator": ["x"], "percentile": [0.0]})
+    positions = pd.DataFrame({"unit": ["U"], "indicator": ["x"], "percentile": [0.0], "basis": "national"})
     peers = pd.DataFrame({"unit": [], "peer": []})
     assert links(["U"], positions, improved, units, peers, 50, 3, False, {"pa": True}).empty
     assert len(links(["U"], positions, improved, units, peers, 50, 3, True, {"pa": True})) == 1
