@@ -15,11 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from jstbench.catalogue.strategy import _line_of, _lines, _where
-from jstbench.core.errors import InputError, InputErrors
-from jstbench.core.yamlio import Strict, read_yaml, validation_errors
+from jstbench.core.errors import InputErrors
+from jstbench.core.yamlio import Located, Strict, field_path
 
 Kind = Literal["enabler", "result"]
 Panel = Literal["classical", "fine"]
@@ -148,7 +147,7 @@ def _problems(caf: CafModel) -> list[tuple[str, Loc]]:
                 out.append((f"sub-criterion {s.id!r} is not prefixed by its criterion number {c.number}", loc))
             if s.id in seen:
                 out.append((f"duplicate sub-criterion id {s.id!r} (also at {seen[s.id]})", loc))
-            seen.setdefault(s.id, _where(loc))
+            seen.setdefault(s.id, field_path(loc))
     for kind in KINDS:
         levels = getattr(caf.panels.classical, kind)
         ploc: Loc = ("panels", "classical", kind)
@@ -181,20 +180,9 @@ def _problems(caf: CafModel) -> list[tuple[str, Loc]]:
 
 def load_caf(path: Path) -> CafModel:
     """Read and check the CAF file; raise `InputErrors` naming every problem with its file, field and line."""
-    path = Path(path)
-    raw = read_yaml(path)
-    root = _lines(path)
-
-    def located(problem: str, where: str, loc: tuple) -> InputError:
-        line = _line_of(root, loc)
-        return InputError(problem, path, f"{where} (line {line})" if line else where)
-
-    try:
-        caf = CafModel.model_validate(raw)
-    except ValidationError as exc:
-        raise InputErrors([located(e.problem, e.where or "", tuple(d["loc"]))
-                           for d, e in zip(exc.errors(), validation_errors(exc, path), strict=True)]) from None
+    doc = Located(Path(path))
+    caf = doc.validate(CafModel)
     problems = _problems(caf)
     if problems:
-        raise InputErrors([located(p, _where(loc), loc) for p, loc in problems])
+        raise InputErrors([doc.error(p, loc) for p, loc in problems])
     return caf

@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-import yaml
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from jstbench.catalogue.model import SLUG, Catalogue
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.units import UNIT_KINDS, UnitCode
-from jstbench.core.yamlio import Strict, read_yaml, validation_errors
+from jstbench.core.yamlio import Located, Strict, field_path
 
 Year = Annotated[int, Field(ge=1990, le=2100)]
 ID = r"^[a-z0-9][a-z0-9_.-]{0,39}$"
@@ -167,33 +166,6 @@ def kind_of_code(code: str) -> str:
     return {"2": "gmina_rural", "3": "gmina_urban_rural"}[code[-1]]
 
 
-def _lines(path: Path) -> yaml.Node | None:
-    try:
-        return yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        return None
-
-
-def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
-    """The line (1-based) of the deepest node of `loc` found in the composed YAML (a missing key: its parent)."""
-    node, line = root, None
-    for part in loc:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            node = None
-    return node.start_mark.line + 1 if node is not None else line
-
-
-def _where(loc: tuple) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
-
-
 def load_strategy(path: Path, catalogue: Catalogue, values: pd.DataFrame | None = None) -> StrategyFile:
     """Read and check a strategy file; raise `InputErrors` naming every problem (file, field and line).
 
@@ -204,21 +176,9 @@ def load_strategy(path: Path, catalogue: Catalogue, values: pd.DataFrame | None 
     series' values of this authority) turn a baseline that differs from the data by more than a rounding into a
     warning."""
     path = Path(path)
-    raw = read_yaml(path)
-    root = _lines(path)
-
-    def error(problem: str, loc: tuple) -> InputError:
-        line = _line_of(root, loc)
-        return InputError(problem, path, _where(loc) + (f" (line {line})" if line else ""))
-
-    try:
-        strategy = Strategy.model_validate(raw)
-    except ValidationError as exc:
-        found = []
-        for detail, err in zip(exc.errors(), validation_errors(exc, path), strict=True):
-            line = _line_of(root, tuple(detail["loc"]))
-            found.append(InputError(err.problem, path, f"{err.where} (line {line})" if line else err.where))
-        raise InputErrors(found) from None
+    doc = Located(path)
+    error = doc.error
+    strategy = doc.validate(Strategy)
     kind = kind_of_code(strategy.authority)
     errors: list[InputError] = []
     items: list[Item] = []
@@ -228,7 +188,7 @@ def load_strategy(path: Path, catalogue: Catalogue, values: pd.DataFrame | None 
         if ident in seen[what]:
             errors.append(error(f"duplicate {what} id {ident!r} (also at {seen[what][ident]})", loc))
         else:
-            seen[what][ident] = _where(loc)
+            seen[what][ident] = field_path(loc)
 
     for g, goal in enumerate(strategy.goals):
         unique("goal", goal.id, ("goals", g, "id"))

@@ -12,18 +12,17 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from jstbench.core.atomic import write_bytes
-from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import UnitCode
 from jstbench.core.xlsx import deterministic
-from jstbench.core.yamlio import Strict, read_yaml, validation_errors
+from jstbench.core.yamlio import Located, Strict
 
 TEMPLATE_VERSION = 1
 COMPETITION_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"
@@ -145,59 +144,27 @@ def same_authority(a: str, b: str) -> bool:
     return len(short) == 4 and int(short[2:]) >= 61 and long == f"{short}011"
 
 
-def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
-    """The line (1-based) of the deepest node of `loc` in the composed YAML (a missing key: its parent's line)."""
-    node, line = root, None
-    for part in loc:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            node = None
-    return node.start_mark.line + 1 if node is not None else line
-
-
 def load_competition(path: Path) -> Competition:
     """Read and check `konkurs.yml`; every problem named with its field and line (InputErrors): unknown keys, types,
     weights not positive, TERYT codes, duplicate ids, awards naming unknown entries or one entry twice."""
     path = Path(path)
-    raw = read_yaml(path)
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        root = None
-
-    def where(loc: tuple, field_name: str) -> str:
-        line = _line_of(root, loc)
-        return f"{field_name} (line {line})" if line else field_name
-
-    try:
-        c = Competition.model_validate(raw)
-    except ValidationError as exc:
-        raise InputErrors([InputError(e.problem, path, where(tuple(d["loc"]), e.where or ""))
-                           for d, e in zip(exc.errors(), validation_errors(exc, path), strict=True)]) from None
+    doc = Located(path)
+    c = doc.validate(Competition)
     errors: list[InputError] = []
     for key, ids in (("criteria", [k.id for k in c.criteria]), ("jurors", [j.id for j in c.jurors]),
                      ("entries", [e.id for e in c.entries])):
         first: dict[str, int] = {}
         for i, ident in enumerate(ids):
             if ident in first:
-                errors.append(InputError(f"duplicate id {ident!r} (also {key}[{first[ident]}])", path,
-                                         where((key, i, "id"), f"{key}[{i}].id")))
+                errors.append(doc.error(f"duplicate id {ident!r} (also {key}[{first[ident]}])", (key, i, "id")))
             first.setdefault(ident, i)
     known = {e.id for e in c.entries}
     awarded: set[str] = set()
     for i, a in enumerate(c.awards):
         if a.entry not in known:
-            errors.append(InputError(f"award names entry {a.entry!r}, which is not in `entries`", path,
-                                     where(("awards", i, "entry"), f"awards[{i}].entry")))
+            errors.append(doc.error(f"award names entry {a.entry!r}, which is not in `entries`", ("awards", i, "entry")))
         elif a.entry in awarded:
-            errors.append(InputError(f"entry {a.entry!r} is awarded twice", path,
-                                     where(("awards", i, "entry"), f"awards[{i}].entry")))
+            errors.append(doc.error(f"entry {a.entry!r} is awarded twice", ("awards", i, "entry")))
         awarded.add(a.entry)
     if errors:
         raise InputErrors(errors)
@@ -405,13 +372,8 @@ def read_scores(c: Competition, folder: Path) -> tuple[pd.DataFrame, pd.DataFram
     sheets: dict[str, _Sheet] = {}
     claimed: set[str] = set()
     for path in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", "."))):
-        try:
-            s = _read_sheet(c, path, jurors, claimed)
-        except InputErrors as exc:
-            errors += exc.errors
-            continue
-        except InputError as exc:
-            errors.append(exc)
+        s = collect(errors, _read_sheet, c, path, jurors, claimed)
+        if s is None:
             continue
         if s.juror.id in sheets:
             errors.append(InputError(f"a second workbook of juror {s.juror.id!r} (the first: {sheets[s.juror.id].path.name})",

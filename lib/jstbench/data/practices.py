@@ -28,7 +28,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from jstbench.catalogue.model import SECTORS, Catalogue
 from jstbench.core.atomic import write_bytes, write_text
-from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import UNIT_KINDS, UnitCode, expand_kinds
 from jstbench.core.xlsx import deterministic
 from jstbench.core.yamlio import Strict, read_yaml, validation_errors
@@ -485,13 +485,8 @@ def load_practices(paths: list[Path], catalogue: Catalogue, units: pd.DataFrame 
         raise InputError("no practice files (*.md, *.yml, *.xlsx)", ", ".join(map(str, paths)))
     seen: dict[str, Path] = {}
     for path in files:
-        try:
-            p = parse(path)
-        except InputErrors as exc:
-            errors += exc.errors
-            continue
-        except InputError as exc:
-            errors.append(exc)
+        p = collect(errors, parse, path)
+        if p is None:
             continue
         problems = check_practice(p, path, catalogue, units, awards, base)
         if p.id in seen:
