@@ -18,7 +18,7 @@ from jstbench.core.text import esc, num
 from jstbench.core.units import display_name
 from jstbench.series.folder import SeriesFolder
 from jstbench.views import links
-from jstbench.views.charts import GROUP, NATIONAL, SELF, PolishFigure, image, label, with_alt
+from jstbench.views.charts import GROUP, NATIONAL, SELF, PolishFigure, finish_points, image, label, with_alt
 from jstbench.views.report import downloads_html, nav_html
 from jstbench.views.tables import banner, note, paragraph, stylesheet, table
 from jstbench.views.wording import SYNTHETIC_NOTE
@@ -186,12 +186,7 @@ class CafView:
                        zorder=3, label=TEXT["chart_previous"].format(assessment=prev))
         ax.set_yticks(y, [label(f"{int(c)}. {n}", 34, 2) for c, n in zip(rows["criterion"], rows["name"], strict=True)],
                       fontsize=7.5)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel(TEXT["chart_x"])
-        ax.invert_yaxis()
-        height = fig.get_figheight()
-        fig.subplots_adjust(left=0.33, right=0.97, top=1 - 0.15 / height, bottom=1.0 / height)
-        fig.legend(fontsize=7, frameon=False, loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0))
+        finish_points(fig, ax, TEXT["chart_x"], left=0.33, bottom=1.0, ncol=2)
         items = [TEXT["alt_item"].format(
             criterion=f"{int(r.criterion)}. {r.name}", score=points(r.score), low=points(r.low), high=points(r.high),
             previous=TEXT["alt_item_previous"].format(assessment=prev, value=points(r.previous)) if prev else "")

@@ -197,6 +197,17 @@ def image(fig, alt: str | None = None) -> str:
     return f'<img class="jst-chart" alt="{esc(text)}" src="data:image/svg+xml;base64,{data}">'
 
 
+def finish_points(fig, ax, xlabel: str, left: float, bottom: float, ncol: int) -> None:
+    """The layout of a horizontal chart on a 0–100 points scale (survey indices, CAF criteria): the first row on top,
+    the labels left, the legend centred under the axes (`bottom`: inches kept for it)."""
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(xlabel)
+    ax.invert_yaxis()
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=left, right=0.97, top=1 - 0.15 / height, bottom=bottom / height)
+    fig.legend(fontsize=7, frameon=False, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 0.0))
+
+
 def _years(ax, years) -> None:
     """Three year ticks (first, middle, last) as plain whole numbers (no thousands separator), and three value
     ticks: ticks are most of a panel's drawing cost."""

@@ -20,7 +20,7 @@ from jstbench.catalogue.model import SECTORS
 from jstbench.core.errors import InputError
 from jstbench.core.text import esc, num, pct, share
 from jstbench.views import links
-from jstbench.views.charts import GROUP, NATIONAL, SELF, PolishFigure, image, label, with_alt
+from jstbench.views.charts import GROUP, NATIONAL, SELF, PolishFigure, finish_points, image, label, with_alt
 from jstbench.views.report import SeriesData, downloads_html, nav_html
 from jstbench.views.tables import note, paragraph, table
 
@@ -342,12 +342,7 @@ class SurveyView:
             ax.scatter(med, y, color=GROUP, marker="|", s=160, linewidths=2, zorder=2,
                        label=TEXT["group_median"].format(wave=self.wave))
         ax.set_yticks(y, [label(service_name(s), 30, 1) for s in shown["service"]], fontsize=8)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel(TEXT["axis"])
-        ax.invert_yaxis()
-        height = fig.get_figheight()
-        fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.15 / height, bottom=0.95 / height)
-        fig.legend(fontsize=7, frameon=False, loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0))
+        finish_points(fig, ax, TEXT["axis"], left=0.3, bottom=0.95, ncol=3)
         items = []
         for r, p, m in zip(shown.itertuples(), prev, med, strict=True):
             items.append(TEXT["alt_item"].format(
