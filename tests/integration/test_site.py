@@ -266,7 +266,8 @@ def test_pages_pass_axe(built):
     sync_api, chromium = _browser()
     axe_mod = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed")
     pages = ["index.html", "indicators/waste_cost_per_tonne.html", "catalogue/questionnaires.html",
-             "methods/deflators.html", "diagnostics/tests.html", "reports.html"]
+             "methods/deflators.html", "diagnostics/tests.html", "reports.html", "praktyki/index.html",
+             "praktyki/demo-turek-selektywna-zbiorka.html"]
     found = {}
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -287,3 +288,35 @@ def test_the_static_audit_finds_no_problem_on_any_site_page(built):
     res = audit_folder(project.site_dir)
     assert res.pages > 100
     assert [f"{p.file}: {p.check}" for p in res.problems][:10] == []
+
+
+def test_practice_section_lists_every_practice_and_filters_in_the_browser(built):
+    """`praktyki/`: a page per practice of params/practices with its trend chart, the competition's results page,
+    and a list whose indicator filter leaves exactly the practices naming that indicator."""
+    from jstbench.data.practices import load_practices
+
+    project, _ = built
+    cat = load_catalogue(project.catalogue_dir)
+    practices = [x.practice for x in load_practices([project.practices_dir], cat)]
+    site = project.site_dir / "praktyki"
+    for p in practices:
+        page = BeautifulSoup((site / f"{p.id}.html").read_text(encoding="utf-8"), "html.parser")
+        img = page.find("img", src=re.compile(r"\.svg$"))
+        assert img is not None and p.unit in page.get_text(" ") and img["alt"].startswith("Wykres liniowy"), p.id
+    results = (site / "konkurs-demo-2024.html").read_text(encoding="utf-8")
+    assert "Wyniki nie zostały jeszcze ogłoszone" in results  # no jury workbooks in the test project
+    sync_api, chromium = _browser()
+    want = sorted(p.title for p in practices if "waste_separate_share" in p.indicators)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto((site / "index.html").as_uri() + "?indicator=waste_separate_share")
+        shown = page.locator("#practices tbody tr:not([hidden]) td:first-child a").all_inner_texts()
+        count = page.locator("#practices-count").inner_text()
+        page.select_option("#f-indicator", "")
+        page.fill("#f-text", "turek")
+        by_text = page.locator("#practices tbody tr:not([hidden])").count()
+        browser.close()
+    assert sorted(shown) == want and len(want) == 2
+    assert count == f"Pokazano 2 z {len(practices)} praktyk."
+    assert by_text == 1

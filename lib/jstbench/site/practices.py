@@ -23,7 +23,7 @@ from jstbench.data.forms import unit_kind
 from jstbench.data.practices import STATUSES, Loaded, Practice, competition_entries, load_practices
 from jstbench.series.folder import SeriesFolder
 from jstbench.series.practices import improvements
-from jstbench.views.charts import alt_text, svg
+from jstbench.views.charts import alt_text, setup, svg
 from jstbench.views.practices import trend_figure
 
 FILTER_JS = Path(__file__).with_name("practices.js")
@@ -97,8 +97,8 @@ def practice_page(e: Entry, cat: Catalogue, dest: Path, competitions: dict[str, 
     period = f"od {p.period.start}" + (f" do {p.period.end}" if p.period.end else " (trwa)")
     lines = ["---", f'title: "{cell(p.title)}"', "---", ""]
     if p.synthetic:
-        lines += ["::: {.callout-warning}", "**Praktyka fikcyjna (dane demonstracyjne).** Opis i liczby są syntetyczne.",
-                  ":::", ""]
+        lines += ['::: {.callout-warning title="Praktyka fikcyjna"}',
+                  "Dane demonstracyjne: opis i liczby są syntetyczne, nie opisują rzeczywistych działań urzędu.", ":::", ""]
     award = ""
     if p.award is not None:
         title = competitions.get(p.award.competition, p.award.competition)
@@ -186,8 +186,8 @@ def index_page(items: list[Entry], cat: Catalogue, competitions: dict[str, str])
     practice; without JavaScript every row shows."""
     def options(label: str, key: str, values: dict[str, str]) -> str:
         opts = "".join(f"<option value='{esc(k)}'>{esc(v)}</option>" for k, v in sorted(values.items(), key=lambda kv: kv[1]))
-        return (f"<label for='f-{key}'>{esc(label)}</label>"
-                f"<select id='f-{key}' data-filter='{key}'><option value=''>wszystkie</option>{opts}</select>")
+        return (f"<div><label for='f-{key}'>{esc(label)}</label>"
+                f"<select id='f-{key}' data-filter='{key}'><option value=''>wszystkie</option>{opts}</select></div>")
 
     services = {e.p.service: SECTORS[e.p.service]["pl"] for e in items}
     kinds = {e.kind: UNIT_KINDS.get(e.kind, e.kind) for e in items}
@@ -198,7 +198,8 @@ def index_page(items: list[Entry], cat: Catalogue, competitions: dict[str, str])
              "nie osoba) i dokumenty. Każda praktyka wskazuje wskaźniki katalogu, na które wpłynęła; jej strona pokazuje "
              "przebieg tych wskaźników w danych przed i po rozpoczęciu. Raporty JST odsyłają tutaj tam, gdzie JST wypada "
              "słabiej, a autor praktyki się poprawił. Zgłoszenie: `jstbench practices template zgloszenie.xlsx`, "
-             "kontrola: `jstbench practices check`. Opis metody: [Uczenie się od innych](../methods/learning.qmd).", ""]
+             "kontrola: `jstbench practices check`. Opis metody: [Uczenie się od innych](../methods/learning.qmd). "
+             "Wykaz dla innych narzędzi: [praktyki.json](praktyki.json).", ""]
     if not items:
         return "\n".join(lines + ["Baza jest pusta: dodaj pliki praktyk do `params/practices/`.", ""]) + "\n"
     if competitions:
@@ -207,7 +208,8 @@ def index_page(items: list[Entry], cat: Catalogue, competitions: dict[str, str])
             + options("Obszar usług", "service", services) + options("Rodzaj JST", "kind", kinds)
             + options("Wielkość", "size", sizes) + options("Wskaźnik", "indicator", indicators)
             + options("Status", "status", dict(STATUSES))
-            + "<label for='f-text'>Szukaj w tytule i JST</label><input id='f-text' type='search' data-filter='text'>"
+            + "<div><label for='f-text'>Szukaj (tytuł, JST, słowa kluczowe)</label>"
+            + "<input id='f-text' type='search' data-filter='text'></div>"
             + "</form>")
     rows = []
     for e in items:
@@ -255,6 +257,7 @@ def competition_pages(project: Project, dest: Path) -> dict[str, str]:
 def write_practices(project: Project, cat: Catalogue, src: Path) -> int:
     """Write `praktyki/` (list, a page per practice, charts, attachments, competition results) into the site
     source `src`; the number of practices."""
+    setup()  # the reports' chart style: text kept as text in the SVG
     dest = src / "praktyki"
     dest.mkdir(parents=True, exist_ok=True)
     folder = project.practices_dir

@@ -117,7 +117,7 @@ def results_markdown(r: CompetitionResult) -> str:
     c = r.competition
     lines = ["---", f"title: {json.dumps(esc(c.title), ensure_ascii=False)}", "---", ""]
     if c.synthetic:
-        lines += [f"::: {{.callout-warning}}\n{md_cell(SYNTHETIC)}\n:::", ""]
+        lines += [f"::: {{.callout-warning title=\"Dane demonstracyjne\"}}\n{md_cell(SYNTHETIC)}\n:::", ""]
     lines += [md_cell(f"Rok {c.year}." + (f" Obszar: {c.area}." if c.area else "")), "", "## Jak powstał ranking", "",
               md_cell(" ".join(method_sentences(r))), "", "## Wyniki", "",
               "| " + " | ".join(HEADS) + " |", "|" + "---|" * len(HEADS)]

@@ -50,9 +50,10 @@ def practices_section_html(s: SeriesData, unit: str) -> str:
         unit_text = s.indicators[ind]["unit"]
         change = (f"{s.fmt(ind, r.before)} ({int(r.before_year)}) → {s.fmt(ind, r.after)} {unit_text} ({int(r.after_year)})"
                   if pd.notna(r.before_year) and pd.notna(r.after_year) else "–")
+        fake = " (fikcyjna)" if p["synthetic"] else ""
         body.append([Html(s.indicator_link(ind)) if r.order == 1 else "",
                      f"{num(r.percentile, 0)}. percentyl {BASIS[str(r.basis)]}" if r.order == 1 else "",
-                     Html(f"{title} <span class='jst-note'>({esc(status)})</span>"),
+                     Html(f"{title}{esc(fake)} <span class='jst-note'>({esc(status)})</span>"),
                      s.unit_name(str(r.practice_unit)), LEVELS.get(int(r.level), ""), change])
     return (paragraph([intro])
             + table("jst-practices", HEADS, body, caption="Praktyki JST, które poprawiły się na wskaźnikach, "

@@ -258,4 +258,4 @@ def test_the_demo_base_is_valid_and_clearly_synthetic(cat):
     loaded = load_practices([ROOT / "params" / "practices"], cat, None, AWARDS | {"demo-2024": {
         "e01": "3027011", "e02": "0262011"}})
     assert len(loaded) >= 5
-    assert all(x.practice.synthetic and "fikcyjna" in x.practice.title for x in loaded)
+    assert all(x.practice.synthetic and "fikcyjna" in x.practice.description for x in loaded)
