@@ -21,7 +21,7 @@ from .test_real_data import TERC
 BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken"
 CASES: dict[str, dict] = yaml.safe_load((BROKEN / "cases.yml").read_text(encoding="utf-8"))["cases"]
 TARGETS = {"series", "groups", "indicator", "variables", "data-load", "forms-read", "survey-check", "strategy-check",
-           "pb-read"}
+           "pb-read", "practices-check"}
 NOT_CASES = {"cases.yml", "README.md"}
 STORE = "output/data/real"  # the TERYT register, for data loads
 VALID_SERIES = 'title: "Seria poprawna"\nyear: 2024\ndata: output/data/demo\n'  # checked with a replaced groups.yml
@@ -92,6 +92,8 @@ def place(case: dict, root: Path) -> list[str]:
         return [target.split("-")[0], "check", str(src)]
     if target == "pb-read":
         return ["pb", "read", str(src)]
+    if target == "practices-check":
+        return ["practices", "check", str(src), "--data", STORE]
     raise AssertionError(f"unknown target {target!r}")
 
 
