@@ -293,11 +293,12 @@ def test_the_static_audit_finds_no_problem_on_any_site_page(built):
 def test_practice_section_lists_every_practice_and_filters_in_the_browser(built):
     """`praktyki/`: a page per practice of params/practices with its trend chart, the competition's results page,
     and a list whose indicator filter leaves exactly the practices naming that indicator."""
-    from jstbench.data.practices import load_practices
+    from jstbench.data.practices import competition_entries, load_practices
 
     project, _ = built
     cat = load_catalogue(project.catalogue_dir)
-    practices = [x.practice for x in load_practices([project.practices_dir], cat)]
+    awards = competition_entries(project.competitions_dir)
+    practices = [x.practice for x in load_practices([project.practices_dir], cat, None, awards)]
     site = project.site_dir / "praktyki"
     for p in practices:
         page = BeautifulSoup((site / f"{p.id}.html").read_text(encoding="utf-8"), "html.parser")

@@ -24,7 +24,8 @@ app = typer.Typer(help="Benchmarking usług publicznych JST: katalog wskaźnikó
 @friendly
 def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to check (default: none, only the catalogue).")] = None,
           root: RootOpt = None) -> None:
-    """Validate the catalogue, and for each series its parameters, groups and data, before a build."""
+    """Validate the catalogue (indicators, the CAF model) and the competitions, and for each series its parameters,
+    groups, data and inputs (surveys, strategies, practices, CAF workbooks), before a build."""
     from jstbench.catalogue.load import load_catalogue
     from jstbench.series.build import check_series
 
@@ -35,6 +36,15 @@ def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to 
         out.print(f"  [yellow]warning:[/] {warning}")
     todo = sum(i.status != "verified" for i in cat.indicators.values())
     out.print(f"  {todo} of {len(cat)} indicators are marked to-verify or draft")
+    from jstbench.catalogue.caf import load_caf
+    from jstbench.data.competition import load_competition
+
+    caf = load_caf(project.catalogue_dir / "caf.yml")
+    out.print(f"CAF model: {caf.version}, {len(caf.criteria)} criteria, {len(caf.subcriteria())} sub-criteria, "
+              f"workbook template {caf.template_version}")
+    for path in sorted(project.competitions_dir.glob("*/konkurs.yml")):
+        c = load_competition(path)
+        out.print(f"competition {c.id}: {len(c.criteria)} criteria, {len(c.jurors)} jurors, {len(c.entries)} entries")
     for name in series or []:
         c = check_series(project, name)
         out.print(f"series {name}: year {c.spec.year}, {len(c.group_ids)} groups, {len(c.unit_codes)} authorities, "

@@ -134,7 +134,7 @@ def learning_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, st
     competition records (params/competitions); the CAF self-assessments, every workbook checked. Their folders join
     `inputs` (a change in them rebuilds the series data)."""
     loaded: list[Loaded] = []
-    assessments = None
+    caf, assessments = None, None
     if spec.practices is not None:
         folder = project.resolve(spec.practices.folder)
         if not folder.is_dir():

@@ -366,7 +366,8 @@ def caf_page(caf: CafModel) -> str:
     lines = ["---", 'title: "Model CAF: kryteria i panele ocen"', "---", "",
              f"{cell(caf.version)}, wersja szablonu arkusza {caf.template_version}. Źródło: `methodology/catalogue/caf.yml`; "
              "metoda: [Uczenie się od innych](../methods/learning.qmd).", "",
-             "::: {.callout-note}", "Nazwy kryteriów — według polskiej wersji CAF. Nazwy podkryteriów i opisy poziomów to "
+             '::: {.callout-note title="Tłumaczenie robocze"}',
+             "Nazwy kryteriów — według polskiej wersji CAF. Nazwy podkryteriów i opisy poziomów to "
              "robocze tłumaczenie tekstu CAF 2020; przed publikacją raportu sprawdź je z polskim wydaniem CAF 2020 (KPRM).",
              ":::", "",
              "## Kryteria i podkryteria", "", "| kryterium | rodzaj | podkryterium | nazwa |", "|---|---|---|---|"]
