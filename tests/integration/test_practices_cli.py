@@ -96,3 +96,12 @@ def test_markdown_template_names_its_placeholder(tmp_path):
     assert data["unit"] == "0000000"
     res = runner.invoke(app, ["practices", "check", str(path), "--root", str(root)])
     assert res.exit_code == 1 and "unit: unit code '0000000' is not a TERYT code" in res.stderr
+
+
+def test_a_competition_entry_naming_a_missing_practice_exits_1(tmp_path):
+    root = project_with_register(tmp_path)
+    (root / "params" / "practices" / "demo-budzyn-kanalizacja.md").unlink()
+    res = runner.invoke(app, ["practices", "check", "--root", str(root)])
+    assert res.exit_code == 1
+    assert "konkurs.yml: entries[6].practice: entry 'e07' names practice 'demo-budzyn-kanalizacja', which is not in" \
+        in res.stderr

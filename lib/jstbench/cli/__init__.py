@@ -43,8 +43,9 @@ def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to 
     out.print(f"CAF model: {caf.version}, {len(caf.criteria)} criteria, {len(caf.subcriteria())} sub-criteria, "
               f"workbook template {caf.template_version}")
     for path in sorted(project.competitions_dir.glob("*/konkurs.yml")):
-        c = load_competition(path)
-        out.print(f"competition {c.id}: {len(c.criteria)} criteria, {len(c.jurors)} jurors, {len(c.entries)} entries")
+        comp = load_competition(path)
+        out.print(f"competition {comp.id}: {len(comp.criteria)} criteria, {len(comp.jurors)} jurors, "
+                  f"{len(comp.entries)} entries")
     for name in series or []:
         c = check_series(project, name)
         out.print(f"series {name}: year {c.spec.year}, {len(c.group_ids)} groups, {len(c.unit_codes)} authorities, "

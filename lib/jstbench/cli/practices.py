@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jstbench.cli.common import RootOpt, friendly, option_path, out, project_of
-from jstbench.core.errors import InputError
+from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
 
 app = typer.Typer(help="Baza dobrych praktyk: szablon zgłoszenia i kontrola plików praktyk.",
@@ -51,6 +51,16 @@ def check(files: Annotated[Optional[list[Path]], typer.Argument(
     awards = competition_entries(project.competitions_dir)
     paths = files or [project.practices_dir]
     loaded = load_practices(paths, cat, units, awards, base=project.practices_dir if not files else None)
+    if not files:  # the whole base: every competition entry that names a practice must find it
+        from jstbench.data.competition import load_competition
+
+        ids = {x.practice.id for x in loaded}
+        missing = [InputError(f"entry {e.id!r} names practice {e.practice!r}, which is not in {project.practices_dir}",
+                              path, f"entries[{i}].practice")
+                   for path in sorted(project.competitions_dir.glob("*/konkurs.yml"))
+                   for i, e in enumerate(load_competition(path).entries) if e.practice and e.practice not in ids]
+        if missing:
+            raise InputErrors(missing)
     table = Table("praktyka", "JST", "obszar", "wskaźniki", "wyniki", "status", title="Dobre praktyki")
     for item in loaded:
         p = item.practice

@@ -6,8 +6,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from jstbench.core.atomic import write_bytes
 
 STAMP = (2000, 1, 1, 0, 0, 0)
 
@@ -22,6 +26,18 @@ def deterministic(raw: bytes) -> bytes:
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", data)
             dst.writestr(zipfile.ZipInfo(item.filename, date_time=STAMP), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def workbook_bytes(wb: Any) -> bytes:
+    """An openpyxl workbook as `deterministic` bytes."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    return deterministic(buf.getvalue())
+
+
+def save_workbook(wb: Any, path: Path) -> None:
+    """Save an openpyxl workbook atomically, its time stamps fixed."""
+    write_bytes(Path(path), workbook_bytes(wb))
 
 
 def frame_xlsx(df: pd.DataFrame, sheet: str) -> bytes:

@@ -17,7 +17,6 @@ The frames (the contract with `stats.caf`, `views.caf` and the `caf_report` note
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -32,10 +31,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from jstbench.catalogue.caf import PANELS, CafModel, Panel
-from jstbench.core.atomic import atomic_path
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import check_code
-from jstbench.core.xlsx import deterministic
+from jstbench.core.xlsx import save_workbook
 
 INFO, SCORES, PLAN = "INFO", "Ocena", "Plan doskonalenia"
 MARKER = "CAF – arkusz samooceny"
@@ -114,16 +112,7 @@ def make_workbook(path: Path, caf: CafModel, unit: str, unit_name: str, assessme
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 18, 90
     _scores_sheet(wb, caf, panel)
     _plan_sheet(wb, caf)
-    save(wb, Path(path))
-
-
-def save(wb: Workbook, path: Path) -> None:
-    """Save a workbook atomically with its time stamps fixed (`core.xlsx.deterministic`)."""
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = deterministic(buf.getvalue())
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+    save_workbook(wb, Path(path))
 
 
 def _scores_sheet(wb: Workbook, caf: CafModel, panel: Panel) -> None:

@@ -19,7 +19,8 @@ import numpy as np
 from openpyxl import load_workbook
 
 from jstbench.catalogue.caf import CafModel, Kind, Panel
-from jstbench.data.caf import FIRST_ROW, PLAN, SCORES, entry_columns, make_workbook, safe_name, save
+from jstbench.core.xlsx import save_workbook
+from jstbench.data.caf import FIRST_ROW, PLAN, SCORES, entry_columns, make_workbook, safe_name
 
 ASSESSORS = ["Sekretarz", "Skarbnik", "Kierownik Wydziału Organizacyjnego", "Kierownik Referatu Inwestycji",
              "Pełnomocnik ds. jakości"]
@@ -139,4 +140,4 @@ def _fill(path: Path, caf: CafModel, panel: Panel, values: dict[str, tuple[Kind,
         action, owner, effect = ACTIONS[int(sid.split(".")[0])]
         for j, text in enumerate([action, sid, PRIORITY[i], owner, f"{year + 1}-06-30", effect], start=1):
             plan.cell(FIRST_ROW + i, j).value = text
-    save(wb, path)
+    save_workbook(wb, path)

@@ -5,7 +5,6 @@ refuses the whole score set."""
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from pydantic import Field, model_validator
 from jstbench.core.atomic import write_bytes
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import UnitCode
-from jstbench.core.xlsx import deterministic
+from jstbench.core.xlsx import workbook_bytes
 from jstbench.core.yamlio import Located, Strict
 
 TEMPLATE_VERSION = 1
@@ -228,9 +227,7 @@ def score_workbook(c: Competition, juror: Juror, scores: dict[tuple[str, str], f
     ws.column_dimensions[get_column_letter(4 + ncrit)].width = 50
     ws.row_dimensions[2].height = 45
     ws.freeze_panes = ws.cell(FIRST_ROW, 4)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return deterministic(buf.getvalue())
+    return workbook_bytes(wb)
 
 
 def make_score_sheets(c: Competition, folder: Path) -> list[Path]:

@@ -11,7 +11,6 @@ field — or the sheet and cell of a workbook.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,10 +26,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from jstbench.catalogue.model import SECTORS, Catalogue
-from jstbench.core.atomic import write_bytes, write_text
+from jstbench.core.atomic import write_text
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import UNIT_KINDS, UnitCode, expand_kinds
-from jstbench.core.xlsx import deterministic
+from jstbench.core.xlsx import save_workbook
 from jstbench.core.yamlio import Strict, read_yaml, validation_errors
 
 TEMPLATE_VERSION = 1
@@ -260,10 +259,7 @@ def write_template_xlsx(path: Path, catalogue: Catalogue) -> None:
     ref.append(["identyfikator", "wskaźnik", "obszar"])
     for ind in catalogue.indicators.values():
         ref.append([ind.id, ind.name.pl, SECTORS[ind.sector]["pl"]])
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = deterministic(buf.getvalue())
-    write_bytes(Path(path), data)
+    save_workbook(wb, Path(path))
 
 
 def write_template_md(path: Path) -> None:

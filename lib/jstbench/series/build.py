@@ -301,10 +301,10 @@ def learning_tables(checked: Checked, tables: dict[str, pd.DataFrame], units: pd
 def caf_series_tables(checked: Checked) -> dict[str, pd.DataFrame]:
     """The CAF tables (`series.caf`): consolidated scores, criteria with change and group distribution, notes, plan;
     empty without `caf:`."""
-    from jstbench.series.caf import TABLE_SCHEMAS, caf_tables
+    from jstbench.series.caf import caf_tables
 
     if checked.caf is None or checked.spec.caf is None:
-        return {name: sf.empty(name) for name in TABLE_SCHEMAS}
+        return {name: sf.empty(name) for name in ("caf_scores", "caf_criteria", "caf_notes", "caf_plan")}
     model, a = checked.caf
     return caf_tables(a.scores, a.notes, a.plan, model, min_n=checked.spec.caf.min_n)
 

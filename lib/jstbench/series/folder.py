@@ -22,7 +22,6 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
-from jstbench.series.caf import TABLE_SCHEMAS as CAF_TABLES
 
 CONTRACT_VERSION = 10  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
 # 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only;
@@ -64,6 +63,53 @@ class Table:
     doc: str
     sort: tuple[str, ...] = ()
     key: str | None = None  # "unit" or "group": reports read it by this column (their slice); None: read whole
+
+
+# CAF self-assessments (series/caf.py computes them)
+CAF_ITEMS = [*(str(c) for c in range(1, 10)), "enablers", "results", "overall"]  # the rows of each assessment, in order
+
+
+_CAF_UNIT = {"unit": _str(), "assessment": _str(), "panel": pa.Column(object, pa.Check.isin(["classical", "fine"]))}
+_CAF_DISTRIBUTION = ("min", "q25", "median", "q75", "max")
+
+_CAF_TABLES: dict[str, tuple[pa.DataFrameSchema, str, tuple[str, ...]]] = {
+    "caf_scores": (
+        _schema({**_CAF_UNIT, "criterion": _num("int64", False), "subcriterion": _str(), "kind": _str(), "name": _str(),
+                 "n": _num("int64", False), **{c: _num() for c in ("mean", "median", "min", "max", "spread", "sd")},
+                 "consensus_needed": _num(bool, False), "threshold": _num(float, False)},
+                unique=["unit", "assessment", "subcriterion"]),
+        "CAF self-assessments per authority, assessment and sub-criterion (points 0–100 on both panels): assessors, "
+        "mean, median, range, spread (max − min), standard deviation, and whether the spread reaches the consensus "
+        "threshold (the team has to agree on a score; `threshold`, in points)",
+        ("unit", "assessment", "criterion", "subcriterion")),
+    "caf_criteria": (
+        _schema({**_CAF_UNIT, "item": pa.Column(object, pa.Check.isin(CAF_ITEMS)), "order": _num("int64", False),
+                 "criterion": _num(), "kind": _str(True), "name": _str(),
+                 **{c: _num() for c in ("score", "low", "high", "spread_mean", "spread_max")},
+                 **{c: _num("int64", False) for c in ("consensus", "subcriteria", "assessors")},
+                 "previous_assessment": _str(True), "previous": _num(), "change": _num(),
+                 "group_n": _num("int64", False), **{f"group_{c}": _num() for c in _CAF_DISTRIBUTION},
+                 "rank": _num(), "band": _num(), "suppressed": _num(bool, False), "min_n": _num("int64", False)},
+                unique=["unit", "assessment", "item"]),
+        "CAF self-assessments per authority, assessment and criterion (then enablers, results, overall): the mean "
+        "of its sub-criteria means, the lowest and highest assessor's own score, spread summaries, the change on the "
+        "authority's previous assessment, and the distribution among the authorities that assessed in the same round "
+        "(n, min, quartiles, max, the authority's rank and quartile band), suppressed below min_n authorities",
+        ("unit", "assessment", "order")),
+    "caf_notes": (
+        _schema({"unit": _str(), "assessment": _str(), "assessor": _str(), "criterion": _num("int64", False),
+                 "subcriterion": _str(), "kind": pa.Column(object, pa.Check.isin(["strength", "improvement"])),
+                 "text": _str()}),
+        "strengths and areas for improvement written by the assessors, one row per line, per sub-criterion",
+        ("unit", "assessment", "criterion", "subcriterion", "kind", "assessor")),
+    "caf_plan": (
+        _schema({"unit": _str(), "assessment": _str(), "assessor": _str(), "action": _str(), "subcriterion": _str(),
+                 "criterion": _num("int64", False), "priority": pa.Column(object, pa.Check.isin(["wysoki", "średni", "niski"])),
+                 **{c: _str(True) for c in ("owner", "deadline", "effect")}}),
+        "the improvement actions the assessors proposed: sub-criterion, priority, owner, deadline, expected effect",
+        ("unit", "assessment", "criterion", "subcriterion", "assessor")),
+}
+
 
 
 TABLES: dict[str, Table] = {t.name: t for t in [
@@ -223,7 +269,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "small, `basis` — below the series' lag_below): practices of "
           "authorities that improved on the indicator, nearest peers first (level 0 similar, 1 same kind and size, 2 same "
           "kind, 3 other)", ("unit", "indicator", "order")),
-    *[Table(name, schema, doc, sort) for name, (schema, doc, sort) in CAF_TABLES.items()],
+    *[Table(name, schema, doc, sort) for name, (schema, doc, sort) in _CAF_TABLES.items()],
 ]}
 
 _KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_national", "comparison_similar", "comparison_cluster",

@@ -11,10 +11,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from jstbench.core.atomic import write_bytes
 from jstbench.core.errors import InputError
 from jstbench.core.text import esc, md_cell, num
-from jstbench.core.xlsx import deterministic
+from jstbench.core.xlsx import deterministic, save_workbook
 from jstbench.data.competition import CompetitionResult
 from jstbench.views.tables import banner, paragraph, stylesheet, table
 
@@ -201,9 +200,7 @@ def feedback_xlsx(r: CompetitionResult, entry: str, path: Path) -> None:
     for letter in "CDEF":
         ws.column_dimensions[letter].width = 20
     ws.column_dimensions["B"].width = 60
-    buf = io.BytesIO()
-    wb.save(buf)
-    write_bytes(Path(path), deterministic(buf.getvalue()))
+    save_workbook(wb, Path(path))
 
 
 def results_xlsx(r: CompetitionResult) -> bytes:

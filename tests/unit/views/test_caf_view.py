@@ -22,13 +22,6 @@ OTHERS = ["0264011", "1465011", "1261011", "2264011", "0262011"]
 SCRIPT = "<script>alert('x')</script> procedury są spisane"
 
 
-def declare(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CAF tables as the series folder declares them (a no-op once `folder.TABLES` holds them)."""
-    for name, (schema, doc, sort) in series_caf.TABLE_SCHEMAS.items():
-        if name not in sf.TABLES:
-            monkeypatch.setitem(sf.TABLES, name, sf.Table(name, schema, doc, sort, "unit"))
-
-
 def scores(unit: str, assessment: str, points: dict[str, list[float]], base: float) -> pd.DataFrame:
     """Every sub-criterion scored `base` by each assessor, except those in `points` (one score per assessor)."""
     team = len(next(iter(points.values())))
@@ -75,11 +68,9 @@ def small_series(data: Path, others: int = 4) -> Path:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     """The folder with 3 or 4 other authorities in round 2024 (written once per module)."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        declare(monkeypatch)
-        root = tmp_path_factory.mktemp("caf")
-        paths = {n: small_series(root / f"data{n}", n) for n in (3, 4)}
-        yield lambda others=4: sf.SeriesFolder(paths[others], 2024)
+    root = tmp_path_factory.mktemp("caf")
+    paths = {n: small_series(root / f"data{n}", n) for n in (3, 4)}
+    return lambda others=4: sf.SeriesFolder(paths[others], 2024)
 
 
 def text_of(html: str) -> str:
