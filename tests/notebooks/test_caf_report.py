@@ -10,7 +10,7 @@ import papermill as pm
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
-from tests.unit.views.test_caf_view import CODE, declare, small_series
+from tests.unit.views.test_caf_view import CODE, small_series
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ["kryteria", "rozbieznosci", "mocne-strony", "plan", "zmiana", "na-tle", "pobierz"]
@@ -24,8 +24,7 @@ def run(tmp_path: Path, data: Path, assessment: str) -> BeautifulSoup:
     return BeautifulSoup(body, "html.parser")
 
 
-def test_caf_report_end_to_end(tmp_path, monkeypatch):
-    declare(monkeypatch)
+def test_caf_report_end_to_end(tmp_path):
     data = small_series(tmp_path / "data", others=4)
     soup = run(tmp_path, data, "2024")
     assert [h.get_text(strip=True) for h in soup.find_all("h1")] == ["Samoocena CAF: Poznań, 2024"]
@@ -44,8 +43,7 @@ def test_caf_report_end_to_end(tmp_path, monkeypatch):
     assert len(soup.select("ul.jst-downloads a[download]")) == 2
 
 
-def test_caf_report_first_assessment_and_suppression(tmp_path, monkeypatch):
-    declare(monkeypatch)
+def test_caf_report_first_assessment_and_suppression(tmp_path):
     data = small_series(tmp_path / "data", others=3)
     text = run(tmp_path, data, "2022").get_text(" ")
     assert "To pierwsza samoocena CAF tej JST w danych serii (2022)" in text
