@@ -117,6 +117,17 @@ def voice_series(small_project: Path) -> dict:
     return reports.run(Project(small_project), "voice", workers=2, progress=False)
 
 
+@pytest.fixture(scope="module")
+def voice_built(small_project: Path, voice_series: dict) -> tuple[Path, dict]:
+    """The `voice` series' output folder and its manifest."""
+    return small_project / "output" / "voice", voice_series
+
+
+def reports(manifest: dict, kind: str) -> dict[str, dict]:
+    """The manifest's reports of one kind, by key."""
+    return {r["key"]: r for r in manifest["reports"] if r["kind"] == kind}
+
+
 @pytest.fixture
 def panel() -> pd.DataFrame:
     """A tiny wide panel (unit, year) × variables for formula tests."""

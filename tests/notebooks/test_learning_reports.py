@@ -10,18 +10,11 @@ from bs4 import BeautifulSoup
 
 from jstbench.series.folder import SeriesFolder
 
-
-@pytest.fixture(scope="module")
-def built(small_project, voice_series):
-    return small_project / "output" / "voice", voice_series
+from ..conftest import reports
 
 
-def reports(manifest: dict, kind: str) -> dict[str, dict]:
-    return {r["key"]: r for r in manifest["reports"] if r["kind"] == kind}
-
-
-def test_a_caf_report_per_authority_and_assessment(built):
-    folder, manifest = built
+def test_a_caf_report_per_authority_and_assessment(voice_built):
+    folder, manifest = voice_built
     cafs = reports(manifest, "caf")
     assert sorted(cafs) == ["1661011-2024", "2814042-2022", "2814042-2024", "3064011-2022", "3064011-2024"]
     assert all(r["status"] == "ok" for r in cafs.values()), [r["error"] for r in cafs.values()]
@@ -30,8 +23,8 @@ def test_a_caf_report_per_authority_and_assessment(built):
     assert "../site/praktyki/index.html" in index
 
 
-def test_caf_report_shows_change_spread_and_the_group(built):
-    folder, _ = built
+def test_caf_report_shows_change_spread_and_the_group(voice_built):
+    folder, _ = voice_built
     page = BeautifulSoup((folder / "caf" / "3064011-2024.html").read_text(encoding="utf-8"), "html.parser")
     text = page.get_text(" ")
     assert len(page.find_all("h1")) == 1
@@ -44,8 +37,8 @@ def test_caf_report_shows_change_spread_and_the_group(built):
     assert page.find("img") is not None and page.find("img").get("alt")
 
 
-def test_the_good_practice_section_follows_the_links_table(built):
-    folder, manifest = built
+def test_the_good_practice_section_follows_the_links_table(voice_built):
+    folder, manifest = voice_built
     data = SeriesFolder(folder / "data")
     links = data.read("practice_links")
     improved = data.read("practice_improvements").set_index(["practice", "indicator"])
@@ -66,8 +59,8 @@ def test_the_good_practice_section_follows_the_links_table(built):
         assert hrefs == {f"../../site/praktyki/{p}.html" for p in mine["practice"]}
 
 
-def test_practice_improvements_are_measured_on_the_series_data(built):
-    folder, _ = built
+def test_practice_improvements_are_measured_on_the_series_data(voice_built):
+    folder, _ = voice_built
     data = SeriesFolder(folder / "data")
     imp = data.read("practice_improvements")
     row = imp[imp["practice"] == "demo-turek-selektywna-zbiorka"].iloc[0]

@@ -13,20 +13,11 @@ from bs4 import BeautifulSoup
 
 from jstbench.series.folder import SeriesFolder
 
-from ..conftest import VOICE_UNITS
+from ..conftest import VOICE_UNITS, reports
 
 
-@pytest.fixture(scope="module")
-def built(small_project, voice_series):
-    return small_project / "output" / "voice", voice_series
-
-
-def reports(manifest: dict, kind: str) -> dict[str, dict]:
-    return {r["key"]: r for r in manifest["reports"] if r["kind"] == kind}
-
-
-def test_a_survey_report_per_authority_and_wave_and_a_strategy_report_per_file(built):
-    folder, manifest = built
+def test_a_survey_report_per_authority_and_wave_and_a_strategy_report_per_file(voice_built):
+    folder, manifest = voice_built
     surveys = reports(manifest, "survey")
     assert sorted(surveys) == sorted(f"{c}-{w}" for c in VOICE_UNITS for w in (2022, 2024))
     assert all(r["status"] == "ok" for r in surveys.values())
@@ -40,8 +31,8 @@ def test_a_survey_report_per_authority_and_wave_and_a_strategy_report_per_file(b
     assert "Strategie rozwoju" in index and "strategie/0216-zalacznik.xlsx" in index
 
 
-def test_survey_indicators_equal_the_estimates_and_are_hidden_below_min_n(built):
-    folder, _ = built
+def test_survey_indicators_equal_the_estimates_and_are_hidden_below_min_n(voice_built):
+    folder, _ = voice_built
     data = SeriesFolder(folder / "data")
     est = data.read("survey_estimates")
     values = data.read("values")
@@ -59,8 +50,8 @@ def test_survey_indicators_equal_the_estimates_and_are_hidden_below_min_n(built)
     assert hidden[["estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff"]].isna().all().all()
 
 
-def test_a_suppressed_result_shows_no_number_in_the_survey_report(built):
-    folder, _ = built
+def test_a_suppressed_result_shows_no_number_in_the_survey_report(voice_built):
+    folder, _ = voice_built
     est = SeriesFolder(folder / "data").read("survey_estimates", [("unit", "==", "2814042")])
     wave = int(est["wave"].max())
     page = BeautifulSoup((folder / "ankiety" / f"2814042-{wave}.html").read_text(encoding="utf-8"), "html.parser")
@@ -69,8 +60,8 @@ def test_a_suppressed_result_shows_no_number_in_the_survey_report(built):
     assert len(page.find_all("h1")) == 1 and "nan" not in re.findall(r"\bnan\b", text.lower())
 
 
-def test_free_text_answers_reach_no_output(built, small_project):
-    folder, _ = built
+def test_free_text_answers_reach_no_output(voice_built, small_project):
+    folder, _ = voice_built
     truth = small_project / "output" / "data" / "demo" / "surveys"
     from jstbench.catalogue.load import load_catalogue
     from jstbench.data.survey import Responses, read_responses
@@ -86,8 +77,8 @@ def test_free_text_answers_reach_no_output(built, small_project):
             assert not leaked, f"{path.relative_to(folder)} publishes free-text answers: {leaked[:2]}"
 
 
-def test_authority_report_has_the_residents_and_participatory_budget_sections(built):
-    folder, _ = built
+def test_authority_report_has_the_residents_and_participatory_budget_sections(voice_built):
+    folder, _ = voice_built
     page = BeautifulSoup((folder / "jst" / "3064011.html").read_text(encoding="utf-8"), "html.parser")
     assert page.find(id="mieszkancy") is not None and page.find(id="budzet-obywatelski") is not None
     toc = page.get_text(" ")
@@ -101,8 +92,8 @@ def test_authority_report_has_the_residents_and_participatory_budget_sections(bu
     assert "dzielnic" in section.lower()
 
 
-def test_an_authority_without_survey_or_budget_has_neither_section(built):
-    folder, manifest = built
+def test_an_authority_without_survey_or_budget_has_neither_section(voice_built):
+    folder, manifest = voice_built
     others = [k for k, r in reports(manifest, "unit").items() if r["status"] == "ok" and k not in VOICE_UNITS]
     page = BeautifulSoup((folder / "jst" / f"{others[0]}.html").read_text(encoding="utf-8"), "html.parser")
     assert page.find(id="mieszkancy") is None and page.find(id="budzet-obywatelski") is None
@@ -125,12 +116,12 @@ def test_survey_weight_writes_weights_that_add_up_to_each_population(small_proje
             rf"3064011 │ {wave} │ \d+\s+│ ([\d\s]+) │", result.output).group(1))), rel=1e-4)
 
 
-def test_survey_report_executes_the_survey_reports_of_a_built_series_again(built, small_project):
+def test_survey_report_executes_the_survey_reports_of_a_built_series_again(voice_built, small_project):
     from typer.testing import CliRunner
 
     from jstbench.cli import app
 
-    folder, _ = built
+    folder, _ = voice_built
     page = folder / "ankiety" / "1661011-2024.html"
     before = page.stat().st_mtime_ns
     result = CliRunner().invoke(app, ["survey", "report", "voice", "--only", "1661011", "--workers", "1",
