@@ -31,6 +31,7 @@ from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import UNIT_KINDS, UnitCode, expand_kinds
 from jstbench.core.xlsx import save_workbook
 from jstbench.core.yamlio import Strict, read_yaml, validation_errors
+from jstbench.data.forms import unit_kind
 
 TEMPLATE_VERSION = 1
 SUFFIXES = (".md", ".yml", ".yaml", ".xlsx")
@@ -408,12 +409,11 @@ def parse(path: Path) -> Practice:
         raise InputErrors(errors) from None
 
 
-def _kind(code: str, units: pd.DataFrame | None) -> str | None:
+def _kind(code: str, units: pd.DataFrame | None) -> str:
+    """The unit's kind: from the register, else from its TERYT code (`forms.unit_kind`)."""
     if units is not None and code in units.index:
         return str(units.loc[code, "kind"])
-    if len(code) == 4:
-        return "powiat"
-    return None
+    return unit_kind(code)
 
 
 def check_practice(p: Practice, path: Path, catalogue: Catalogue, units: pd.DataFrame | None,
@@ -428,7 +428,7 @@ def check_practice(p: Practice, path: Path, catalogue: Catalogue, units: pd.Data
         if ind not in catalogue.indicators:
             errors.append(InputError(f"unknown indicator {ind!r} (not in the catalogue; see `jstbench indicators`)",
                                      path, f"indicators[{n}]"))
-        elif kind is not None and kind not in expand_kinds(catalogue.indicators[ind].applies_to):
+        elif kind not in expand_kinds(catalogue.indicators[ind].applies_to):
             errors.append(InputError(f"indicator {ind!r} does not apply to a {UNIT_KINDS.get(kind, kind)}", path,
                                      f"indicators[{n}]"))
         elif catalogue.indicators[ind].direction == "none":

@@ -136,32 +136,35 @@ def learning_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, st
     loaded: list[Loaded] = []
     caf, assessments = None, None
     if spec.practices is not None:
-        folder = project.resolve(spec.practices.folder)
-        if not folder.is_dir():
-            errors.append(InputError(f"folder {spec.practices.folder} not found", path, "practices.folder"))
-        else:
-            inputs["practices"] = folder
+        folder = input_folder(project, "practices", spec.practices.folder, None, path, errors, inputs)
+        if folder is not None:
             if project.competitions_dir.is_dir():
                 inputs["competitions"] = project.competitions_dir
             awards = collect(errors, competition_entries, project.competitions_dir)
             loaded = collect(errors, load_practices, [folder], catalogue, store.units, awards, folder) or []
     if spec.caf is not None:
-        folder = project.resolve(spec.caf.folder)
-        if not folder.is_dir():
-            errors.append(InputError(f"folder {spec.caf.folder} not found", path, "caf.folder"))
-        else:
-            inputs["caf"] = folder
-            if spec.templates.caf and not project.resolve(spec.templates.caf).exists():
-                errors.append(InputError(f"notebook template {spec.templates.caf} not found", path, "templates.caf"))
-            caf = collect(errors, load_caf, project.catalogue_dir / "caf.yml")
-            if caf is not None:
-                assessments = collect(errors, read_assessments, folder, caf)
-            if assessments is not None:
-                unknown = sorted(set(assessments.scores["unit"]) - set(store.units.index))
-                if unknown:
-                    errors.append(InputError(f"CAF assessments of units not in the units register of {spec.data}: "
-                                             f"{', '.join(unknown)}", folder))
+        folder = input_folder(project, "caf", spec.caf.folder, spec.templates.caf, path, errors, inputs)
+        caf = collect(errors, load_caf, project.catalogue_dir / "caf.yml") if folder is not None else None
+        assessments = collect(errors, read_assessments, folder, caf) if folder is not None and caf is not None else None
+        if folder is not None and assessments is not None:
+            unknown = sorted(set(assessments.scores["unit"]) - set(store.units.index))
+            if unknown:
+                errors.append(InputError(f"CAF assessments of units not in the units register of {spec.data}: "
+                                         f"{', '.join(unknown)}", folder))
     return loaded, (caf, assessments) if caf is not None and assessments is not None else None
+
+
+def input_folder(project: Project, key: str, folder: str, template: str | None, path: Path, errors: list[InputError],
+                 inputs: dict[str, Path]) -> Path | None:
+    """An input folder of the series (`key`: surveys, strategies, practices, caf …), recorded in `inputs` (the
+    series digest); None with the problem added to `errors` when it is missing; its report template checked."""
+    inputs[key] = project.resolve(folder)
+    if not inputs[key].is_dir():
+        errors.append(InputError(f"folder {folder} not found", path, key))
+        return None
+    if template and not project.resolve(template).exists():
+        errors.append(InputError(f"notebook template {template} not found", path, f"templates.{key.rstrip('s')}"))
+    return inputs[key]
 
 
 def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units: set[str], path: Path,
@@ -177,14 +180,8 @@ def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units
     for key, folder, template in (("surveys", spec.surveys and spec.surveys.folder, spec.templates.survey),
                                   ("participatory", spec.participatory and spec.participatory.folder, None),
                                   ("strategies", spec.strategies, spec.templates.strategy)):
-        if not folder:
-            continue
-        inputs[key] = project.resolve(folder)
-        if not inputs[key].is_dir():
-            errors.append(InputError(f"folder {folder} not found", path, key))
-            continue
-        if template and not project.resolve(template).exists():
-            errors.append(InputError(f"notebook template {template} not found", path, f"templates.{key.rstrip('s')}"))
+        if folder:
+            input_folder(project, key, folder, template, path, errors, inputs)
     if spec.surveys and "surveys" in inputs and inputs["surveys"].is_dir():
         q = catalogue.questionnaires.get(spec.surveys.questionnaire)
         if q is None:

@@ -87,7 +87,8 @@ def _trend(e: Entry, indicator: str) -> pd.DataFrame:
     f = e.source.folder
     v = f.read("values", [("unit", "==", e.p.unit), ("indicator", "==", indicator)])[["year", "value"]]
     stats = f.read("group_stats", [("group", "==", f.meta["national_id"]), ("indicator", "==", indicator)])
-    med = stats.drop_duplicates("year").set_index("year")["median"].where(~stats.drop_duplicates("year").set_index("year")["withheld"])
+    stats = stats.drop_duplicates("year").set_index("year")
+    med = stats["median"].where(~stats["withheld"])
     return v.set_index("year").sort_index().assign(national_median=med).reset_index()
 
 
