@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from jstbench.compare.coverage import lookup_expected, withheld
+from jstbench.core.errors import InputError
 from jstbench.indicators.panel import previous_year
 
 KEYS = ["group", "year", "indicator"]
@@ -93,8 +94,17 @@ def _rank_from(r_max: pd.Series, n: pd.Series) -> pd.Series:
     return n - r_max + 1
 
 
-def _percentile_from(r_min: pd.Series, r_max: pd.Series, n: pd.Series) -> pd.Series:
-    return 100 * ((r_min - 1) + (r_max - r_min) / 2) / (n - 1)
+PERCENTILE_DEFINITIONS = ("midrank", "minrank")
+
+
+def _percentile_from(r_min: pd.Series, r_max: pd.Series, n: pd.Series, definition: str = "midrank") -> pd.Series:
+    """From the ascending ranks of the score (1 = worst): r_min − 1 others are worse, r_max − r_min tie with it."""
+    if definition == "midrank":
+        return 100 * ((r_min - 1) + (r_max - r_min) / 2) / (n - 1)
+    if definition == "minrank":
+        return 100 * (r_min - 1) / (n - 1)
+    raise InputError(f"percentile definition must be one of {', '.join(PERCENTILE_DEFINITIONS)}, not {definition!r}",
+                     where="percentile")
 
 
 def quartile_from(p: pd.Series) -> pd.Series:
@@ -124,8 +134,13 @@ def rank(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
 
 
 @register("percentile")
-def percentile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
-    """Share of the other members this unit does better than, 0-100 (ties count half).
+def percentile(df: pd.DataFrame, min_size: int = 4, definition: str = "midrank") -> pd.Series:
+    """Share of the other members this unit does better than, 0-100.
+
+    definition: "midrank" (default) — a tie counts half, 100 · (worse + tied / 2) / (n − 1); "minrank" — a tie
+    counts as not beaten, 100 · (r_min − 1) / (n − 1) with r_min the lowest ascending rank of the tied values:
+    COINr's percentile ranks, n_prank (R/normalise.R: (rank(x, ties.method = "min") − 1) / (n − 1), here · 100).
+    Without ties they agree. `normalise` "rank" of the composites gives the same numbers (ties "average", "min").
 
     >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "higher-better", "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
     >>> percentile(df).tolist()
@@ -136,9 +151,18 @@ def percentile(df: pd.DataFrame, min_size: int = 4) -> pd.Series:
     >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "higher-better", "value": [1.0, 2.0, 2.0, 3.0]})
     >>> percentile(df).tolist()
     [0.0, 50.0, 50.0, 100.0]
+
+    Both definitions on the same data: the two 20s beat one other and tie with one, (1 + 0.5) / 4 = 37.5% as
+    midrank, 1 / 4 = 25% as minrank:
+
+    >>> df = pd.DataFrame({"group": "g", "year": 2024, "indicator": "i", "direction": "higher-better", "value": [10.0, 20.0, 20.0, 30.0, 40.0]})
+    >>> percentile(df).tolist()
+    [0.0, 37.5, 37.5, 75.0, 100.0]
+    >>> percentile(df, definition="minrank").tolist()
+    [0.0, 25.0, 25.0, 75.0, 100.0]
     """
     r_min, r_max, n = _ranks(df)
-    return _percentile_from(r_min, r_max, n).where(_enough(df, min_size))
+    return _percentile_from(r_min, r_max, n, definition).where(_enough(df, min_size))
 
 
 @register("quartile")

@@ -37,14 +37,13 @@ from jstbench.indicators.quality import (
     yoy_relative,
 )
 from jstbench.series import folder as sf
+from jstbench.series.composites import composite_spec, composite_tables
 from jstbench.series.folder import FAIR_GROUP_TYPES, GROUP_TYPES
 from jstbench.series.spec import CompositeDef, SeriesSpec, load_series, series_path
 from jstbench.series.statistics import (
     adjusted_ranks,
     adjustment_catalogue,
     binomial_intervals,
-    composite_spec,
-    composite_tables,
     real_terms,
     similar_membership,
     similar_tables,
@@ -114,7 +113,7 @@ def check_series(project: Project, name: str) -> Checked:
             errors.append(InputError(f"feature {name!r} is categorical; similar authorities use numeric features only "
                                      f"({', '.join(numeric)})", path, f"similar.weights.{name}"))
     for n, c in enumerate(spec.composites):
-        errors += composite_problems(c, catalogue, path, f"composites[{n}]")
+        errors += composite_problems(c, catalogue, path, f"composites[{n}]", spec.year)
     deflators = load_deflators(project.catalogue_dir / "deflators.yml")
     if spec.deflator not in deflators:
         errors.append(InputError(f"unknown deflator {spec.deflator!r}; deflators: {', '.join(deflators)}", path, "deflator"))
@@ -197,21 +196,29 @@ def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units
     return inputs, responses
 
 
-def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where: str) -> list[InputError]:
-    """A composite's indicators are rated monitoring indicators sharing a unit kind; its methods exist."""
+def composite_problems(c: CompositeDef, catalogue: Catalogue, path: Path, where: str, year: int) -> list[InputError]:
+    """A composite's indicators are rated monitoring indicators sharing a unit kind; its methods exist; its goalposts
+    name its indicators; its reference year is not after the report year."""
     errors = []
     inds = []
-    for i, ind_id in enumerate(c.indicators):
+    places = ([f"{where}.domains[{d}].indicators[{i}]" for d, dom in enumerate(c.domains) for i in range(len(dom.indicators))]
+              if c.domains else [f"{where}.indicators[{i}]" for i in range(len(c.indicators))])
+    for place, ind_id in zip(places, c.indicators, strict=True):
         ind = catalogue.indicators.get(ind_id)
         if ind is None:
-            errors.append(InputError(f"unknown indicator {ind_id!r}", path, f"{where}.indicators[{i}]"))
+            errors.append(InputError(f"unknown indicator {ind_id!r}", path, place))
         elif ind.direction == "none":
-            errors.append(InputError(f"{ind_id!r} is a context indicator (not rated); a composite needs rated ones",
-                                     path, f"{where}.indicators[{i}]"))
+            errors.append(InputError(f"{ind_id!r} is a context indicator (not rated); a composite needs rated ones", path, place))
         else:
             inds.append(ind)
     if inds and not set.intersection(*(set(i.applies_to) for i in inds)):
         errors.append(InputError("the indicators share no unit kind (e.g. gmina-only with powiat-only)", path, f"{where}.indicators"))
+    for ind_id in sorted(set(c.goalposts or {}) - set(c.indicators)):
+        errors.append(InputError(f"goalposts for {ind_id!r}, which is not an indicator of this composite", path, f"{where}.goalposts"))
+    for ind_id in [i for i in c.indicators if c.goalposts is not None and i not in c.goalposts]:
+        errors.append(InputError(f"no goalposts for indicator {ind_id!r}", path, f"{where}.goalposts"))
+    if c.reference_year is not None and c.reference_year > year:
+        errors.append(InputError(f"reference year {c.reference_year} is after the report year {year}", path, f"{where}.reference_year"))
     checks: list[tuple[str, Callable[[], object]]] = [(where, lambda: composite_spec(c))]
     alternatives = c.uncertainty.alternatives or {}
     if c.weights == "expert" or "expert" in alternatives.get("weights", []):  # the weighting function checks its input

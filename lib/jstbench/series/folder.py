@@ -23,11 +23,12 @@ from pandera.errors import SchemaError, SchemaErrors
 from jstbench.core.atomic import write_text, write_with
 from jstbench.core.errors import InputError
 
-CONTRACT_VERSION = 10  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
+CONTRACT_VERSION = 11  # 3: coverage of group statistics (expected, withheld), population classes from the data; 4: breaks;
 # 5: composites' register denominators; 6: typology and national positions and typology statistics of the report year only;
 # 7: changes of the report year, similar-authority positions of each unit among its own peers, real terms without the
 # nominal value; 8: ties (units sharing a rank) in comparisons; 9: surveys (estimates, waves, changes), participatory budgets;
-# 10: good practices (practices, improvements, links) and CAF self-assessments
+# 10: good practices (practices, improvements, links) and CAF self-assessments; 11: multi-level composites (domains,
+# weights), outlier treatment, imputation flags, Sobol' sensitivity, coherence audit, trends on fixed goalposts
 GROUP_TYPES = ("exchange", "typology", "national")
 FAIR_GROUP_TYPES = ("similar", "cluster")  # groups of the statistical layer, compared in the report year only
 MODEL_STATUSES = ("ok", "poor-fit", "too-few", "constant")
@@ -166,13 +167,49 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           "each type: size, feature medians and z-medians (z_<feature>), bootstrap Jaccard stability"),
     Table("composite_scores", _schema({"unit": _str(), **RANKS, "score": _num(), "composite": _str(), "stratum": _str(),
                                        "year": _num("int64", False), "inputs": _num("int64", False), "missing_inputs": _str(),
-                                       "expected": _num("int64", False)}),
-          "each composite in each stratum: score, rank and Monte Carlo rank interval, inputs present and missing, and "
-          "the stratum's units in the register it applies to (`expected`; `n` of them are ranked)"),
+                                       "expected": _num("int64", False), "imputed_inputs": _str(), "treated_inputs": _str(),
+                                       "mean_rank": _num(), "mean_abs_shift": _num()}),
+          "each composite in each stratum: score, rank and Monte Carlo rank interval, inputs present and missing, inputs "
+          "imputed (indicator:method or indicator:year taken) and treated as outliers (indicator:method), the mean rank and "
+          "mean absolute rank shift over the sensitivity design, and the stratum's units in the register it applies to "
+          "(`expected`; `n` of them are ranked)"),
     Table("composite_groups", _schema({"unit": _str(), **RANKS, "composite": _str(), "group": _str(), "year": _num("int64", False)}),
           "rank intervals of each composite within each exchange group"),
-    Table("composite_shares", _schema({"factor": _str(), "share": _num(), "composite": _str(), "stratum": _str()}),
-          "share of rank variance due to each methodological choice"),
+    Table("composite_shares", _schema({"factor": _str(), "share": _num(), "share_se": _num(), "runs": _num("int64", False),
+                                       "composite": _str(), "stratum": _str()}),
+          "share of rank variance due to each methodological choice (first order, from the Monte Carlo runs), with its "
+          "bootstrap standard error"),
+    Table("composite_domains", _schema({"unit": _str(), "domain": _str(), "score": _num(), "rank": _num(), "composite": _str(),
+                                        "stratum": _str(), "year": _num("int64", False)}),
+          "domain scores of multi-level composites per unit, with the rank in the stratum", ("unit", "composite", "domain")),
+    Table("composite_weights", _schema({"indicator": _str(), "domain": _str(), "domain_weight": _num(), "weight": _num(),
+                                        "effective_weight": _num(), "composite": _str(), "stratum": _str()}),
+          "each indicator's nominal weight inside its domain, the domain's weight and the effective weight in the index"),
+    Table("composite_treated", _schema({"unit": _str(True), "indicator": _str(), "method": _str(), "original": _num(),
+                                        "treated": _num(), "parameter": _num(), "composite": _str(), "stratum": _str()}),
+          "outlier treatment of the nominal composite: each winsorised point (unit, original and treated value) and each "
+          "transformed indicator (unit empty; `parameter`: Box–Cox λ)", ("composite", "indicator", "unit")),
+    Table("composite_imputed", _schema({"unit": _str(), "indicator": _str(), "method": _str(), "source": _str(True),
+                                        "composite": _str(), "stratum": _str()}),
+          "the cells of the nominal composite that were imputed: method, and the group or the earlier year used",
+          ("unit", "composite", "indicator")),
+    Table("composite_sensitivity", _schema({"factor": _str(), "S1": _num(), "S1_conf": _num(), "ST": _num(), "ST_conf": _num(),
+                                            "n_base": _num("int64", False), "runs": _num("int64", False),
+                                            "evaluations": _num("int64", False), "composite": _str(), "stratum": _str()}),
+          "variance-based sensitivity of the mean absolute rank shift: first- and total-order Sobol' indices with the "
+          "half-widths of their 95% bootstrap intervals, Saltelli design of n_base · (factors + 2) runs"),
+    Table("composite_coherence", _schema({"part": _str(), "composite": _str(), "stratum": _str()}, strict=False),
+          "the statistical coherence audit of each composite (`part`: correlations within and across levels, Cronbach's "
+          "alpha with alpha-if-deleted, PCA per domain, eigenvalues, loadings)"),
+    Table("composite_flags", _schema({"code": _str(), "level": _str(), "a": _str(), "b": _str(True), "value": _num(),
+                                      "threshold": _num(), "n": _num(), "message": _str(), "composite": _str(),
+                                      "stratum": _str()}),
+          "problems the coherence audit found (negative or weak correlation with the domain or index, redundancy, low "
+          "alpha, more than one dimension), with a message"),
+    Table("composite_trend", _schema({"unit": _str(), "year": _num("int64", False), "score": _num(), "rank": _num(),
+                                      "composite": _str(), "stratum": _str()}),
+          "composites on fixed goalposts (or a reference year's range) in the report year and the years before it, "
+          "comparable across years", ("unit", "composite", "year")),
     Table("models", _schema({"indicator": _str(), "year": _num("int64", False), "response": _str(), "features": _str(),
                              "n": _num("int64", False), "needed": _num("int64", False), "expected": _num("int64", False),
                              "dropped_features": _str(),
@@ -273,7 +310,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
 ]}
 
 _KEYS = {"unit": ("values", "changes", "comparison_typology", "comparison_national", "comparison_similar", "comparison_cluster",
-                  "peers", "peer_explanations", "peer_stability", "typology", "composite_scores", "adjusted", "intervals",
+                  "peers", "peer_explanations", "peer_stability", "typology", "composite_scores", "composite_domains",
+                  "composite_imputed", "composite_trend", "adjusted", "intervals",
                   "real_terms", "trends", "survey_estimates", "survey_waves", "survey_changes", "survey_differences",
                   "pb_summary", "practice_links", "caf_scores", "caf_criteria", "caf_notes", "caf_plan"),
          "group": ("group_sectors", "group_stats", "comparison_exchange", "composite_groups", "adjusted_ranks")}

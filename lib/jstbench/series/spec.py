@@ -85,28 +85,112 @@ class SimilarParams(BaseModel):
         return self
 
 
+ID = r"^[a-z0-9][a-z0-9-]{1,40}$"
+
+
 class CompositeUncertainty(BaseModel):
+    """The Monte Carlo of a composite's ranks: runs, ±weight_noise on the weights, the options tried per factor
+    (default: every registered method that needs no extra input and is fast), how interval ends are read."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     runs: int = Field(default=500, ge=20, le=100_000)
     weight_noise: float = Field(default=0.25, ge=0, lt=1)
-    alternatives: dict[Literal["normalise", "weights", "aggregate", "impute"], Annotated[list[str], Field(min_length=1)]] | None = None
+    alternatives: dict[Literal["treat", "impute", "normalise", "weights", "aggregate"],
+                       Annotated[list[str], Field(min_length=1)]] | None = None
     seed: int = 0
+    interval_ends: Literal["observed", "interpolated"] = "observed"
+
+
+class CompositeSensitivity(BaseModel):
+    """The variance-based sensitivity analysis (Saltelli design, Sobol indices) of a composite's ranks: n_base
+    (a power of 2) base samples give n_base · (factors + 2) builds; drop_one adds "leave one indicator out"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    n_base: int = Field(default=64, ge=8, le=4096)
+    drop_one: bool = True
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _power_of_two(self) -> "CompositeSensitivity":
+        if self.n_base & (self.n_base - 1):
+            raise ValueError(f"sensitivity.n_base must be a power of 2 (Saltelli design), not {self.n_base}")
+        return self
+
+
+class DomainDef(BaseModel):
+    """A domain of a multi-level composite (indicator → domain → index)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=ID)
+    name: str = Field(min_length=1)
+    indicators: list[str] = Field(min_length=1)
+    weight: float = Field(default=1.0, ge=0, allow_inf_nan=False, description="weight of the domain in the index")
+    aggregate: str | None = Field(default=None, description="aggregation inside the domain (default: the composite's)")
+    min_indicators: float = Field(default=0.5, ge=0, le=1, description="share of its indicators a unit needs")
 
 
 class CompositeDef(BaseModel):
-    """A composite index of one service (optional per series), with its uncertainty analysis."""
+    """A composite index of one service (optional per series), with its uncertainty and sensitivity analysis.
+
+    One level (`indicators`) or two (`domains`, each with its indicators; the index aggregates the domains)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
+    id: str = Field(pattern=ID)
     name: str = Field(min_length=1)
-    indicators: list[str] = Field(min_length=2)
+    indicators: list[str] = Field(default_factory=list, description="one level; with domains: filled from them")
+    domains: list[DomainDef] = Field(default_factory=list)
     normalise: str = "minmax"
     weights: str = "equal"
     aggregate: str = "arithmetic"
+    index_aggregate: str | None = None
     impute: str = "none"
+    impute_groups: Literal["kind", "size"] = Field(default="size", description=(
+        "groups of grouped imputation (group_mean, group_median): unit kind, or kind and population class"))
+    latest_year: int = Field(default=0, ge=0, le=10, description=(
+        "panel imputation: a missing value is taken from the unit's latest earlier year at most this many years old"))
+    treat: str = "none"
     expert_weights: dict[str, float] | None = None
     min_indicators: float = Field(default=0.5, ge=0, le=1)
+    min_domains: float = Field(default=0.5, ge=0, le=1)
+    goalposts: dict[str, tuple[float, float]] | None = Field(default=None, description=(
+        "fixed (low, high) per indicator in its own units, for normalise: goalposts"))
+    reference_year: int | None = Field(default=None, ge=1990, le=2100, description=(
+        "goalposts from the data: each indicator's minimum and maximum in this year (normalise: goalposts)"))
+    trend_years: int = Field(default=5, ge=0, le=20, description=(
+        "with fixed goalposts: the index also for this many earlier years, comparable across years"))
+    rank_ties: Literal["average", "min"] = "average"
     uncertainty: CompositeUncertainty = CompositeUncertainty()
+    sensitivity: CompositeSensitivity | None = CompositeSensitivity()
+
+    @model_validator(mode="after")
+    def _levels(self) -> "CompositeDef":
+        if self.domains:
+            if self.indicators:
+                raise ValueError("give either indicators (one level) or domains (each with its indicators), not both")
+            listed = [i for d in self.domains for i in d.indicators]
+            repeated = sorted({i for i in listed if listed.count(i) > 1})
+            if repeated:
+                raise ValueError(f"an indicator belongs to one domain only: {repeated}")
+            ids = [d.id for d in self.domains]
+            if len(set(ids)) < len(ids):
+                raise ValueError(f"domain ids repeat: {ids}")
+            object.__setattr__(self, "indicators", listed)
+        if len(self.indicators) < 2:
+            raise ValueError("a composite needs at least 2 indicators")
+        if self.goalposts is not None and self.reference_year is not None:
+            raise ValueError("give goalposts or reference_year, not both")
+        fixed = self.goalposts is not None or self.reference_year is not None
+        if (self.normalise == "goalposts") != fixed:
+            raise ValueError("normalise: goalposts goes with goalposts or reference_year (and they need it)")
+        bad = {i: g for i, g in (self.goalposts or {}).items() if not g[0] < g[1]}
+        if bad:
+            raise ValueError(f"goalposts must be (low, high) with low < high: {bad}")
+        return self
+
+    @property
+    def fixed_scale(self) -> bool:
+        """Whether the index compares across years (fixed goalposts or a reference year)."""
+        return self.normalise == "goalposts"
 
 
 class SeriesSpec(BaseModel):

@@ -3,7 +3,7 @@
 * structural adjustment (`adjust`): expected value given conditions, for every adjustable indicator;
 * similar authorities (`similar`): nearest neighbours on structural features, their stability, and the
   data-driven typology;
-* composite indices (`composite`), optional per series, with Monte Carlo rank intervals;
+* composite indices: `jstbench.series.composites`;
 * bootstrap intervals (`bootstrap`) of positions on shares of small counts.
 """
 
@@ -16,11 +16,8 @@ import pandas as pd
 
 from jstbench.catalogue.deflators import Deflator
 from jstbench.catalogue.model import Catalogue, Structure
-from jstbench.core.units import valid_in
 from jstbench.indicators.features import available_features, feature_table, strata
-from jstbench.series.spec import CompositeDef
 from jstbench.stats.bootstrap import share_percentile_intervals
-from jstbench.stats.composite import CompositeSpec, monte_carlo
 from jstbench.stats.similar import (
     cluster_stability,
     describe_clusters,
@@ -227,50 +224,3 @@ def similar_membership(peers: pd.DataFrame, typology: pd.DataFrame) -> pd.DataFr
     sim["group_type"] = "similar"
     clu = typology.dropna(subset=["cluster"]).rename(columns={"cluster": "group"}).assign(group_type="cluster")
     return pd.concat([sim, clu[["group", "unit", "group_type"]]], ignore_index=True)
-
-
-def composite_spec(c: CompositeDef) -> CompositeSpec:
-    return CompositeSpec(c.normalise, c.weights, c.aggregate, c.impute, c.expert_weights, c.min_indicators)
-
-
-def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], values: pd.DataFrame, units: pd.DataFrame,
-                     year: int, groups: dict[str, list[str]], min_size: int) -> dict[str, pd.DataFrame]:
-    """Each composite over every unit all its indicators apply to, ranked within its stratum (gminas, powiats):
-    nominal score, rank intervals in the stratum and within each exchange group (Monte Carlo over the choices), and
-    the share of rank variance due to each choice. `expected`: the units of the stratum in the register (existing in
-    `year`) the composite applies to, against which the reports judge how many were ranked."""
-    scores, in_groups, shares = [], [], []
-    cur = values[values["year"] == year]
-    stratum = strata(units)
-    alive = set(units.loc[valid_in(units, year).to_numpy(bool), "code"].astype(str))
-    for c in composites:
-        inds = [catalogue.indicators[i] for i in c.indicators]
-        kinds = set.intersection(*(set(i.applies_to) for i in inds))
-        wide = cur[cur["indicator"].isin(c.indicators)].pivot_table(index="unit", columns="indicator", values="value", observed=True)
-        targets = {i.id: (i.target.low, i.target.high) for i in inds if i.target}
-        u = c.uncertainty
-        applicable = units.loc[units["kind"].isin(kinds), "code"].astype(str)
-        for name, codes in applicable.groupby(stratum.reindex(applicable).to_numpy(), sort=True):
-            x = wide.reindex(index=codes, columns=c.indicators)
-            if x.notna().any(axis=1).sum() < min_size:
-                continue
-            alternatives: dict[str, list[str]] | None = dict(u.alternatives.items()) if u.alternatives is not None else None
-            result = monte_carlo(x, {i.id: i.direction for i in inds}, composite_spec(c), alternatives, u.weight_noise,
-                                 u.runs, u.seed, targets or None)
-            present = x.notna()
-            missing = present.apply(lambda r: ",".join(r.index[~r.to_numpy()]), axis=1).rename("missing_inputs")
-            scores.append(result.intervals.join(result.nominal.rename("score")).join(present.sum(axis=1).rename("inputs"))
-                          .join(missing).rename_axis("unit").reset_index()
-                          .assign(composite=c.id, stratum=name, year=year, expected=len(alive & set(codes))))
-            shares.append(result.variance_shares.rename("share").rename_axis("factor").reset_index()
-                          .assign(composite=c.id, stratum=name))
-            scored = set(result.nominal.index[result.nominal.notna()])
-            for gid, members in groups.items():
-                inside = [m for m in members if m in scored]
-                if len(inside) >= min_size:
-                    gi = result.group_intervals(inside).rename_axis("unit").reset_index()
-                    in_groups.append(gi.assign(composite=c.id, group=gid, year=year))
-    empty = pd.DataFrame()  # the series folder gives an empty table its declared columns and types
-    return {"composite_scores": pd.concat(scores, ignore_index=True) if scores else empty,
-            "composite_groups": pd.concat(in_groups, ignore_index=True) if in_groups else empty,
-            "composite_shares": pd.concat(shares, ignore_index=True) if shares else empty}

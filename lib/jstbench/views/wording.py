@@ -29,10 +29,16 @@ STATUS_TEXT = {"ok": "model dopasowany", "poor-fit": "słabe dopasowanie", "too-
 STRATUM_NAMES = {"gminy": "wśród gmin i miast na prawach powiatu", "powiaty": "wśród powiatów"}
 STRATUM_KINDS = {"gminy": list(KIND_GROUPS["all_gminas"]), "powiaty": ["powiat"]}  # as `indicators.features.strata`
 FACTOR_NAMES = {"normalise": "metody normalizacji", "weights": "metody ważenia", "aggregate": "metody agregacji",
-                "impute": "sposobu uzupełniania braków", "weight_noise": "dokładnych wartości wag"}
+                "impute": "sposobu uzupełniania braków", "weight_noise": "dokładnych wartości wag",
+                "treat": "traktowania wartości odstających", "drop": "pominięcia jednej składowej"}
 METHOD_NAMES = {"minmax": "min-max", "zscore": "standaryzacja z", "rank": "rangi", "distance_to_target": "odległość od celu",
                 "equal": "równe", "expert": "eksperckie", "pca": "z analizy składowych głównych", "arithmetic": "średnia arytmetyczna",
-                "geometric": "średnia geometryczna", "none": "bez uzupełniania braków", "mean": "średnia", "median": "mediana"}
+                "geometric": "średnia geometryczna", "none": "bez uzupełniania braków", "mean": "średnia", "median": "mediana",
+                "goalposts": "stałe progi (goalposts)", "copeland": "metoda Copelanda (bez kompensacji)",
+                "bod": "korzyść z wątpliwości (wagi DEA)", "group_mean": "średnia JST tego samego rodzaju i wielkości",
+                "group_median": "mediana JST tego samego rodzaju i wielkości"}
+TREAT_NAMES = {"none": "bez traktowania wartości odstających", "winsorise": "winsoryzacja", "log": "logarytm",
+               "boxcox": "przekształcenie Boxa–Coxa", "winsorise_log": "winsoryzacja, a gdy nie wystarcza — logarytm"}
 
 QUALITY_TEXT = {"outlier": "wartość nietypowa na tle kraju (odporny z-score > 3,5)",
                 "jump": "skok o ponad 50% wobec poprzedniego roku",
@@ -258,7 +264,18 @@ PHRASES = {
     "composite.national_withheld": ("Pozycji w kraju ({stratum}) nie podajemy: indeks ma tylko {coverage} ({share}), a "
                                     "wymagamy co najmniej {minimum}."),
     "composite.group": "W grupie „{group}”: pozycja {rank} z {n}, przedział {low}–{high}.",
-    "composite.top_factor": "Najwięcej niepewności pozycji wnosi wybór: {factor} ({share} wariancji pozycji).",
+    "composite.top_factor": ("Najwięcej niepewności pozycji wnosi wybór: {factor} (około {share} wariancji pozycji, "
+                             "± {se} pkt proc.; {runs} przebiegów Monte Carlo)."),
+    "composite.domains": "Indeks ma dwa poziomy: składowe łączą się w domeny, domeny w indeks. Domeny tej JST:",
+    "composite.domains_caption": "{name}: wynik w domenach i pozycja {stratum}, {year} r.",
+    "composite.imputed": "Uzupełnione składowe tej JST (oznaczone w danych): {items}.",
+    "composite.imputed_year": "{name} — wartość z {year} r.",
+    "composite.imputed_method": "{name} — {method}",
+    "composite.treated": "Wartości odstające tej JST potraktowane przed normalizacją ({method}): {items}.",
+    "composite.treated_any": ("Przed normalizacją {n} składowych potraktowano jako wartości odstające ({method}); "
+                              "ta JST nie ma wartości przyciętych."),
+    "composite.trend": ("Na stałych progach indeks porównuje się między latami: w {first} r. {first_score} (pozycja {first_rank}), "
+                        "w {last} r. {last_score} (pozycja {last_rank})."),
     "composite.group_intro": ("{name}: pozycje {n} członków z danymi. Pasek pokazuje, jakie pozycje członek zajmuje w 90% "
                               "przebiegów analizy niepewności (inne normalizacje, wagi, agregacje); nakładające się paski "
                               "oznaczają, że kolejności nie da się rozstrzygnąć."),

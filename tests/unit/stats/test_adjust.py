@@ -9,7 +9,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from jstbench.catalogue.model import Indicator, Structure
-from jstbench.stats.adjust import adjust_all, design, fit_indicator, positions, quartile_changes, response_scale
+from jstbench.stats.adjust import adjust_all, design, fit_indicator, positions, prediction_interval, quartile_changes, response_scale
 
 STRUCTURE = Structure.model_validate({
     "features": [
@@ -71,15 +71,42 @@ def test_recovers_known_coefficients_and_matches_statsmodels_fitted_independentl
     pi = ref.get_prediction(X).summary_frame(alpha=0.1)
     np.testing.assert_allclose(rows["expected"], np.exp(pi["mean"]), rtol=1e-10)
     np.testing.assert_allclose(rows["gap_rel"], y.to_numpy() / np.exp(pi["mean"].to_numpy()) - 1, rtol=1e-10)
-    # the prediction interval, rebuilt here with numpy: HC3 variance of the mean + a log-e² variance function
-    e2 = ref.resid.to_numpy() ** 2
+    # constant spread (Breusch–Pagan p ≈ 0.43): the exact OLS prediction interval, rebuilt here with numpy:
+    # ŷ ± t(0.95; n − k) · s · √(1 + x'(X'X)⁻¹x), s² = SSR / (n − k)
+    assert fit.pi_method == "pooled" and fit.bp_pvalue > 0.05 and fit.row()["pi_method"] == "pooled"
     Xn = X.to_numpy()
-    g = Xn @ np.linalg.lstsq(Xn, np.log(e2 + 1e-8 * e2.mean()), rcond=None)[0]
-    sigma2 = np.exp(g) * np.mean(e2 / np.exp(g))
-    se_mean2 = np.einsum("ij,jk,ik->i", Xn, ref.cov_params().to_numpy(), Xn)
-    half = stats.t.ppf(0.95, len(Xn) - Xn.shape[1]) * np.sqrt(se_mean2 + sigma2)
+    s2 = np.sum(ref.resid.to_numpy() ** 2) / (len(Xn) - Xn.shape[1])
+    h = np.einsum("ij,jk,ik->i", Xn, np.linalg.inv(Xn.T @ Xn), Xn)
+    half = stats.t.ppf(0.95, len(Xn) - Xn.shape[1]) * np.sqrt(s2 * (1 + h))
     np.testing.assert_allclose(rows["pi_low"], np.exp(pi["mean"] - half), rtol=1e-8)
     np.testing.assert_allclose(rows["pi_high"], np.exp(pi["mean"] + half), rtol=1e-8)
+
+
+def test_variance_function_interval_rebuilt_by_leaving_each_unit_out():
+    """Spread growing with a feature: the interval is ŷ ± q · σ(x), σ from log e² on the regressors and q the
+    ⌈0.9 · 121⌉ = 109th smallest of |yᵢ − ŷ₋ᵢ| / σ₋ᵢ(xᵢ), both refitted here without unit i, one unit at a time."""
+    rng = np.random.default_rng(5)
+    n = 120  # 4 parameters: 10 per parameter needs 40
+    X = pd.DataFrame({"const": 1.0, "a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n)})
+    y = 1 + X["a"] - X["b"] + np.exp(0.8 * X["a"]) * rng.normal(size=n)
+    new = pd.DataFrame({"const": 1.0, "a": [-1.0, 0.0, 1.5], "b": 0.0, "c": 0.0}, index=["p", "q", "r"])
+    out = prediction_interval(sm.OLS(y, X).fit(cov_type="HC3"), new, 0.1)
+    assert out.method == "variance-function" and out.bp_pvalue < 0.05
+    Xn, yn = X.to_numpy(), y.to_numpy()
+    e2 = (yn - Xn @ np.linalg.lstsq(Xn, yn, rcond=None)[0]) ** 2
+    z = np.log(e2 + 1e-8 * e2.mean())
+    score = np.empty(n)
+    for i in range(n):
+        keep = np.arange(n) != i
+        beta = np.linalg.lstsq(Xn[keep], yn[keep], rcond=None)[0]
+        gamma = np.linalg.lstsq(Xn[keep], z[keep], rcond=None)[0]
+        score[i] = abs(yn[i] - Xn[i] @ beta) / np.exp(Xn[i] @ gamma / 2)
+    q = np.sort(score)[108]
+    mean = new.to_numpy() @ np.linalg.lstsq(Xn, yn, rcond=None)[0]
+    half = q * np.exp(new.to_numpy() @ np.linalg.lstsq(Xn, z, rcond=None)[0] / 2)
+    np.testing.assert_allclose(out.low, mean - half, rtol=1e-8)
+    np.testing.assert_allclose(out.high, mean + half, rtol=1e-8)
+    assert list(out.mean.index) == ["p", "q", "r"] and (out.high - out.low).is_monotonic_increasing  # wider where a is larger
 
 
 def test_prediction_interval_covers_about_90_percent_when_the_model_is_right():
@@ -96,7 +123,7 @@ def test_intervals_follow_a_spread_that_differs_between_small_and_large_units():
     sd = 0.5 * np.exp(-0.8 * (feats["log_population"] - 9))
     share = pd.Series(np.clip(6 * feats["log_population"] + rng.normal(0, 1, 3000) * 8 * sd, 0, 100), index=feats.index)
     fit, rows = fit_indicator(indicator(unit="%"), share, feats, STRUCTURE, 2024)
-    assert fit.status == "ok" and fit.bp_pvalue < 0.001
+    assert fit.status == "ok" and fit.bp_pvalue < 0.001 and fit.pi_method == "variance-function"
     rows = rows.set_index("unit").join(feats["log_population"])
     terciles = pd.qcut(rows["log_population"], 3, labels=["small", "mid", "large"])
     inside = ((rows["value"] >= rows["pi_low"]) & (rows["value"] <= rows["pi_high"])).groupby(terciles, observed=True).mean()
@@ -115,7 +142,7 @@ def test_a_constant_indicator_is_not_fitted():
 def test_small_samples_are_refused_and_noise_is_a_poor_fit():
     feats, y = fixture(n=20)
     fit, rows = fit_indicator(indicator(), y, feats, STRUCTURE, 2024)
-    assert fit.status == "too-few" and rows.empty and fit.n == 20 and fit.needed == 30
+    assert fit.status == "too-few" and rows.empty and fit.n == 20 and fit.needed == 30 and fit.row()["pi_method"] is None
     feats, _ = fixture(n=300)
     noise = pd.Series(np.random.default_rng(3).lognormal(0, 1, 300), index=feats.index)
     fit, rows = fit_indicator(indicator(), noise, feats, STRUCTURE, 2024)
@@ -161,3 +188,4 @@ def test_adjust_all_uses_units_the_indicator_applies_to(tmp_path):
     assert models.loc[0, "n"] == (feats["kind"] != "powiat").sum()
     assert set(adjusted["unit"]) == set(feats.index[feats["kind"] != "powiat"])
     assert "kind_powiat" not in models.loc[0, "coefficients"]
+    assert models.loc[0, "pi_method"] == "pooled"  # constant spread (normal noise on the log scale)

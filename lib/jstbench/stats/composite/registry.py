@@ -1,5 +1,5 @@
 """The method families of a composite, each a table of pure functions registered by name (COINr's idea):
-NORMALISE, IMPUTE, WEIGHT, AGGREGATE; and the array helpers they share."""
+TREAT (outliers), IMPUTE, NORMALISE, WEIGHT, AGGREGATE; and the array helpers they share."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ NORMALISE: dict[str, Callable] = {}
 IMPUTE: dict[str, Callable] = {}
 WEIGHT: dict[str, Callable] = {}
 AGGREGATE: dict[str, Callable] = {}
-FACTORS = {"normalise": NORMALISE, "weights": WEIGHT, "aggregate": AGGREGATE, "impute": IMPUTE}
+TREAT: dict[str, Callable] = {}
+FACTORS = {"treat": TREAT, "impute": IMPUTE, "normalise": NORMALISE, "weights": WEIGHT, "aggregate": AGGREGATE}
+EXPLICIT_ONLY = {"copeland", "bod"}
+"""Methods an uncertainty analysis tries only when they are listed (pairwise outranking and a linear programme per
+unit are too slow to repeat hundreds of times over every gmina)."""
 RESIDUAL = "interactions/residual"
 
 
