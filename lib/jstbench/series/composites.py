@@ -143,7 +143,8 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
                     gi = result.group_intervals(inside).rename_axis("unit").reset_index()
                     out["composite_groups"].append(gi.assign(composite=c.id, group=gid, year=year))
     # the series folder gives an empty table its declared columns and types
-    return {name: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame() for name, parts in out.items()}
+    return {name: pd.concat(kept, ignore_index=True) if (kept := [p for p in parts if len(p)]) else pd.DataFrame()
+            for name, parts in out.items()}
 
 
 def _domains(domains: pd.DataFrame, engine: Engine) -> pd.DataFrame:

@@ -54,6 +54,10 @@ def _share(value: float, where: str) -> None:
         raise InputError(f"must be a share in [0, 1], not {value}", where=where)
 
 
+ONE_LEVEL = "all"
+"""The id of the single domain of a one-level composite."""
+
+
 @dataclass(frozen=True)
 class Domain:
     """A block of a multi-level composite (indicator → domain → index): its indicators, its weight in the index
@@ -115,7 +119,7 @@ class CompositeSpec:
 
     def levels(self, indicators: list[str]) -> tuple[Domain, ...]:
         """The domains; for a one-level composite, one domain of all its indicators."""
-        return self.domains or (Domain("index", tuple(indicators), 1.0, None, 0.0),)
+        return self.domains or (Domain(ONE_LEVEL, tuple(indicators), 1.0, None, 0.0),)
 
 
 def has_enough(oriented: pd.DataFrame, min_indicators: float) -> np.ndarray:

@@ -121,7 +121,7 @@ def _nondominated(y: np.ndarray) -> np.ndarray:
     for rows in _blocks(len(y), y.shape[1]):
         ge = (y[None, :, :] >= y[rows, None, :]).all(axis=2)
         gt = (y[None, :, :] > y[rows, None, :]).any(axis=2)
-        keep[rows] = ~(ge & gt).any(axis=1)
+        keep[rows] = ~np.logical_and(ge, gt).any(axis=1)
     return keep
 
 

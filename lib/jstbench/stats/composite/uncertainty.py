@@ -222,4 +222,4 @@ def composite_sensitivity(engine: Engine, uncertainty: Uncertainty, n_base: int 
 
     if not factors:
         raise InputError("nothing varies: no factor has more than one option", where="composite_sensitivity")
-    return sobol_sensitivity(model, factors, composite_ranks(uncertainty.nominal).to_numpy(), n_base, seed)
+    return sobol_sensitivity(model, factors, composite_ranks(uncertainty.nominal), n_base, seed)
