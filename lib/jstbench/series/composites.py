@@ -48,6 +48,7 @@ def _wide(values: pd.DataFrame, c: CompositeDef, codes: pd.Index, year: int) -> 
     part = values[values["indicator"].isin(c.indicators) & values["unit"].isin(codes)]
     if c.latest_year:
         wide, flags = latest_available(part[["unit", "indicator", "year", "value"]], year, c.latest_year)
+        flags = flags.astype({"source": str})  # the year taken, as text like a group label
     else:
         cur = part[part["year"] == year]
         wide = cur.pivot_table(index="unit", columns="indicator", values="value", observed=True)

@@ -214,7 +214,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                              "n": _num("int64", False), "needed": _num("int64", False), "expected": _num("int64", False),
                              "dropped_features": _str(),
                              "status": pa.Column(object, pa.Check.isin(MODEL_STATUSES)),
-                             "r2": _num(), "r2_adj": _num(), "min_r2": _num(), "bp_pvalue": _num(), "coefficients": _str()}),
+                             "r2": _num(), "r2_adj": _num(), "min_r2": _num(), "bp_pvalue": _num(), "pi_method": _str(True),
+                             "coefficients": _str()}),
           "the structural-adjustment model of every adjustable indicator: status, fit, coefficients (JSON), units in it (n) "
           "of the register's units it applies to (expected), features left out for lack of data (dropped_features)"),
     Table("adjusted", _schema({"unit": _str(), "indicator": _str(), "year": _num("int64", False),

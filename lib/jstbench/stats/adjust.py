@@ -97,8 +97,9 @@ class Interval:
 
 
 def prediction_interval(res, X: pd.DataFrame, alpha: float) -> Interval:
-    """Fitted mean and a (1 − alpha) prediction interval for units with regressors `X` (new units, or the fit's own
-    in `fit_indicator`) from an OLS fit `res`, with the stated coverage for new units (benchmarks/bench_intervals.py).
+    """Fitted mean and a (1 − alpha) prediction interval from an OLS fit `res` for units with regressors `X` (the fit's
+    design columns; new units, or the fit's own in `fit_indicator`), with the stated coverage for new units
+    (benchmarks/bench_intervals.py).
 
     Pooled (the default): the exact OLS interval ŷ ± t(1 − alpha/2; n − k) · s · √(1 + x'(X'X)⁻¹x) (statsmodels
     `obs_ci_*`). Variance function, only where Breusch–Pagan rejects constant spread (p < VF_BP_LEVEL) with at least
@@ -112,6 +113,7 @@ def prediction_interval(res, X: pd.DataFrame, alpha: float) -> Interval:
     bp = float(het_breuschpagan(resid, design)[1]) if k > 1 else np.nan
     rank = int(np.ceil((1 - alpha) * (n + 1)))
     if not (bp < VF_BP_LEVEL and n >= VF_UNITS_PER_PARAMETER * k and rank <= n):
+        # refitted without HC3: the exact interval uses s²(X'X)⁻¹
         frame = res.model.fit().get_prediction(X).summary_frame(alpha=alpha)
         low, high = (pd.Series(frame[c].to_numpy(), index=X.index) for c in ("obs_ci_lower", "obs_ci_upper"))
         return Interval(pd.Series(frame["mean"].to_numpy(), index=X.index), low, high, "pooled", bp)

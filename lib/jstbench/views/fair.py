@@ -30,6 +30,7 @@ from jstbench.views.wording import (
     STATUS_TEXT,
     STRATUM_KINDS,
     STRATUM_NAMES,
+    TREAT_NAMES,
     WITHHELD_CELL,
     coverage_text,
     model_note,
@@ -76,6 +77,7 @@ FAIR_PHRASES = {
     "adjusted.caption": "{name}: wartość oczekiwana i pozycja członków grupy przed korektą i po niej, {year} r.",
 }
 FAIR_HEADS = {
+    "composite_domains": ["Domena", "Waga domeny", "Wynik (0–100 przy min-max)", "Pozycja"],
     "expected_none": ["Wskaźnik", "Wartość", "Dlaczego bez wartości oczekiwanej"],
     "peer_positions": ["Wskaźnik", "Wartość", "Mediana grupy wymiany", "Pozycja w grupie wymiany", "Mediana podobnych JST",
                        "Pozycja wśród podobnych JST", "Mediana typu", "Pozycja w typie"],
@@ -117,6 +119,16 @@ def signed_pct(x: float) -> str:
         if round(x, d) != 0:
             return f"{num(x, d, signed=True)}%"
     return f"{'+' if x > 0 else '−'}<0,01%"
+
+
+def share_step(se: float) -> int:
+    """The rounding step, in percentage points, that a variance share with this standard error merits: 1, 5 or 10
+    (the Monte Carlo's shares vary between seeds; a share is not shown more precisely than it is known).
+
+    >>> share_step(0.004), share_step(0.02), share_step(0.04), share_step(float("nan"))
+    (1, 5, 10, 10)
+    """
+    return 1 if se <= 0.005 else 5 if se <= 0.025 else 10
 
 
 def rank_text(rank: object, ties: object = 1) -> str:
@@ -203,6 +215,10 @@ class UnitFair:
         gids_c = [g["id"] for g in view.groups]
         self.composite_groups = read("composite_groups", [("group", "in", gids_c)]) if gids_c else None
         self.composite_shares = read("composite_shares")
+        self.composite_domains = read("composite_domains", [("unit", "==", code)])
+        self.composite_imputed = read("composite_imputed", [("unit", "==", code)])
+        self.composite_treated = read("composite_treated")
+        self.composite_trend = read("composite_trend", [("unit", "==", code)])
         self.real = read("real_terms", [("unit", "==", code)])
         self.trends = read("trends", [("unit", "==", code)]).set_index("indicator")
         parts = [read(f"comparison_{gt}", [("unit", "==", code), ("group", "in", gids)]).assign(group_type=gt)
@@ -425,7 +441,7 @@ class UnitFair:
                 grp = cg[(cg["composite"] == c["id"]) & (cg["group"] == self.v.primary_group["id"])]
             stratum = nat["stratum"].iloc[0] if len(nat) else None
             cs = self.composite_shares
-            shares = cs[(cs["composite"] == c["id"]) & (cs["stratum"] == stratum)].set_index("factor")["share"]
+            shares = cs[(cs["composite"] == c["id"]) & (cs["stratum"] == stratum)].set_index("factor")
             out.append(dict(definition=c, national=nat.iloc[0] if len(nat) else None,
                             group=grp if grp is not None and len(grp) else None, shares=shares))
         return out
@@ -484,12 +500,66 @@ class UnitFair:
                     ties = int((g["nominal_rank"] == o["nominal_rank"]).sum())
                     text.append(say("composite.group", group=pg["name"], rank=rank_text(o["nominal_rank"], ties), n=int(o["n"]),
                                     low=rank_text(o["rank_lo"]), high=rank_text(o["rank_hi"])))
-            shares = r["shares"].drop(index="interactions/residual", errors="ignore").dropna()
+            text += self.flags_text(c)
+            shares = r["shares"].drop(index="interactions/residual", errors="ignore").dropna(subset=["share"])
             if len(shares):
-                top = shares.idxmax()
-                text.append(say("composite.top_factor", factor=FACTOR_NAMES.get(top, top), share=pct(100 * float(shares[top]))))
-            parts.append(f"<h3>{esc(c['name'])}</h3>" + paragraph(text))
+                top = shares["share"].idxmax()
+                share, se = float(shares.loc[top, "share"]), float(shares.loc[top, "share_se"])
+                step = share_step(se)
+                text.append(say("composite.top_factor", factor=FACTOR_NAMES.get(top, top), share=pct(round(100 * share / step) * step),
+                                se=num(100 * se, 0), runs=int(shares.loc[top, "runs"])))
+            trend = self.trend_text(c)
+            if trend:
+                text.append(trend)
+            parts.append(f"<h3>{esc(c['name'])}</h3>" + paragraph(text) + self.domains_table(c, nat))
         return "".join(parts)
+
+    def flags_text(self, c: dict) -> list[str]:
+        """What of this authority's inputs was imputed (and how, or from which year) or treated as an outlier."""
+        s, out = self.v.s, []
+        imp = self.composite_imputed[self.composite_imputed["composite"] == c["id"]]
+        if len(imp):
+            items = [_say("composite.imputed_year", name=s.indicators[r.indicator]["name"]["pl"], year=r.source)
+                     if r.method == "latest_year" else
+                     _say("composite.imputed_method", name=s.indicators[r.indicator]["name"]["pl"],
+                          method=METHOD_NAMES.get(r.method, r.method)) for r in imp.itertuples()]
+            out.append(_say("composite.imputed", items="; ".join(items)))
+        treated = self.composite_treated[self.composite_treated["composite"] == c["id"]]
+        if c.get("treat", "none") != "none" and len(treated):
+            method = TREAT_NAMES.get(c["treat"], c["treat"])
+            own = treated[treated["unit"] == self.v.code]
+            if len(own):
+                out.append(_say("composite.treated", method=method, items="; ".join(
+                    f"{s.indicators[r.indicator]['name']['pl']} ({_fmt(s, r.indicator, r.original)} → {_fmt(s, r.indicator, r.treated)})"
+                    if r.method == "winsorise" else s.indicators[r.indicator]["name"]["pl"] for r in own.itertuples())))
+            else:
+                out.append(_say("composite.treated_any", n=treated["indicator"].nunique(), method=method))
+        return out
+
+    def trend_text(self, c: dict) -> str | None:
+        """On fixed goalposts: the index and rank in the first and the report year."""
+        tr = self.composite_trend[self.composite_trend["composite"] == c["id"]].sort_values("year")
+        if len(tr) < 2:
+            return None
+        a, b = tr.iloc[0], tr.iloc[-1]
+        return _say("composite.trend", first=int(a["year"]), first_score=num(a["score"], 1), first_rank=rank_text(a["rank"]),
+                    last=int(b["year"]), last_score=num(b["score"], 1), last_rank=rank_text(b["rank"]))
+
+    def domains_table(self, c: dict, nat: pd.Series | None) -> str:
+        """A multi-level composite's domains: this authority's score and rank in each, with the domain's weight."""
+        if not c.get("domains") or nat is None:
+            return ""
+        dom = self.composite_domains[self.composite_domains["composite"] == c["id"]].set_index("domain")
+        rows = []
+        total = sum(float(d["weight"]) for d in c["domains"])
+        for d in c["domains"]:
+            r = dom.loc[d["id"]] if d["id"] in dom.index else None
+            rows.append([d["name"], pct(100 * float(d["weight"]) / total),
+                         num(r["score"], 1) if r is not None and pd.notna(r["score"]) else "–",
+                         rank_text(r["rank"]) if r is not None and pd.notna(r["rank"]) else "–"])
+        stratum = STRATUM_NAMES.get(nat["stratum"], nat["stratum"])
+        return table("jst-composite-domains", FAIR_HEADS["composite_domains"], rows,
+                     _say("composite.domains_caption", name=c["name"], stratum=stratum, year=self.v.year))
 
     def money(self, indicators: list[str]) -> list[str]:
         """The indicators measured in money that have a real-terms series for this unit."""
