@@ -14,6 +14,7 @@ from jstbench.core.project import Project
 from jstbench.core.text import md_cell as cell
 from jstbench.core.text import num
 from jstbench.series.folder import SeriesFolder
+from jstbench.site.composites import composites_page
 from jstbench.stats.adjust import quartile_changes
 from jstbench.views.wording import STATUS_TEXT, model_note
 
@@ -87,8 +88,11 @@ def diagnostics_pages(project: Project, cat: Catalogue, dest: Path) -> None:
         if folder is None:
             lines.append(f"- {cell(meta.get('title', name))} — zbudowana starszą wersją jstbench: przebuduj `jstbench reports {name}`")
             continue
-        lines.append(f"- [{cell(meta.get('title', name))}]({name}.qmd) — rok {meta.get('year')}")
+        lines.append(f"- [{cell(meta.get('title', name))}]({name}.qmd) — rok {meta.get('year')}; "
+                     f"[indeksy złożone]({name}-indeksy.qmd)")
         (dest / f"{name}.qmd").write_text(series_diagnostics(name, folder, meta, cat, dest), encoding="utf-8")
+        names = {i.id: i.name.pl for i in cat.indicators.values()}
+        (dest / f"{name}-indeksy.qmd").write_text(composites_page(name, folder, meta, names), encoding="utf-8")
     (dest / "index.qmd").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -141,7 +145,7 @@ def series_diagnostics(name: str, folder: SeriesFolder, meta: dict, cat: Catalog
             fig.savefig(img / f"{m.indicator}.png", dpi=72)
             charts.plt.close(fig)
             lines += ["", f"![Reszty wobec wartości dopasowanych: {cell(m.indicator)}](img/{name}/{m.indicator}.png)"]
-    lines += typology_section(folder, cat) + composites_section(folder, meta)
+    lines += typology_section(folder, cat) + composites_section(name, folder, meta)
     return "\n".join(lines) + "\n"
 
 
@@ -165,22 +169,24 @@ def typology_section(folder: SeriesFolder, cat: Catalogue) -> list[str]:
     return lines
 
 
-def composites_section(folder: SeriesFolder, meta: dict) -> list[str]:
+def composites_section(name: str, folder: SeriesFolder, meta: dict) -> list[str]:
     defs = meta.get("composites", [])
     if not defs:
         return ["", "## Indeksy złożone", "", "Seria nie definiuje indeksów złożonych."]
     shares = folder.read("composite_shares")
     scores = folder.read("composite_scores")
     factors = list(shares["factor"].drop_duplicates())
-    lines = ["", "## Indeksy złożone", "", "Udział wyborów metody w wariancji pozycji (wrażliwość pierwszego rzędu) i "
-             "typowa szerokość przedziału pozycji, osobno w każdej warstwie porównań.", "",
+    lines = ["", "## Indeksy złożone", "", "Udział wyborów metody w wariancji pozycji (wrażliwość pierwszego rzędu, ± błąd "
+             "standardowy) i typowa szerokość przedziału pozycji, osobno w każdej warstwie porównań. Struktura, wagi "
+             f"efektywne, wartości odstające, wskaźniki Sobola i audyt spójności: [strona indeksów]({name}-indeksy.qmd).", "",
              "| indeks | warstwa | przebiegi | " + " | ".join(f"`{f}`" for f in factors) + " | mediana szerokości przedziału (pozycje) |",
              "|---|---|---|" + "---|" * len(factors) + "---|"]
     for c in defs:
         for stratum, sh in shares[shares["composite"] == c["id"]].groupby("stratum"):
             sc = scores[(scores["composite"] == c["id"]) & (scores["stratum"] == stratum)]
             width = (sc["rank_hi"] - sc["rank_lo"]).median()
-            by = sh.set_index("factor")["share"].reindex(factors)
-            lines.append(f"| {cell(c['name'])} | {cell(stratum)} | {c['uncertainty']['runs']} | " + " | ".join(
-                f"{num(100 * v, 0)}%" for v in by.to_numpy()) + f" | {num(width, 0)} |")
+            by = sh.set_index("factor").reindex(factors)
+            lines.append(f"| [{cell(c['name'])}]({name}-indeksy.qmd#{c['id']}) | {cell(stratum)} | {int(sh['runs'].iloc[0])} | " + " | ".join(
+                f"{num(100 * v, 0)}% ± {num(100 * e, 0)}" for v, e in zip(by["share"], by["share_se"], strict=True))
+                + f" | {num(width, 0)} |")
     return lines

@@ -30,7 +30,8 @@ STRATUM_NAMES = {"gminy": "wśród gmin i miast na prawach powiatu", "powiaty": 
 STRATUM_KINDS = {"gminy": list(KIND_GROUPS["all_gminas"]), "powiaty": ["powiat"]}  # as `indicators.features.strata`
 FACTOR_NAMES = {"normalise": "metody normalizacji", "weights": "metody ważenia", "aggregate": "metody agregacji",
                 "impute": "sposobu uzupełniania braków", "weight_noise": "dokładnych wartości wag",
-                "treat": "traktowania wartości odstających", "drop": "pominięcia jednej składowej"}
+                "treat": "traktowania wartości odstających", "drop": "pominięcia jednej składowej",
+                "interactions/residual": "interakcje wyborów i reszta"}
 METHOD_NAMES = {"minmax": "min-max", "zscore": "standaryzacja z", "rank": "rangi", "distance_to_target": "odległość od celu",
                 "equal": "równe", "expert": "eksperckie", "pca": "z analizy składowych głównych", "arithmetic": "średnia arytmetyczna",
                 "geometric": "średnia geometryczna", "none": "bez uzupełniania braków", "mean": "średnia", "median": "mediana",
