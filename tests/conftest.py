@@ -25,6 +25,20 @@ composites:
     name: "Indeks jakości decyzji"
     indicators: [adm_decisions_late_share, adm_decisions_appealed_share, adm_decisions_overturned_share]
     uncertainty: {{runs: 100}}
+    sensitivity: {{n_base: 16}}
+  - id: odpady
+    name: "Indeks gospodarki odpadami"
+    domains:
+      - {{id: zbiorka, name: "Zbiórka", weight: 2, indicators: [waste_recycling_rate, waste_separate_share, waste_mixed_kg_per_capita]}}
+      - {{id: koszty, name: "Koszty", indicators: [waste_cost_per_tonne, waste_fee_cost_coverage]}}
+    impute: group_median
+    impute_groups: kind
+    treat: winsorise_log
+    normalise: goalposts
+    reference_year: 2022
+    trend_years: 2
+    uncertainty: {{runs: 100}}
+    sensitivity: {{n_base: 16}}
 """
 VOICE_SERIES = """\
 title: "Seria testowa: głos mieszkańców"

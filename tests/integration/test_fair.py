@@ -352,7 +352,37 @@ def test_all_statistical_layer_problems_reported_together(project):
      "composites[0].uncertainty.alternatives.normalise", "at least 1 item"),
     ("similar: {weights: {log_population: -1}}\n", "similar.weights.log_population", "greater than or equal to 0"),
     ("similar: {weights: {log_population: 0}}\n", "similar", "at least one weight must be above 0"),
-], ids=["expert-no-weights", "expert-alternative", "empty-alternatives", "negative-weight", "zero-weights"])
+    (COMPOSITE.format(indicators=DECISIONS) + "    domains: [{id: dd, name: D, indicators: [adm_decisions_late_share]}]\n",
+     "composites[0]", "give either indicators (one level) or domains"),
+    ("composites:\n  - {id: pp, name: P, domains: [{id: aa, name: A, indicators: [adm_decisions_late_share]},\n"
+     "      {id: bb, name: B, indicators: [adm_decisions_late_share, adm_decisions_appealed_share]}]}\n",
+     "composites[0]", "an indicator belongs to one domain only: ['adm_decisions_late_share']"),
+    ("composites:\n  - {id: pp, name: P, domains: [{id: aa, name: A, indicators: [adm_decisions_late_share]},\n"
+     "      {id: bb, name: B, indicators: [adm_decisions_of_magic]}]}\n",
+     "composites[0].domains[1].indicators[0]", "unknown indicator 'adm_decisions_of_magic'"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    goalposts: {adm_decisions_late_share: [0, 50]}\n",
+     "composites[0]", "normalise: goalposts goes with goalposts or reference_year"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    normalise: goalposts\n    goalposts: {adm_decisions_late_share: [50, 0], "
+     "adm_decisions_appealed_share: [0, 10]}\n", "composites[0]", "low < high"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    normalise: goalposts\n    goalposts: {adm_decisions_late_share: [0, 50]}\n",
+     "composites[0].goalposts", "no goalposts for indicator 'adm_decisions_appealed_share'"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    normalise: goalposts\n    goalposts: {adm_decisions_late_share: [0, 50], "
+     "adm_decisions_appealed_share: [0, 10], edu_pupils_per_class: [10, 30]}\n",
+     "composites[0].goalposts", "goalposts for 'edu_pupils_per_class', which is not an indicator of this composite"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    normalise: goalposts\n    reference_year: 2030\n",
+     "composites[0].reference_year", "reference year 2030 is after the report year 2024"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    treat: trim\n", "composites[0]", "unknown treat method 'trim'"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    impute: knn\n", "composites[0]", "unknown impute method 'knn'"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    sensitivity: {n_base: 100}\n", "composites[0].sensitivity",
+     "must be a power of 2"),
+    (COMPOSITE.format(indicators=DECISIONS) + "    uncertainty: {interval_ends: nearest}\n",
+     "composites[0].uncertainty.interval_ends", "'observed' or 'interpolated'"),
+    ("composites:\n  - {id: pp, name: P, domains: [{id: aa, name: A, aggregate: harmonic, indicators: [adm_decisions_late_share]},\n"
+     "      {id: bb, name: B, indicators: [adm_decisions_appealed_share]}]}\n", "composites[0]", "unknown aggregate method 'harmonic'"),
+], ids=["expert-no-weights", "expert-alternative", "empty-alternatives", "negative-weight", "zero-weights",
+        "indicators-and-domains", "indicator-in-two-domains", "unknown-domain-indicator", "goalposts-without-normalise",
+        "goalposts-reversed", "goalposts-missing", "goalposts-foreign", "reference-year-after", "unknown-treat",
+        "unknown-impute", "n-base-not-power-of-2", "interval-ends", "unknown-domain-aggregate"])
 def test_settings_that_would_fail_at_compute_time_are_refused_by_check_series(project, text, where, words):
     msg, _ = refusal(project, text)
     assert f"fair.yml: {where}" in msg and words in msg

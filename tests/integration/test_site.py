@@ -58,6 +58,13 @@ def test_site_build(built):
     # the statistical pages: diagnostics of the built series, and no unrendered LaTeX for readers offline
     diagnostics = (site / "diagnostics" / "tests.html").read_text(encoding="utf-8")
     assert "Modele" in diagnostics and "img/tests/" in diagnostics and "Typologia z danych" in diagnostics
+    assert "tests-indeksy.html#odpady" in diagnostics  # the composites' table links to their page
+    composites = " ".join(BeautifulSoup((site / "diagnostics" / "tests-indeksy.html").read_text(encoding="utf-8"),
+                                        "html.parser").get_text(" ").split())
+    for words in ("Indeks gospodarki odpadami", "dwa poziomy (domeny: 2)", "domena „Zbiórka”", "waga efektywna",
+                  "Skala stała: zakres roku 2022", "Analiza wrażliwości oparta na wariancji (plan Saltellego, 16 punktów",
+                  "pominięcia jednej składowej", "alfa Cronbacha", "błąd standardowy (bootstrap)"):
+        assert words in composites, words
     for page in (site / "methods").glob("*.html"):
         text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
         assert "\\(" not in text and "\\[" not in text and "$" not in text, page.name

@@ -19,6 +19,7 @@ from jstbench.stats.adjust import quartile_changes
 from jstbench.views.wording import STATUS_TEXT, model_note
 
 HEAD = "---\ntitle: \"{title}\"\n---\n\n"
+PI_METHODS = {"pooled": "wspólna wariancja", "variance-function": "funkcja wariancji (kalibrowana)"}
 
 
 def features_page(cat: Catalogue) -> str:
@@ -114,14 +115,14 @@ def series_diagnostics(name: str, folder: SeriesFolder, meta: dict, cat: Catalog
              f"Mediana R² modeli dopasowanych: {num(fitted['r2'].median(), 2)}. "
              f"Po korekcie ćwiartkę w kraju zmienia {num(100 * moved, 0)}% par (JST, wskaźnik) w modelach dopasowanych.", "",
              "## Modele", "",
-             "| wskaźnik | n | skala | R² | R² skor. | test Breuscha–Pagana (p) | punkty wpływowe | zmiana ćwiartki | status |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| wskaźnik | n | skala | R² | R² skor. | test Breuscha–Pagana (p) | przedział predykcji | punkty wpływowe | "
+             "zmiana ćwiartki | status |", "|---|---|---|---|---|---|---|---|---|---|"]
     influential = adjusted[adjusted["influential"]].groupby("indicator").size()
     for m in models.sort_values("indicator").itertuples():
         ind = cat.indicators.get(m.indicator)
         label = ind.name.pl if ind else m.indicator
         lines.append(f"| [{cell(label)}](#{m.indicator}) | {m.n} | {m.response} | {num(m.r2, 2)} | {num(m.r2_adj, 2)} | "
-                     f"{num(m.bp_pvalue, 3)} | {int(influential.get(m.indicator, 0))} | "
+                     f"{num(m.bp_pvalue, 3)} | {PI_METHODS.get(str(m.pi_method), '–')} | {int(influential.get(m.indicator, 0))} | "
                      f"{num(100 * changes.get(m.indicator, float('nan')), 0)}% | {STATUS_TEXT[m.status]} {cell(_note(m))} |")
     img = dest / "img" / name
     img.mkdir(parents=True, exist_ok=True)

@@ -533,7 +533,8 @@ class UnitFair:
                     f"{s.indicators[r.indicator]['name']['pl']} ({_fmt(s, r.indicator, r.original)} → {_fmt(s, r.indicator, r.treated)})"
                     if r.method == "winsorise" else s.indicators[r.indicator]["name"]["pl"] for r in own.itertuples())))
             else:
-                out.append(_say("composite.treated_any", n=treated["indicator"].nunique(), method=method))
+                out.append(_say("composite.treated_any", method=method, names=", ".join(
+                    s.indicators[i]["name"]["pl"] for i in treated["indicator"].drop_duplicates())))
         return out
 
     def trend_text(self, c: dict) -> str | None:

@@ -273,8 +273,8 @@ PHRASES = {
     "composite.imputed_year": "{name} — wartość z {year} r.",
     "composite.imputed_method": "{name} — {method}",
     "composite.treated": "Wartości odstające tej JST potraktowane przed normalizacją ({method}): {items}.",
-    "composite.treated_any": ("Przed normalizacją {n} składowych potraktowano jako wartości odstające ({method}); "
-                              "ta JST nie ma wartości przyciętych."),
+    "composite.treated_any": ("Przed normalizacją potraktowano wartości odstające ({method}) w składowych: {names}; "
+                              "wartości tej JST nie zmieniono."),
     "composite.trend": ("Na stałych progach indeks porównuje się między latami: w {first} r. {first_score} (pozycja {first_rank}), "
                         "w {last} r. {last_score} (pozycja {last_rank})."),
     "composite.group_intro": ("{name}: pozycje {n} członków z danymi. Pasek pokazuje, jakie pozycje członek zajmuje w 90% "

@@ -85,7 +85,7 @@ def test_a_composite_without_some_inputs_names_them_and_says_how_it_was_computed
             "z pozostałych 2 składowych, z wagami przeliczonymi na nie") in text
     i = fair.composites.index[fair.composites["composite"] == "decyzje"][0]
     fair.composites.loc[i, ["nominal_rank", "missing_inputs"]] = [np.nan, "adm_decisions_late_share,adm_decisions_appealed_share"]
-    text = BeautifulSoup(fair.composites_html(), "html.parser").get_text()
+    text = BeautifulSoup(fair.composites_html(), "html.parser").get_text().split("Indeks gospodarki odpadami")[0]
     assert ("Ta JST nie ma indeksu: brak danych dla 2 z 3 składowych (Decyzje wydane po terminie, Decyzje zaskarżone), a "
             "indeks wymaga danych co najmniej 2 z 3.") in text  # min_indicators 0.5 of 3: at least 2
     assert "W kraju" not in text
@@ -186,3 +186,38 @@ def test_group_tables_use_h3_captions_and_ex_aequo(data):
     assert page.find_all("table") and all(t.find("caption") for t in page.find_all("table"))
     assert page.find_all(["h4", "h2"]) == [] and len(page.find_all("h3")) == len(page.find_all("table"))
     assert TOKENS.findall(html) == []
+
+
+def test_a_two_level_composite_shows_its_domains_trend_and_the_precision_of_its_shares(fair, data):
+    html = fair.composites_html()
+    page = BeautifulSoup(html, "html.parser")
+    text = " ".join(page.get_text(" ").split())
+    domains = page.find("table", class_="jst-composite-domains")
+    assert domains is not None and "Indeks gospodarki odpadami: wynik w domenach" in domains.find("caption").get_text()
+    rows = [[td.get_text() for td in tr.find_all("td")] for tr in domains.find("tbody").find_all("tr")]
+    assert [r[:2] for r in rows] == [["Zbiórka", "67%"], ["Koszty", "33%"]]  # weights 2 : 1
+    trend = pd.read_parquet(data / "composite_trend.parquet")
+    own = trend[(trend["unit"] == POZNAN) & (trend["composite"] == "odpady")].sort_values("year")
+    if len(own) >= 2:  # the sentence rests on the authority's first and last year on the fixed scale
+        first = own.iloc[0]
+        assert f"Na stałych progach indeks porównuje się między latami: w {int(first['year'])} r. {num(first['score'], 1)}" in text
+    shares = pd.read_parquet(data / "composite_shares.parquet")
+    assert "przebiegów Monte Carlo" in text and (shares["runs"] == 100).all()
+    assert TOKENS.findall(page.get_text()) == []
+
+
+def test_imputed_and_treated_inputs_are_named_in_the_report(fair):
+    fair.composite_imputed = pd.DataFrame([
+        {"unit": POZNAN, "indicator": "waste_recycling_rate", "method": "latest_year", "source": "2022", "composite": "odpady"},
+        {"unit": POZNAN, "indicator": "waste_cost_per_tonne", "method": "group_median", "source": "gmina_city", "composite": "odpady"}])
+    fair.composite_treated = pd.DataFrame([{"unit": POZNAN, "indicator": "waste_mixed_kg_per_capita", "method": "winsorise",
+                                            "original": 900.0, "treated": 450.0, "parameter": np.nan, "composite": "odpady"}])
+    text = " ".join(BeautifulSoup(fair.composites_html(), "html.parser").get_text(" ").split())
+    assert ("Uzupełnione składowe tej JST (oznaczone w danych): Poziom recyklingu odpadów komunalnych — wartość z 2022 r.; "
+            "Koszt gospodarki odpadami na tonę — mediana JST tego samego rodzaju i wielkości.") in text
+    assert "Wartości odstające tej JST potraktowane przed normalizacją (winsoryzacja, a gdy nie wystarcza — logarytm): " in text
+    assert "Zmieszane odpady komunalne na mieszkańca (900 → 450)" in text
+    fair.composite_treated = fair.composite_treated.assign(unit="0000000")  # another unit's point only
+    text = " ".join(BeautifulSoup(fair.composites_html(), "html.parser").get_text(" ").split())
+    assert ("Przed normalizacją potraktowano wartości odstające (winsoryzacja, a gdy nie wystarcza — logarytm) w składowych: "
+            "Zmieszane odpady komunalne na mieszkańca; wartości tej JST nie zmieniono.") in text
