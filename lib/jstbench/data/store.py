@@ -1,8 +1,17 @@
-"""The data store: a units register and a long observations table, as parquet, validated with pandera."""
+"""The data store: a units register and a long observations table, as parquet, validated with pandera.
+
+One writer at a time (`writing`: the store's lock) and every write all or nothing (`commit`): the new tables are
+written beside the old ones, a journal naming them is written atomically (the commit point), then they are renamed
+into place. A writer that dies before the journal leaves the store as it was; one that dies after it leaves the
+journal, and the next writer or reader finishes the renames (`recover`)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +22,16 @@ from pandera.errors import SchemaErrors
 
 from jstbench.core.atomic import write_with
 from jstbench.core.errors import InputError
+from jstbench.core.lock import exclusive
 from jstbench.core.units import POPULATION_CLASS_LABELS, UNIT_KINDS
 
 CODE_RE = r"\d{6}[123]|\d{4}"
 UNITS_FILE = "units.parquet"
 OBSERVATIONS_FILE = "observations.parquet"
+JOURNAL_FILE = ".commit.json"  # the tables of a commit whose new versions are complete (see `commit`)
+NEW = ".{}.new"  # the new version of a table while a commit writes it
+LOCK_WAIT = 10.0  # seconds a second writer waits for the store before it is refused
+EXCERPT = 80  # characters of a reader's error quoted in a message
 
 UNITS_SCHEMA = pa.DataFrameSchema(
     {
@@ -89,7 +103,10 @@ class Store:
 
     @classmethod
     def load(cls, folder: Path) -> "Store":
-        folder = Path(folder)
+        folder = store_folder(folder)
+        if (folder / JOURNAL_FILE).exists():  # a writer died during its renames: finish them first
+            with writing(folder):
+                pass
         frames = {}
         for name in (UNITS_FILE, OBSERVATIONS_FILE):
             path = folder / name
@@ -100,10 +117,7 @@ class Store:
                     "the series to your data)",
                     path,
                 )
-            try:
-                frames[name] = pd.read_parquet(path)
-            except Exception as exc:  # pyarrow raises several types for damaged files
-                raise InputError(f"cannot read parquet: {exc}", path) from None
+            frames[name] = read_table(path)
         units = _validate(UNITS_SCHEMA, frames[UNITS_FILE], folder / UNITS_FILE)
         obs = _validate(OBSERVATIONS_SCHEMA, frames[OBSERVATIONS_FILE], folder / OBSERVATIONS_FILE)
         unknown = set(map(str, obs["unit"].unique())) - set(units["code"])
@@ -145,12 +159,112 @@ class Store:
 
 
 def save(units: pd.DataFrame, observations: pd.DataFrame, folder: Path) -> None:
-    """Validate and write both tables atomically (each file appears whole or not at all)."""
+    """Validate both tables, then write them as one commit, holding the store's lock."""
+    folder = store_folder(folder)
+    tables = validated(units, observations, folder)
+    with writing(folder):
+        commit(folder, tables)
+
+
+def validated(units: pd.DataFrame, observations: pd.DataFrame, folder: Path) -> dict[str, pd.DataFrame]:
+    """The units register and the observations as checked by their schemas, by file name (for `commit`)."""
+    return {UNITS_FILE: _validate(UNITS_SCHEMA, units.reset_index(drop=True), folder / UNITS_FILE),
+            OBSERVATIONS_FILE: _validate(OBSERVATIONS_SCHEMA, observations.reset_index(drop=True), folder / OBSERVATIONS_FILE)}
+
+
+def store_folder(folder: Path) -> Path:
+    """`folder` as a store's folder, refused when it, or a folder above it, is a file."""
     folder = Path(folder)
-    units = _validate(UNITS_SCHEMA, units.reset_index(drop=True), folder / UNITS_FILE)
-    obs = _validate(OBSERVATIONS_SCHEMA, observations.reset_index(drop=True), folder / OBSERVATIONS_FILE)
-    write_with(folder / UNITS_FILE, lambda p: units.to_parquet(p, index=False))
-    write_with(folder / OBSERVATIONS_FILE, lambda p: obs.to_parquet(p, index=False))
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise InputError(f"{existing} is a file, not a store folder (a store is a folder holding {UNITS_FILE}, "
+                         f"{OBSERVATIONS_FILE} and the load records)")
+    return folder
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A parquet table of the store; a damaged one is an InputError naming it."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        text = " ".join(str(exc).split())
+        text = text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
+        raise InputError(f"cannot read this parquet table, it is damaged or unreadable ({type(exc).__name__}: {text})",
+                         path) from None
+
+
+@contextmanager
+def writing(folder: Path) -> Iterator[Path]:
+    """Hold the store's lock while the block runs (a second writer waits LOCK_WAIT seconds, then is refused with
+    who holds it), after finishing a commit a dead writer left."""
+    folder = store_folder(folder)
+    with exclusive(folder, f"the data store {folder}", wait=LOCK_WAIT):
+        recover(folder)
+        yield folder
+
+
+def commit(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Write `tables` (file name -> table) into the store all or nothing; the caller holds `writing(folder)`.
+
+    Each table goes to `.<name>.new`, synced to disk; then the journal naming them is written atomically (the commit
+    point); then `recover` renames them into place. A failure before the journal (a full disk) removes the new files:
+    the store is as it was."""
+    staged = [folder / NEW.format(name) for name in tables]
+    try:
+        for table, path in zip(tables.values(), staged, strict=True):
+            table.to_parquet(path, index=False)
+            _sync(path)
+        write_with(folder / JOURNAL_FILE, lambda p: _write_synced(p, json.dumps(list(tables))))
+        _sync(folder)
+    except BaseException as exc:
+        for path in staged:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the store ({exc.strerror or exc}); nothing was written, the store is as it "
+                             "was", folder) from None
+        raise
+    recover(folder)
+
+
+def recover(folder: Path) -> None:
+    """Finish a commit whose journal was written (rename its new tables into place, then remove the journal); remove
+    the new tables of a commit that died before its journal. The caller holds the store's lock."""
+    journal = folder / JOURNAL_FILE
+    if journal.exists():
+        names = _journal(journal)
+        for name in names:
+            if (folder / NEW.format(name)).exists():
+                os.replace(folder / NEW.format(name), folder / name)
+        _sync(folder)
+        journal.unlink()
+    for left in [*folder.glob(NEW.format("*.parquet")), *folder.glob(f".{JOURNAL_FILE}.*.tmp")]:
+        left.unlink()
+
+
+def _journal(path: Path) -> list[str]:
+    """The table names a journal lists (plain file names of the store's folder)."""
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        names = None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n == Path(n).name for n in names):
+        raise InputError("the journal of an unfinished write is damaged, so the tables may be partly updated: check "
+                         "them, then remove the journal", path)
+    return names
+
+
+def _write_synced(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    _sync(path)
+
+
+def _sync(path: Path) -> None:
+    """Flush a file, or a folder's entries (renames), to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def data_digest(folder: Path) -> str:
