@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from jstbench.core.errors import InputError
 
@@ -29,6 +30,20 @@ def option_path(project, given: Path | None, default: Path) -> Path:
     return default if given is None else project.resolve(given)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def literal(text: str) -> Text:
+    """Input-derived text as rich prints it literally: no markup, emoji codes or highlighting, and control
+    characters (a terminal escape, a carriage return) shown as `\\x1b` instead of acting on the terminal."""
+    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+
+
+def say(console: Console, label: str, style: str, text: str) -> None:
+    """`label` in `style`, then `text` printed literally (continuation lines indented)."""
+    console.print(Text.assemble((label, style), " ", literal(text.replace("\n", "\n  "))))
+
+
 def friendly(fn):
     """Turn input errors into a clear message and exit code 1 (no traceback)."""
 
@@ -37,10 +52,10 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            err.print("[bold red]error:[/] " + escape(exc.message.replace("\n", "\n  ")), highlight=False)
+            say(err, "error:", "bold red", exc.message)
             raise typer.Exit(1) from None
         except FileNotFoundError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            say(err, "error:", "bold red", str(exc))
             raise typer.Exit(1) from None
 
     return wrapper
@@ -52,8 +67,8 @@ def run_reports(jobs: list, series_dir: Path, workers: int, what: str, folder: P
 
     results = execute(jobs, series_dir, workers)
     failed = [r for r in results if r.status != "ok"]
-    out.print(f"{len(results) - len(failed)} {what} reports ok, {len(failed)} failed → {folder}")
+    out.print(literal(f"{len(results) - len(failed)} {what} reports ok, {len(failed)} failed → {folder}"))
     for r in failed:
-        err.print(f"[red]failed:[/] {escape(r.job.label)}: {escape(r.error or '')}", highlight=False)
+        say(err, "failed:", "red", f"{r.job.label}: {r.error or ''}")
     if failed:
         raise typer.Exit(1)

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+
+EXCERPT = 80
+"""The most characters of an input value an error message quotes."""
+
+
+class _ShortRepr(reprlib.Repr):
+    """A repr that stops early: a few items of each collection, a few levels (an alias bomb costs nothing), and
+    no decimal conversion of a huge integer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxtuple, self.maxset, self.maxdict = 3, 4, 4, 4, 4
+        self.maxstring = self.maxother = self.maxlong = EXCERPT
+
+    def repr_int(self, x: int, level: int) -> str:
+        bits = abs(x).bit_length()
+        return super().repr_int(x, level) if bits <= 4 * EXCERPT else f"<an integer of about {int(bits * 0.30103) + 1} digits>"
+
+
+_REPR = _ShortRepr()
+
+
+def excerpt(value: object, limit: int = EXCERPT) -> str:
+    """`value` (a string as it is, anything else as a bounded repr) cut to `limit` characters, ending in "…" if cut."""
+    text = value if isinstance(value, str) else _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class InputError(ValueError):

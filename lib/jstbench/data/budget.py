@@ -10,6 +10,9 @@ and counted. A line whose classification code is outside the years it exists
 (`methodology/catalogue/classification.yml`) is refused with its record named, or counted and reported where that
 file says `check: warn`.
 
+Every value is a finite number within `CEILING` (a balance — debt, receivables, arrears, overpayments — never
+below zero) and every year a whole number within `YEARS`, or the file is refused with its row or record named.
+
 For each year of a file, the catalogue sources of the report valid in that year sum their lines (the source's
 `line_mask`) from the value column they name (`column`, default `execution`); for `execution` the plan of the same
 lines is kept apart as `plan:<variable>`. A variable whose source is only a note, or names a column the file does
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import tempfile
 from collections.abc import Sequence
@@ -32,9 +36,9 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from jstbench.catalogue.model import Catalogue
 from jstbench.catalogue.sources import Source
-from jstbench.core.errors import InputError
+from jstbench.core.errors import InputError, excerpt
 from jstbench.core.yamlio import Strict
-from jstbench.data.bdl import _number, read_text
+from jstbench.data.bdl import read_text
 from jstbench.data.mf import (
     FORMAT_REPORT,
     dbf_header,
@@ -55,6 +59,11 @@ if TYPE_CHECKING:
 Report = Literal["Rb-27S", "Rb-28S", "Rb-Z", "Rb-PDP"]
 COLUMN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 BASE_COLUMNS = ("unit", "year", "dzial", "rozdzial", "paragraf", "row")
+YEARS = (1990, 2100)  # local governments (and their budgets) exist since 1990
+CEILING = 1e12  # zł: beyond any line of any local budget (Warsaw's whole budget is about 3e10 zł)
+BALANCES = ("debt", "receivables", "arrears", "overpayments")  # owed at the year end: never below zero (debt_* too)
+NUMBER = re.compile(r"[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?")
+MISSING = ("", "-", "x", ".")  # cells that mean "no value"
 
 
 class BudgetColumns(BaseModel):
@@ -224,12 +233,66 @@ def load_classification(path: Path) -> Classification:
     return _classification(path, path.stat().st_mtime)
 
 
+# ------------------------------------------------------------------------------------------------ values, years
+
+def amount_problem(value: float, column: str) -> str | None:
+    """Why a finite value of a report's value column cannot be right (beyond any local budget, a negative balance),
+    or None. Flows (plan, execution, ...) may be negative: corrections and refunds make some lines so."""
+    if abs(value) > CEILING:
+        return f"{value:g} zł is beyond any local budget (at most {CEILING:g})"
+    if value < 0 and column.split("_")[0] in BALANCES:
+        return f"{value:g} is negative: {column} is a balance owed at the year end, never below zero"
+    return None
+
+
+def _amount(text: str, column: str, path: Path, where: str) -> float | None:
+    """A value cell of a CSV report: a finite number in range (a decimal comma and spaces allowed), or None."""
+    text = text.replace("\u00a0", "").replace(" ", "")
+    if text in MISSING:
+        return None
+    value = float(text.replace(",", ".")) if NUMBER.fullmatch(text) else None
+    if value is None or not math.isfinite(value):
+        not_finite = value is not None or re.fullmatch(r"[+-]?(inf(inity)?|nan)", text, re.I)
+        raise InputError(f"{excerpt(text)!r} is not a finite number" if not_finite else f"not a number: {excerpt(text)!r}",
+                         path, where)
+    problem = amount_problem(value, column)
+    if problem:
+        raise InputError(problem, path, where)
+    return value
+
+
+def _check_amounts(values: np.ndarray, column: str, field: str, name: str) -> None:
+    """Refuse the first record of a DBF value field beyond any local budget or a negative balance (empty: NaN;
+    `decode_numbers` refused what is not finite)."""
+    import numpy as np
+
+    bad = np.abs(values) > CEILING
+    if column.split("_")[0] in BALANCES:
+        bad |= values < 0
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise InputError(str(amount_problem(float(values[k]), column)), name, f"record {k + 1}, field {field}")
+
+
+def check_year(value: float | int, file: str | Path | None, where: str | None) -> int:
+    """A year of local budgets (a whole number, 1990–2100)."""
+    if not (YEARS[0] <= value <= YEARS[1] and float(value).is_integer()):
+        raise InputError(f"{excerpt(value)} is not a year ({YEARS[0]}–{YEARS[1]})", file, where)
+    return int(value)
+
+
+def _csv_year(text: str, path: Path, where: str) -> int:
+    if not re.fullmatch(r"[0-9]{4}", text):
+        raise InputError(f"year {excerpt(text)!r} is not a year ({YEARS[0]}–{YEARS[1]}, four digits)", path, where)
+    return check_year(int(text), path, where)
+
+
 # ----------------------------------------------------------------------------------------------------------- CSV
 
 def _csv_unit(unit: str) -> tuple[str | None, str | None]:
     """A unit column value (WWPP, WWPP000 or WWPPGGK) as the project's code, or None and why the row is skipped:
     read by the same rule as MF unit keys (`mf.unit_from_digits`)."""
-    if not re.fullmatch(r"\d{4}(000)?|\d{6}[123]", unit):
+    if not re.fullmatch(r"[0-9]{4}(000)?|[0-9]{6}[123]", unit):
         raise ValueError(f"unit code {unit!r} is not a TERYT code of a gmina or powiat (lost leading zeros?)")
     return unit_from_digits(unit[:2], unit[2:4], unit[4:6] or "00", unit[6:] or "0", "")
 
@@ -251,6 +314,8 @@ def read_budget(path: Path, cols: BudgetColumns, year: int | None = None) -> pd.
                          f"or the file", path, "row 1")
     if cols.year is None and year is None:
         raise InputError("the file has no year column: give the year (--year)", path)
+    if year is not None:
+        check_year(year, path, "--year")
     at = {c: header.index(c) for c in needed}
     out: list[tuple] = []
     skipped: dict[str, int] = {}
@@ -275,12 +340,13 @@ def read_budget(path: Path, cols: BudgetColumns, year: int | None = None) -> pd.
             continue
         dz, rz, par = cell(cols.dzial), cell(cols.rozdzial), cell(cols.paragraf)
         for value, width, name in ((dz, 3, cols.dzial), (rz, 5, cols.rozdzial), (par, 4, cols.paragraf)):
-            if not re.fullmatch(rf"\d{{{width}}}", value):
+            if not re.fullmatch(rf"[0-9]{{{width}}}", value):
                 raise InputError(f"{name} {value!r} is not {width} digits", path, f"row {n}, column {name}")
         if not rz.startswith(dz):
             raise InputError(f"rozdział {rz} is not in dział {dz}", path, f"row {n}, column {cols.rozdzial}")
-        y = int(cell(cols.year)) if cols.year else year
-        out.append((unit, y, dz, rz, par, n, *(_number(cell(h), path, f"row {n}, column {h}") for h in values.values())))
+        y = _csv_year(cell(cols.year), path, f"row {n}, column {cols.year}") if cols.year else year
+        out.append((unit, y, dz, rz, par, n, *(_amount(cell(h), name, path, f"row {n}, column {h}")
+                                              for name, h in values.items())))
     items = pd.DataFrame(out, columns=[*BASE_COLUMNS, *values])
     items = items.astype({c: float for c in values})
     items.attrs.update(file=str(path), row_label="row", skipped=skipped, classified=True)
@@ -337,9 +403,6 @@ def choose_layout(mapping: BudgetMapping, mapping_path: Path, member: Member, fi
 def _file_year(member: Member, data: DbfData, lay: DbfLayout, given: int | None) -> int:
     """The year of a DBF: its year field if it has one, its name (or the ZIP's), or --year; they must agree. A
     quarterly (Q1–Q3, cumulative) report is refused: the store holds yearly values."""
-    import numpy as np
-
-
     said: dict[str, int] = {}
     quarters: dict[str, int] = {}
     for label, name in (("the ZIP's name", member.outer.name), ("the file name", member.name.split(" › ")[-1])):
@@ -348,16 +411,16 @@ def _file_year(member: Member, data: DbfData, lay: DbfLayout, given: int | None)
             said[label] = y
         if q is not None:
             quarters[label] = q
-    for fieldname, target in ((lay.year, said), (lay.period, quarters)):
+    for fieldname, target, low, high in ((lay.year, said, *YEARS), (lay.period, quarters, 1, 4)):
         if fieldname and fieldname in data.columns and data.records:
-            found = {int(v) for v in np.unique(data.numbers(fieldname)) if v == v}
+            found = _whole_values(data, fieldname, low, high)
             if len(found) > 1:
                 raise InputError(f"field {fieldname} holds several values {sorted(found)}: one report file is one period",
                                  data.name)
             if found:
                 target[f"field {fieldname}"] = found.pop()
     if given is not None:
-        said["--year"] = given
+        said["--year"] = check_year(given, data.name, "--year")
     if len(set(said.values())) > 1:
         raise InputError("the year is not clear: " + ", ".join(f"{k} says {v}" for k, v in said.items()), data.name)
     bad_q = {k: q for k, q in quarters.items() if q != 4}
@@ -369,6 +432,20 @@ def _file_year(member: Member, data: DbfData, lay: DbfLayout, given: int | None)
         raise InputError("no year: neither the file name (e.g. Rb28S_2023Q4.zip) nor a year field tells it; give --year",
                          data.name)
     return next(iter(said.values()))
+
+
+def _whole_values(data: DbfData, fieldname: str, low: int, high: int) -> set[int]:
+    """The distinct values of a year or quarter field, each a whole number from `low` to `high` (empty: skipped)."""
+    import numpy as np
+
+    values = data.numbers(fieldname)
+    given = ~np.isnan(values)
+    bad = given & ((np.mod(values, 1, where=given, out=np.zeros_like(values)) != 0) | (values < low) | (values > high))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        what = "a year" if high > 4 else "a quarter"
+        raise InputError(f"field {fieldname}: {values[k]:g} is not {what} ({low}–{high})", data.name, f"record {k + 1}")
+    return {int(v) for v in np.unique(values[given])}
 
 
 def _combined(data: DbfData, fields: Sequence[tuple[str | None, int]]) -> tuple[list[tuple[str, ...]], np.ndarray]:
@@ -453,7 +530,7 @@ def read_mf(data: DbfData, lay: DbfLayout, year: int, dictionary: UnitsDictionar
             combos, inverse = _combined(data, fields)
             values = ["".join(c) for c in combos]
             for k, value in enumerate(values):
-                if not re.fullmatch(rf"\d{{{width}}}", value):
+                if not re.fullmatch(rf"[0-9]{{{width}}}", value):
                     hit = inverse == k
                     rec = int(np.flatnonzero(hit & keep)[0] if (hit & keep).any() else np.flatnonzero(hit)[0]) + 1
                     raise InputError(f"{label} {value!r} is not {width} digits", data.name, f"record {rec}, field {fields[0][0]}")
@@ -471,7 +548,8 @@ def read_mf(data: DbfData, lay: DbfLayout, year: int, dictionary: UnitsDictionar
         cols.update(dzial=empty, rozdzial=empty, paragraf=empty)
     cols["row"] = np.arange(1, n + 1)
     for name, fieldname in lay.values.items():
-        cols[name] = data.numbers(fieldname)
+        cols[name] = numbers = data.numbers(fieldname)
+        _check_amounts(numbers, name, fieldname, data.name)
     items = pd.DataFrame(cols)
     if not keep.all():
         items = items[keep].reset_index(drop=True)

@@ -49,7 +49,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jstbench.core.errors import InputError
+from jstbench.core.errors import InputError, excerpt
 from jstbench.core.text import parse_years as core_parse_years
 
 if TYPE_CHECKING:
@@ -266,22 +266,34 @@ def decode_text(raw: np.ndarray, field_name: str, name: str, width: int | None =
 
 
 def decode_numbers(raw: np.ndarray, field_name: str, name: str) -> np.ndarray:
-    """Byte values as floats (empty → NaN; a decimal comma is accepted); a value that is not a number fails the
-    file with its record named."""
+    """Byte values as floats (empty → NaN; a decimal comma is accepted); a value that is not a finite number (text,
+    `inf`, `nan`, `1e999`) fails the file with its record named."""
     import numpy as np
 
     stripped = np.char.strip(raw)
-    cleaned = np.where(stripped == b"", b"nan", np.char.replace(stripped, b",", b"."))
+    empty = stripped == b""
+    cleaned = np.where(empty, b"nan", np.char.replace(stripped, b",", b"."))
+
+    def refuse(k: int, what: str) -> InputError:
+        shown = excerpt(stripped[k].decode("cp1250", "replace"))
+        return InputError(f"field {field_name}: {shown!r} is not {what}", name, f"record {k + 1}")
+
     try:
-        return cleaned.astype(np.float64)
+        numbers = cleaned.astype(np.float64)
+    except ValueError:  # numpy reads bytes as float() does: some value is not a number
+        raise refuse(next(k for k, v in enumerate(cleaned.tolist()) if not _is_number(v)), "a number") from None
+    bad = np.flatnonzero(~empty & ~np.isfinite(numbers))
+    if len(bad):
+        raise refuse(int(bad[0]), "a finite number")
+    return numbers
+
+
+def _is_number(value: bytes) -> bool:
+    try:
+        float(value)
     except ValueError:
-        for k, value in enumerate(cleaned.tolist()):
-            try:
-                float(value)
-            except ValueError:
-                raise InputError(f"field {field_name}: {value.decode('cp1250', 'replace')!r} is not a number", name,
-                                 f"record {k + 1}") from None
-        raise
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------------------------------------ units
@@ -411,13 +423,13 @@ def _read_dictionary(path: Path, mtime: float, key: tuple[str, ...], code_col: s
 
 def _dictionary_rows(path: Path) -> list[list[object]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+        from jstbench.core.xlsx import open_workbook
 
+        wb = open_workbook(path, read_only=True)  # refuses an encrypted, damaged or oversized workbook, named
         try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise InputError(f"cannot read the units dictionary as XLSX ({exc})", path) from None
-        return [list(r) for r in wb.active.iter_rows(values_only=True)]
+            return [list(r) for r in wb.active.iter_rows(values_only=True)]
+        finally:
+            wb.close()
     import csv
     import io
 
