@@ -6,7 +6,11 @@ variable. A value that cannot be computed is missing (NaN) together with a reaso
 
 * ``missing:<variable>`` – an input value is absent,
 * ``zero-division:<expression>`` – the denominator is zero,
-* ``no-previous-year:<k>`` – ``lag`` needs a year the data do not have.
+* ``no-previous-year:<k>`` – ``lag`` needs a year the data do not have,
+* ``not-finite`` – a value overflows (beyond ±1.8e308) or is undefined, at any step of the formula.
+
+A formula is at most 500 characters, nests at most 100 operations and writes numbers of at most 1e15 in absolute
+value (a 400-digit literal cannot become a float); messages quote at most 80 characters of it.
 
 Sub-expressions are numpy arrays over the rows, their reasons integer codes turned into text once, at the end
 (see :class:`Rows`).
@@ -21,9 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jstbench.core.errors import InputError
+from jstbench.core.errors import InputError, excerpt
 
 MAX_LENGTH = 500
+MAX_DEPTH = 100  # operations nested in one another (a sum of n terms nests n - 1): deeper would exhaust the stack
+MAX_LITERAL = 1e15  # beyond it an integer has no exact float, and 10**400 none at all
 
 
 class Rows:
@@ -83,6 +89,15 @@ def _present(values: np.ndarray, reason: np.ndarray) -> np.ndarray:
 
 class FormulaError(InputError):
     """A formula that is not allowed or not well formed."""
+
+
+def _quoted(text: str) -> str:
+    """`text` quoted for a message, cut to `EXCERPT` characters.
+
+    >>> _quoted("x + y"), _quoted("1" * 100)[-4:]
+    ("'x + y'", "11…'")
+    """
+    return repr(excerpt(text))
 
 
 def _divide(num: Term, den: Term, label: str, rows: Rows) -> Term:
@@ -221,18 +236,27 @@ class Formula:
 
     @classmethod
     def parse(cls, text: str) -> "Formula":
+        """The formula `text`, checked against the whitelist and the limits above; FormulaError names what is wrong.
+
+        >>> sorted(Formula.parse("per_1000(x, population)").variables)
+        ['population', 'x']
+        >>> Formula.parse("x * 1e16")
+        Traceback (most recent call last):
+        jstbench.catalogue.formula.FormulaError: formula 'x * 1e16': number '1e16' is too large (at most 1e+15 in absolute value)
+        """
         if not isinstance(text, str) or not text.strip():
             raise FormulaError("formula is empty")
         if len(text) > MAX_LENGTH:
-            raise FormulaError(f"formula longer than {MAX_LENGTH} characters")
+            raise FormulaError(f"formula {_quoted(text)} is longer than {MAX_LENGTH} characters")
+        source = text.strip()
         try:
-            tree = ast.parse(text.strip(), mode="eval")
-        except SyntaxError as exc:
-            raise FormulaError(f"formula {text!r} is not a valid expression: {exc.msg}") from None
+            tree = ast.parse(source, mode="eval")
+        except (SyntaxError, ValueError) as exc:  # ValueError: a null byte, in Python 3.10
+            raise FormulaError(f"formula {_quoted(text)} is not a valid expression: {getattr(exc, 'msg', exc)}") from None
         variables: set[str] = set()
         functions: set[str] = set()
-        _check(tree.body, text, variables, functions)
-        return cls(text.strip(), tree, frozenset(variables), frozenset(functions))
+        _check(tree.body, source, variables, functions)
+        return cls(source, tree, frozenset(variables), frozenset(functions))
 
     def evaluate(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         """Values and reason codes for every row of `frame` (index: unit, year).
@@ -247,63 +271,68 @@ class Formula:
         """
         missing = self.variables - set(frame.columns)
         if missing:
-            raise FormulaError(f"formula {self.source!r}: no data column for {sorted(missing)}")
+            raise FormulaError(f"formula {_quoted(self.source)}: no data column for {sorted(missing)}")
         rows = Rows(frame.index)
         values, reason = self.evaluate_rows({v: frame[v].to_numpy(dtype=float) for v in self.variables}, rows)
         return pd.Series(values, index=frame.index), pd.Series(rows.reasons(reason), index=frame.index)
 
     def evaluate_rows(self, columns: Mapping[str, np.ndarray], rows: Rows) -> tuple[np.ndarray, np.ndarray]:
-        """Values and reason codes (see :class:`Rows`) for `rows`, given each variable's values over them."""
+        """Values and reason codes (see :class:`Rows`) for `rows`, given each variable's values over them: a value is
+        finite, or NaN with a reason."""
         with np.errstate(all="ignore"):  # a division by zero or an overflow is a reason, not a warning
             term = _evaluate(self.tree.body, columns, rows)
-        bad = ~np.isfinite(term.values) & (term.reason == 0)
-        reason = np.where(bad, rows.code("not-finite"), term.reason)
-        return _present(term.values, reason), reason
+        return term.values, term.reason
 
 
-def _check(node: ast.AST, text: str, variables: set[str], functions: set[str]) -> None:
+def _check(node: ast.AST, text: str, variables: set[str], functions: set[str], depth: int = 1) -> None:
     def reject(what: str) -> FormulaError:
         allowed = ", ".join(sorted(FUNCTIONS))
         return FormulaError(
-            f"formula {text!r}: {what} not allowed (allowed: numbers, variable names, + - * /, "
+            f"formula {_quoted(text)}: {what} not allowed (allowed: numbers, variable names, + - * /, "
             f"parentheses and the functions {allowed})"
         )
 
+    if depth > MAX_DEPTH:
+        raise FormulaError(f"formula {_quoted(text)}: more than {MAX_DEPTH} operations nested in one another")
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINOPS:
             raise reject(f"operator {type(node.op).__name__}")
-        _check(node.left, text, variables, functions)
-        _check(node.right, text, variables, functions)
+        _check(node.left, text, variables, functions, depth + 1)
+        _check(node.right, text, variables, functions, depth + 1)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise reject(f"operator {type(node.op).__name__}")
-        _check(node.operand, text, variables, functions)
+        _check(node.operand, text, variables, functions, depth + 1)
     elif isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise reject(f"constant {node.value!r}")
+            raise reject(f"constant {excerpt(repr(node.value))}")
+        if not abs(node.value) <= MAX_LITERAL:  # exact for any int; False for inf (1e999)
+            number = ast.get_source_segment(text, node) or repr(node.value)
+            raise FormulaError(f"formula {_quoted(text)}: number {_quoted(number)} is too large "
+                               f"(at most {MAX_LITERAL:g} in absolute value)")
     elif isinstance(node, ast.Name):
         if node.id.startswith("_") or node.id in FUNCTIONS:
-            raise reject(f"name {node.id!r}")
+            raise reject(f"name {_quoted(node.id)}")
         variables.add(node.id)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise reject("calling anything but a named function")
         fn = FUNCTIONS.get(node.func.id)
         if fn is None:
-            raise reject(f"function {node.func.id!r}")
+            raise reject(f"function {_quoted(node.func.id)}")
         if node.keywords:
             raise reject("keyword arguments")
         n = len(node.args)
         if n != len(fn.args) and not (fn.optional_int and n == len(fn.args) + 1):
-            raise FormulaError(f"formula {text!r}: {fn.name} takes arguments ({', '.join(fn.args)}"
+            raise FormulaError(f"formula {_quoted(text)}: {fn.name} takes arguments ({', '.join(fn.args)}"
                                f"{', ' + fn.optional_int if fn.optional_int else ''}), got {n}")
         if n > len(fn.args):
             k = node.args[-1]
             if not (isinstance(k, ast.Constant) and type(k.value) is int and 1 <= k.value <= 20):
-                raise FormulaError(f"formula {text!r}: {fn.optional_int} of {fn.name} must be a whole number 1-20")
+                raise FormulaError(f"formula {_quoted(text)}: {fn.optional_int} of {fn.name} must be a whole number 1-20")
         functions.add(fn.name)
         for arg in node.args[: len(fn.args)]:
-            _check(arg, text, variables, functions)
+            _check(arg, text, variables, functions, depth + 1)
     else:
         raise reject(type(node).__name__)
 
@@ -312,24 +341,33 @@ _ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply}
 
 
 def _evaluate(node: ast.AST, columns: Mapping[str, np.ndarray], rows: Rows) -> Term:
+    """The term of `node`; a value that is not finite (an input of ±inf, an overflow, inf − inf) is missing with
+    the reason ``not-finite`` at the step where it arises, so no later step turns it into a finite number (x / inf)."""
     if isinstance(node, ast.Name):
         values = columns[node.id]
-        return Term(values, np.where(np.isnan(values), rows.code(f"missing:{node.id}"), 0))
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):  # _check allows numbers only
-        return Term(np.full(len(rows), float(node.value)), np.zeros(len(rows), dtype=np.int64))
-    if isinstance(node, ast.UnaryOp):
+        term = Term(values, np.where(np.isnan(values), rows.code(f"missing:{node.id}"), 0))
+    elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):  # _check allows bounded numbers only
+        term = Term(np.full(len(rows), float(node.value)), np.zeros(len(rows), dtype=np.int64))
+    elif isinstance(node, ast.UnaryOp):
         t = _evaluate(node.operand, columns, rows)
-        return Term(-t.values if isinstance(node.op, ast.USub) else t.values, t.reason)
-    if isinstance(node, ast.BinOp):
+        term = Term(-t.values if isinstance(node.op, ast.USub) else t.values, t.reason)
+    elif isinstance(node, ast.BinOp):
         a, b = _evaluate(node.left, columns, rows), _evaluate(node.right, columns, rows)
         if isinstance(node.op, ast.Div):
-            return _divide(a, b, ast.unparse(node.right), rows)
-        reason = a.with_reason(b)
-        return Term(_present(_ARITHMETIC[type(node.op)](a.values, b.values), reason), reason)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):  # _check allows named functions only
+            term = _divide(a, b, ast.unparse(node.right), rows)
+        else:
+            reason = a.with_reason(b)
+            term = Term(_present(_ARITHMETIC[type(node.op)](a.values, b.values), reason), reason)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):  # _check allows named functions only
         fn = FUNCTIONS[node.func.id]
         args = [_evaluate(a, columns, rows) for a in node.args[: len(fn.args)]]
         extra = [a.value for a in node.args[len(fn.args):] if isinstance(a, ast.Constant)]  # _check: a whole-number constant
         label = ast.unparse(node.args[1]) if len(fn.args) > 1 else ast.unparse(node.args[0])
-        return fn.impl(*args, *extra, label=label, rows=rows)
-    raise FormulaError(f"cannot evaluate {ast.unparse(node)!r}")  # unreachable after _check
+        term = fn.impl(*args, *extra, label=label, rows=rows)
+    else:
+        raise FormulaError(f"cannot evaluate {_quoted(ast.unparse(node))}")  # unreachable after _check
+    bad = ~np.isfinite(term.values) & (term.reason == 0)
+    if not bad.any():
+        return term
+    reason = np.where(bad, rows.code("not-finite"), term.reason)
+    return Term(_present(term.values, reason), reason)

@@ -55,17 +55,22 @@ class GroupsFile(Strict):
 
 
 def load_groups(path: Path, units: pd.DataFrame | None = None) -> GroupsFile:
-    """The groups file; with a units register, every member code must be a known unit."""
+    """The groups file; a group lists each member once and, with a units register, every member code is a known
+    unit."""
     groups = read_yaml_model(path, GroupsFile)
-    if units is not None:
-        errors = []
-        for n, g in enumerate(groups.exchange_groups):
-            for m, code in enumerate(g.members):
-                if code not in units.index:
-                    errors.append(InputError(f"unknown unit code {code!r} in group {g.id!r}", path,
-                                             f"exchange_groups[{n}].members[{m}]"))
-        if errors:
-            raise InputErrors(errors)
+    errors = []
+    for n, g in enumerate(groups.exchange_groups):
+        first: dict[str, int] = {}
+        for m, code in enumerate(g.members):
+            where = f"exchange_groups[{n}].members[{m}]"
+            if code in first:
+                errors.append(InputError(f"unit code {code!r} is listed again in group {g.id!r} (first at members"
+                                         f"[{first[code]}]); a group lists each member once", path, where))
+            elif units is not None and code not in units.index:
+                errors.append(InputError(f"unknown unit code {code!r} in group {g.id!r}", path, where))
+            first.setdefault(code, m)
+    if errors:
+        raise InputErrors(errors)
     return groups
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from jstbench.core.errors import InputError
 from jstbench.core.units import UNIT_KINDS, population_class
 from jstbench.data.participants import Participant
 
@@ -306,7 +307,21 @@ def _units(participants: list[Participant], background_scale: float, rng: np.ran
 
 def generate(participants: list[Participant], years: range = range(2015, 2025), background_scale: float = 1.0,
              seed: int = 20111) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Units register and long observations for the demo. Same arguments, same output."""
+    """Units register and long observations for the demo. Same arguments, same output.
+
+    `background_scale` is the share (0-1) of the national background drawn: synthetic codes have room for the
+    national counts only (and at 0, four units of each kind remain); `seed` a whole number from 0.
+
+    >>> generate([], background_scale=1000)
+    Traceback (most recent call last):
+    jstbench.core.errors.InputError: --scale: the share of the synthetic national background must be from 0 to 1 \
+(1 = all ~2,800 units), not 1000
+    """
+    if not 0 <= background_scale <= 1:  # also refuses NaN
+        raise InputError("the share of the synthetic national background must be from 0 to 1 (1 = all ~2,800 units), "
+                         f"not {background_scale:g}", where="--scale")
+    if seed < 0:
+        raise InputError(f"the seed must be a whole number from 0, not {seed}", where="--seed")
     rng = np.random.default_rng(seed)
     units = _units(participants, background_scale, rng)
     n, years_arr = len(units), np.array(list(years))

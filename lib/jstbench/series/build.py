@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,7 +17,7 @@ from jstbench.catalogue.model import Catalogue
 from jstbench.compare.coverage import coverage_share, register_counts, withheld
 from jstbench.compare.groups import GroupsFile, load_groups, membership
 from jstbench.compare.measures import compare, compare_and_stats, distance_to_range, group_stats
-from jstbench.core.errors import InputError, InputErrors, collect
+from jstbench.core.errors import InputError, InputErrors, collect, excerpt
 from jstbench.core.project import Project
 from jstbench.core.units import valid_in
 from jstbench.data.caf import Assessments, read_assessments
@@ -100,10 +101,7 @@ def check_series(project: Project, name: str) -> Checked:
         if code not in store.units.index:
             errors.append(InputError(f"unknown unit code {code!r} (not in the units register of {spec.data})",
                                      path, f"units[{i}]"))
-    for tpl_field in ("unit", "group"):
-        tpl = getattr(spec.templates, tpl_field)
-        if tpl and not project.resolve(tpl).exists():
-            errors.append(InputError(f"notebook template {tpl} not found", path, f"templates.{tpl_field}"))
+    errors += template_problems(project, spec, path)
     features = {f.id: f for f in catalogue.structure.features} if catalogue.structure else {}
     numeric = [f for f, v in features.items() if not v.categorical]
     for name in (spec.similar.weights or {}):
@@ -135,14 +133,14 @@ def learning_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, st
     loaded: list[Loaded] = []
     caf, assessments = None, None
     if spec.practices is not None:
-        folder = input_folder(project, "practices", spec.practices.folder, None, path, errors, inputs)
+        folder = input_folder(project, "practices", spec.practices.folder, path, errors, inputs)
         if folder is not None:
             if project.competitions_dir.is_dir():
                 inputs["competitions"] = project.competitions_dir
             awards = collect(errors, competition_entries, project.competitions_dir)
             loaded = collect(errors, load_practices, [folder], catalogue, store.units, awards, folder) or []
     if spec.caf is not None:
-        folder = input_folder(project, "caf", spec.caf.folder, spec.templates.caf, path, errors, inputs)
+        folder = input_folder(project, "caf", spec.caf.folder, path, errors, inputs)
         caf = collect(errors, load_caf, project.catalogue_dir / "caf.yml") if folder is not None else None
         assessments = collect(errors, read_assessments, folder, caf) if folder is not None and caf is not None else None
         if folder is not None and assessments is not None:
@@ -153,17 +151,86 @@ def learning_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, st
     return loaded, (caf, assessments) if caf is not None and assessments is not None else None
 
 
-def input_folder(project: Project, key: str, folder: str, template: str | None, path: Path, errors: list[InputError],
+def input_folder(project: Project, key: str, folder: str, path: Path, errors: list[InputError],
                  inputs: dict[str, Path]) -> Path | None:
     """An input folder of the series (`key`: surveys, strategies, practices, caf …), recorded in `inputs` (the
-    series digest); None with the problem added to `errors` when it is missing; its report template checked."""
+    series digest); None with the problem added to `errors` when it is missing (its report template is checked by
+    `template_problems`)."""
     inputs[key] = project.resolve(folder)
     if not inputs[key].is_dir():
         errors.append(InputError(f"folder {folder} not found", path, key))
         return None
-    if template and not project.resolve(template).exists():
-        errors.append(InputError(f"notebook template {template} not found", path, f"templates.{key.rstrip('s')}"))
     return inputs[key]
+
+
+# The parameters `jstbench.series.run.plan` passes to each template of `templates:` (the fields without a default
+# of the template's model in `jstbench.views.params`).
+TEMPLATE_PARAMETERS = {"unit": ("unit", "year", "series_dir"), "group": ("group", "year", "series_dir"),
+                       "quality": ("series_dir", "year"), "survey": ("unit", "wave", "year", "series_dir"),
+                       "strategy": ("unit", "year", "series_dir"), "caf": ("unit", "assessment", "year", "series_dir")}
+
+
+def template_problems(project: Project, spec: SeriesSpec, path: Path) -> list[InputError]:
+    """Every template the series runs (unit, group, quality; survey, strategy, CAF when it has those inputs) must be
+    a notebook inside the project with a `parameters` cell declaring the parameters the reports pass it."""
+    runs = {"survey": spec.surveys is not None, "strategy": spec.strategies is not None, "caf": spec.caf is not None}
+    errors = []
+    for key, names in TEMPLATE_PARAMETERS.items():
+        template = getattr(spec.templates, key)
+        problem = template_problem(project, template, names) if template and runs.get(key, True) else None
+        if problem:
+            errors.append(InputError(problem, path, f"templates.{key}"))
+    return errors
+
+
+def template_problem(project: Project, template: str, names: tuple[str, ...]) -> str | None:
+    """What is wrong with a notebook template, None if nothing; the template's content is never quoted."""
+    import nbformat
+
+    shown = f"notebook template {excerpt(template)}"
+    file = project.resolve(template)
+    try:
+        inside = file.resolve().is_relative_to(project.root.resolve())
+        exists, regular = file.exists(), file.is_file()
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of symbolic links
+        return f"{shown} cannot be looked up ({getattr(exc, 'strerror', None) or exc})"
+    if not inside:
+        return f"{shown} is outside the project folder (templates are notebooks of the project, e.g. notebooks/)"
+    if not exists:
+        return f"{shown} not found"
+    if not regular:
+        return f"{shown} is not a file"
+    try:
+        nb = nbformat.read(file, as_version=4)
+    except Exception:  # noqa: BLE001 - whatever nbformat makes of the file (JSON, encoding, format), it is no notebook
+        return f"{shown} is not a Jupyter notebook (nbformat cannot read it)"
+    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code" and _tagged(c, "parameters")]
+    if len(cells) != 1:
+        return f"{shown} has {len(cells)} code cells tagged 'parameters'; it needs one (the reports' parameters follow it)"
+    declared = _assigned(str(cells[0].get("source", "")))
+    if declared is None:
+        return f"{shown}: its 'parameters' cell is not plain Python (literal assignments only)"
+    missing = [n for n in names if n not in declared]
+    if missing:
+        return (f"{shown}: its 'parameters' cell does not declare {', '.join(missing)} (the reports pass it "
+                f"{', '.join(names)})")
+    return None
+
+
+def _tagged(cell: dict, tag: str) -> bool:
+    tags = cell.get("metadata", {}).get("tags")
+    return isinstance(tags, list) and tag in tags
+
+
+def _assigned(source: str) -> set[str] | None:
+    """The names a cell assigns (`x = …`, `x: int = …`), read with `ast` (never run); None if it is not Python."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    targets = [t for node in tree.body if isinstance(node, ast.Assign) for t in node.targets]
+    targets += [node.target for node in tree.body if isinstance(node, ast.AnnAssign)]
+    return {t.id for t in targets if isinstance(t, ast.Name)}
 
 
 def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units: set[str], path: Path,
@@ -176,11 +243,11 @@ def voice_inputs(project: Project, spec: SeriesSpec, catalogue: Catalogue, units
 
     inputs: dict[str, Path] = {}
     responses = None
-    for key, folder, template in (("surveys", spec.surveys and spec.surveys.folder, spec.templates.survey),
-                                  ("participatory", spec.participatory and spec.participatory.folder, None),
-                                  ("strategies", spec.strategies, spec.templates.strategy)):
+    for key, folder in (("surveys", spec.surveys and spec.surveys.folder),
+                        ("participatory", spec.participatory and spec.participatory.folder),
+                        ("strategies", spec.strategies)):
         if folder:
-            input_folder(project, key, folder, template, path, errors, inputs)
+            input_folder(project, key, folder, path, errors, inputs)
     if spec.surveys and "surveys" in inputs and inputs["surveys"].is_dir():
         q = catalogue.questionnaires.get(spec.surveys.questionnaire)
         if q is None:

@@ -120,11 +120,12 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
                       .assign(**tag, year=year, expected=len(alive & set(codes))))
             scores["imputed_inputs"] = scores["unit"].map(_listing(imputed, "source" if c.latest_year else "method")).fillna("")
             scores["treated_inputs"] = scores["unit"].map(_listing(built.treated.dropna(subset=["unit"]), "method")).fillna("")
+            scores = scores.assign(mean_rank=float("nan"), mean_abs_shift=float("nan"))  # without a sensitivity design
             if c.sensitivity is not None:
                 sens = composite_sensitivity(engine, result, c.sensitivity.n_base, c.sensitivity.seed, c.sensitivity.drop_one,
                                              u.weight_noise)
-                scores = scores.merge(sens.units[["mean_rank", "mean_abs_shift"]].rename_axis("unit").reset_index(), on="unit",
-                                      how="left")
+                scores = scores.drop(columns=["mean_rank", "mean_abs_shift"]).merge(
+                    sens.units[["mean_rank", "mean_abs_shift"]].rename_axis("unit").reset_index(), on="unit", how="left")
                 out["composite_sensitivity"].append(sens.table().assign(**tag))
             out["composite_scores"].append(scores)
             out["composite_shares"].append(result.variance_shares.reset_index().assign(**tag))
