@@ -25,7 +25,7 @@ composites:
     name: "Indeks jakości decyzji"
     indicators: [adm_decisions_late_share, adm_decisions_appealed_share, adm_decisions_overturned_share]
     uncertainty: {{runs: 100}}
-    sensitivity: {{n_base: 16}}
+    sensitivity: null         # no sensitivity design: the scores carry no mean rank
   - id: odpady
     name: "Indeks gospodarki odpadami"
     domains:
