@@ -222,7 +222,7 @@ def test_a_renamed_file_exits_non_zero(tmp_path):
 
 def test_an_api_response_keeps_its_table_code_when_renamed(tmp_path, store, rules):
     doc = {"totalRecords": 1, "page": 0, "pageSize": 100, "variableId": 72305,
-           "results": [{"id": "050210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1}]}]}
+           "results": [{"id": "030210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1}]}]}
     [s] = load_files(store, [write(tmp_path / "ludnosc.json", json.dumps(doc))], mapping_path=rules)
     assert s.values == 1 and "(not rows) table code API_72305 taken from the response's variableId" in s.rejected
 
@@ -236,7 +236,7 @@ def test_older_terc_xml_and_pybdl_flattened_rows(tmp_path, rules):
     store = tmp_path / "store"
     [s] = load_files(store, [write(tmp_path / "TERC_2016.xml", f'<teryt><catalog name="TERC">{body}</catalog></teryt>')])
     assert s.units == 2
-    flat = pd.DataFrame({"unit_id": ["050210501011", "050210501011"], "unit_name": ["Bolesławiec"] * 2, "year": [2015, 2016],
+    flat = pd.DataFrame({"unit_id": ["030210501011", "030210501011"], "unit_name": ["Bolesławiec"] * 2, "year": [2015, 2016],
                          "val": [39000.0, None], "attr_id": [1, 3]})
     doc = {"variableId": 72305, "unitLevel": 6, "years": [2015, 2016], "fetched": "2025-01-01T00:00:00+00:00",
            "results": json.loads(flat.to_json(orient="records"))}
@@ -267,7 +267,7 @@ def test_unknown_units_with_a_register_older_than_the_data(tmp_path, store, rule
 
 def _api(path: Path, variable_id: int, values: dict[str, float | None]) -> Path:
     """A saved API response: 12-digit BDL ids of Bolesławiec (0201011) and Gmina X (0201023), year 2019."""
-    ids = {"0201011": "010200001011", "0201023": "010200001023"}
+    ids = {"0201011": "030200001011", "0201023": "030200001023"}
     results = [{"id": ids[code], "name": code, "values": [{"year": "2019", "val": v, "attrId": 1}]}
                for code, v in values.items()]
     return write(path, json.dumps({"variableId": variable_id, "results": results}))

@@ -221,9 +221,9 @@ def test_api_json_response(tmp_path, store):
     import json
 
     doc = {"variableId": 72305, "results": [
-        {"id": "050210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1},
+        {"id": "030210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1},
                                                                 {"year": "2021", "val": 38000, "attrId": 1}]},
-        {"id": "050210501022", "name": "Bolesławiec", "values": [{"year": "2020", "val": 14863, "attrId": 3}]},
+        {"id": "030210501022", "name": "Bolesławiec", "values": [{"year": "2020", "val": 14863, "attrId": 3}]},
     ]}
     mapping = write(tmp_path / "m.yml", "rules:\n  - {table: API_72305, variable: population}\n")
     [s] = load_files(store, [write(tmp_path / "API_72305.json", json.dumps(doc))], mapping_path=mapping)
@@ -277,7 +277,7 @@ def test_fetch_bdl_through_pybdl_with_a_mocked_transport(tmp_path, store):
         seen.append(request)
         assert request.url.path.endswith("/data/by-variable/72305")
         page = {"totalRecords": 1, "page": 0, "pageSize": 100, "variableId": 72305, "results": [
-            {"id": "050210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1}]}]}
+            {"id": "030210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1}]}]}
         return httpx.Response(200, json=page)
 
     client = make_client(tmp_path / "cache")

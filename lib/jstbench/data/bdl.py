@@ -29,11 +29,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jstbench.core.errors import InputError, InputErrors
+from jstbench.core.errors import InputError, InputErrors, excerpt
+from jstbench.data.validate import number, year
 
 FIXED_CREL = ["Kod", "Nazwa"]
 TAIL_CREL = ["Rok", "Wartosc", "Jednostka miary", "Atrybut"]
-CTAB_HEADER = re.compile(r"^(?P<parts>.+);(?P<year>\d{4});\[(?P<unit>[^\]]*)\]$")
+CTAB_HEADER = re.compile(r"^(?P<parts>.+);(?P<year>[0-9]{4});\[(?P<unit>[^\]]*)\]$")
 TABLE_FROM_NAME = re.compile(r"^(?P<table>[A-Z]{4}_\d+|API_\d+)(?:_|\.)")
 TABLE_IN_TEXT = re.compile(r"\b(?P<table>[A-Z]{4}_\d{3,6})\b")
 FROM_NAME = "the file name"
@@ -47,7 +48,8 @@ of, say, 30 rural gminas can truly have 0 museum visitors everywhere."""
 
 @dataclass
 class BdlTable:
-    """One export as a long table: table, code, name, year, dims, value, flag, unit_of_measure, row.
+    """One export as a long table: table, code, name, year, dims, value, flag, unit_of_measure, and the value's cell
+    (`row`, `col`: see `place`).
     `table` is the BDL table code the mapping rules are looked up by and `table_from` where it was taken from."""
 
     path: Path
@@ -57,23 +59,39 @@ class BdlTable:
     table_from: str = FROM_NAME
     about: str = ""  # what the content says about itself (the XLSX OPIS sheet), for messages
 
+    def place(self, row: int, col: str) -> str:
+        """Where a cell is in the file: `row 5, column 4` (a CSV or sheet; `col` is the column's number or name) or
+        `results[4].values[1]` (an API response; `col` is the path inside the result, e.g. `.values[1]`, `.id`)."""
+        return f"results[{row - 1}]{col}" if self.layout == "api-json" else f"row {row}, column {col}"
+
+    def code_place(self, row: int) -> str:
+        """Where a row's unit code is: `row 5, column Kod` or `results[4].id`."""
+        return self.place(row, ".id" if self.layout == "api-json" else "Kod")
+
 
 def read_text(path: Path) -> str:
     """File text as UTF-8 (BOM removed) or Windows-1250; anything else is refused."""
-    raw = Path(path).read_bytes()
-    if not raw.strip():
-        raise InputError("the file is empty", path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:200]:
         raise InputError("UTF-16 or binary content: save the export as CSV in UTF-8 or Windows-1250", path)
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1250")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"neither UTF-8 nor Windows-1250 text (byte {exc.start})", path) from None
+        try:
+            text = raw.decode("cp1250")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"neither UTF-8 nor Windows-1250 text (byte {exc.start})", path) from None
+    if not text.strip():
+        raise InputError("the file is empty" + (" (only a byte order mark)" if raw.strip() else ""), path)
     return text
+
+
+def first_line(text: str) -> tuple[int, str]:
+    """The first line holding more than spaces (a file's header, blank lines above it skipped) and its number."""
+    return next(((n, line) for n, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1) if line.strip()), (1, ""))
 
 
 def table_code(path: Path) -> str | None:
@@ -86,32 +104,46 @@ def _table_name(path: Path) -> str:
     return table_code(path) or Path(path).stem
 
 
-def _rows(text: str, path: Path) -> list[list[str]]:
-    first = text.splitlines()[0] if text.splitlines() else ""
+Rows = list[tuple[int, list]]
+"""Rows of a table that are not blank, each with its number in the file (1-based, blank rows counted)."""
+
+
+def _rows(text: str, path: Path) -> Rows:
+    n, first = first_line(text)
     if ";" not in first:
         sep = "," if "," in first else "\\t" if "\t" in first else None
         hint = f" (it uses {sep!r})" if sep else ""
-        raise InputError(f"not a BDL export: fields must be separated by ';'{hint}", path, "row 1")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";", quotechar='"'))
-    rows = [r[:-1] if r and r[-1] == "" else r for r in rows]  # trailing separator
-    return [r for r in rows if any(c.strip() for c in r)]
-
-
-def _number(cell: str, path: Path, where: str) -> float | None:
-    cell = str(cell).strip().replace("\u00a0", "").replace(" ", "")
-    if cell in ("", "-", "x", "."):
-        return None
+        raise InputError(f"not a BDL export: fields must be separated by ';'{hint}", path, f"row {n}")
+    out = []
+    reader = csv.reader(io.StringIO(text), delimiter=";", quotechar='"')
     try:
-        return float(cell.replace(",", "."))
-    except ValueError:
-        raise InputError(f"not a number: {cell!r}", path, where) from None
+        for n, r in enumerate(reader, start=1):
+            r = r[:-1] if r and r[-1] == "" else r  # trailing separator
+            if any(c.strip() for c in r):
+                out.append((n, r))
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV row: {excerpt(str(exc))}", path, f"line {reader.line_num}") from None
+    return out
 
 
-def _check_widths(rows: list[list[str]], path: Path) -> None:
-    width = len(rows[0])
-    for n, row in enumerate(rows[1:], start=2):
+_number = number  # the budget readers read their cells with it
+
+
+def _check_widths(rows: Rows, path: Path) -> None:
+    width = len(rows[0][1])
+    for n, row in rows[1:]:
         if len(row) != width:
             raise InputError(f"{len(row)} fields, the header has {width} (truncated or damaged file?)", path, f"row {n}")
+
+
+def _unique_header(header: list[str], path: Path, row: int) -> None:
+    """Each column named once: a repeated name would make one column hide the other."""
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header, start=1):
+        if name in seen:
+            raise InputError(f"column {excerpt(name)!r} appears twice in the header (columns {seen[name]} and {j})",
+                             path, f"row {row}")
+        seen[name] = j
 
 
 def _objects(items: list) -> np.ndarray:
@@ -121,60 +153,66 @@ def _objects(items: list) -> np.ndarray:
 def parse_ctab(text: str, path: Path) -> pd.DataFrame:
     """The wide table as long rows, one per unit and header cell; values read cell by cell (every bad cell is named)."""
     rows = _rows(text, path)
-    header = rows[0]
+    top, header = rows[0]
+    header = [h.strip() for h in header]
     if header[:2] != ["Kod", "Nazwa"] or len(header) < 3:
-        raise InputError(f"CTAB header must start with Kod;Nazwa and have data columns, got {header[:3]}", path, "row 1")
+        raise InputError(f"CTAB header must start with Kod;Nazwa and have data columns, got {excerpt(header[:3])}",
+                         path, f"row {top}")
+    _unique_header(header, path, top)
     _check_widths(rows, path)
     columns = []
     for j, cell in enumerate(header[2:], start=3):
-        m = CTAB_HEADER.match(cell.strip())
+        m = CTAB_HEADER.match(cell)
         if not m:
-            raise InputError(f"header cell {cell!r} is not 'variable;...;year;[unit]'", path, f"row 1, column {j}")
+            raise InputError(f"header cell {excerpt(cell)!r} is not 'variable;...;year;[unit]'", path, f"row {top}, column {j}")
         parts = m.group("parts").split(";")
-        columns.append((f"label={parts[0]}|breakdown={';'.join(parts[1:])}", int(m.group("year")), m.group("unit")))
+        columns.append((f"label={parts[0]}|breakdown={';'.join(parts[1:])}", year(m.group("year"), path, f"row {top}, column {j}"),
+                        m.group("unit")))
     body = rows[1:]
     n, width = len(body), len(columns)
     values = np.empty(n * width)
     k = 0
-    for i, row in enumerate(body, start=2):
+    for i, row in body:
         for j, cell in enumerate(row[2:], start=3):
-            try:
-                values[k] = float(cell)  # the common case, quickly; the rest (commas, spaces, '-', empty) below
-            except ValueError:
-                value = _number(cell, path, f"row {i}, column {j}")
-                values[k] = np.nan if value is None else value
+            value = number(cell, path, f"row {i}, column {j}")
+            values[k] = np.nan if value is None else value
             k += 1
     return pd.DataFrame({
-        "table": _table_name(path), "code": np.repeat(_objects([r[0].strip() for r in body]), width),
-        "name": np.repeat(_objects([r[1].strip() for r in body]), width), "year": np.tile([c[1] for c in columns], n),
+        "table": _table_name(path), "code": np.repeat(_objects([r[0].strip() for _, r in body]), width),
+        "name": np.repeat(_objects([r[1].strip() for _, r in body]), width), "year": np.tile([c[1] for c in columns], n),
         "dims": np.tile(_objects([c[0] for c in columns]), n), "value": values, "flag": None,
-        "unit_of_measure": np.tile(_objects([c[2] for c in columns]), n), "row": np.repeat(np.arange(2, n + 2), width)})
+        "unit_of_measure": np.tile(_objects([c[2] for c in columns]), n),
+        "row": np.repeat(np.array([i for i, _ in body], dtype=np.int64), width), "col": np.tile(_objects([str(j) for j in range(3, width + 3)]), n)})
 
 
-def parse_crel(rows: list[list], path: Path, table: str) -> pd.DataFrame:
-    header = [str(h).strip() for h in rows[0]]
+def _text(cell: object) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+def parse_crel(rows: Rows, path: Path, table: str) -> pd.DataFrame:
+    """The long table (a CSV's rows, or a sheet's): one value per row, its breakdowns in the columns between Nazwa
+    and Rok."""
+    top, first = rows[0]
+    header = [_text(h) for h in first]
     if header[:2] != FIXED_CREL or header[-4:] != TAIL_CREL:
-        raise InputError(f"CREL header must be Kod;Nazwa;<breakdowns...>;Rok;Wartosc;Jednostka miary;Atrybut, got {header}",
-                         path, "row 1")
+        raise InputError(f"CREL header must be Kod;Nazwa;<breakdowns...>;Rok;Wartosc;Jednostka miary;Atrybut, got "
+                         f"{excerpt(header)}", path, f"row {top}")
+    _unique_header(header, path, top)
     dims = header[2:-4]
     out = []
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in rows[1:]:
         if len(row) != len(header):
             raise InputError(f"{len(row)} fields, the header has {len(header)} (truncated or damaged file?)", path, f"row {n}")
-        year_cell = str(row[-4]).strip()
-        if not year_cell.isdigit():
-            raise InputError(f"year {year_cell!r} is not a year", path, f"row {n}, column Rok")
-        value = row[-3]
-        value = float(value) if isinstance(value, (int, float)) else _number(value, path, f"row {n}, column Wartosc")
-        flag = str(row[-1] or "").strip() or None
-        key = "|".join(f"{d}={str(row[2 + i]).strip()}" for i, d in enumerate(dims))
-        out.append((table, str(row[0]).strip(), str(row[1]).strip(), int(year_cell), key, value, flag,
-                    str(row[-2] or "").strip(), n))
+        y = year(row[-4], path, f"row {n}, column Rok")
+        value = number(row[-3], path, f"row {n}, column Wartosc")
+        key = "|".join(f"{d}={_text(row[2 + i])}" for i, d in enumerate(dims))
+        out.append((table, _text(row[0]), _text(row[1]), y, key, value, _text(row[-1]) or None, _text(row[-2]), n, "Wartosc"))
     return _frame(out)
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["table", "code", "name", "year", "dims", "value", "flag", "unit_of_measure", "row"])
+    return pd.DataFrame(rows, columns=["table", "code", "name", "year", "dims", "value", "flag", "unit_of_measure", "row",
+                                       "col"])
 
 
 def read_export(path: str | Path, layout: str | None = None) -> BdlTable:
@@ -193,7 +231,7 @@ def read_export(path: str | Path, layout: str | None = None) -> BdlTable:
         _no_duplicates(data, path)
         return BdlTable(path, "api-json", data, str(data["table"].iloc[0]) if len(data) else _table_name(path), table_from)
     if layout is None:
-        header = text.splitlines()[0]
+        header = first_line(text)[1]
         layout = "crel" if '"Wartosc"' in header or ";Wartosc;" in header else "ctab"
     if layout == "ctab":
         data = parse_ctab(text, path)
@@ -231,8 +269,8 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, str, str, str]:
         if names:
             about = f"its OPIS sheet describes it as {' / '.join(names)}" + ("" if table_from != FROM_NAME else
                                                                              " but holds no table code")
-    rows = [list(r) for r in wb["DANE"].iter_rows(values_only=True)]
-    rows = [r for r in rows if any(c not in (None, "") for c in r)]
+    rows = [(n, list(r)) for n, r in enumerate(wb["DANE"].iter_rows(values_only=True), start=1)
+            if any(c not in (None, "") for c in r)]
     if len(rows) < 2:
         raise InputError("sheet DANE has no data rows", path, "DANE")
     data = parse_crel(rows, path, table)
@@ -245,7 +283,7 @@ def _no_duplicates(data: pd.DataFrame, path: Path) -> None:
     if dup.any():
         first = data[dup].head(2)
         raise InputError(f"the same unit, year and breakdown appears twice (rows {', '.join(map(str, first['row']))}): "
-                         f"{first['code'].iloc[0]}, {first['year'].iloc[0]}, {first['dims'].iloc[0]}", path)
+                         f"{first['code'].iloc[0]}, {first['year'].iloc[0]}, {excerpt(first['dims'].iloc[0])}", path)
 
 
 # ---- unit codes -------------------------------------------------------------------------------------------------
@@ -324,10 +362,51 @@ def _variable_id(doc: dict) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def _api_value(v: Any) -> float | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return float(v)
+def _api_unit(uid: Any, name: Any, path: Path, where: str) -> tuple[str, str]:
+    """A result's unit id as text (pyBDL's DataFrame makes ids numbers: 30210501011 -> '030210501011') and name."""
+    if isinstance(uid, float) and uid.is_integer():
+        uid = int(uid)
+    if isinstance(uid, int) and not isinstance(uid, bool):
+        uid = str(uid).zfill(12)
+    if not isinstance(uid, str):
+        raise InputError(f"unit id {excerpt(uid)} is not a BDL unit id (12 digits)", path, f"{where}.id")
+    if name is not None and not isinstance(name, str):
+        raise InputError(f"unit name {excerpt(name)} is not text", path, f"{where}.name")
+    return uid.strip(), (name or "").strip()
+
+
+def _api_attribute(attr: Any) -> str | None:
+    """A value's BDL attribute as a flag: None for 1 (a plain value) or none given."""
+    if isinstance(attr, float):
+        attr = int(attr) if attr.is_integer() else None if math.isnan(attr) else attr
+    return None if attr is None or (isinstance(attr, int) and attr == 1) else excerpt(str(attr), 20)
+
+
+def _api_records(results: list, table: str, path: Path) -> list[tuple]:
+    """The results' values as rows of the long table (see `_frame`), every year, value and unit id checked by the
+    rule of `jstbench.data.validate`. A missing value is null, or NaN with an attribute saying why (pyBDL's DataFrame);
+    NaN without one is refused."""
+    out = []
+    for n, unit in enumerate(results):
+        result = f"results[{n}]"
+        if isinstance(unit, dict) and isinstance(unit.get("values"), list) and "id" in unit:
+            pairs = [(f".values[{m}]", v) for m, v in enumerate(unit["values"])]
+            uid, name = _api_unit(unit["id"], unit.get("name"), path, result)
+        elif isinstance(unit, dict) and "val" in unit and "year" in unit and ("unit_id" in unit or "id" in unit):
+            pairs = [("", unit)]
+            uid, name = _api_unit(unit.get("unit_id", unit.get("id")), unit.get("unit_name", unit.get("name")), path, result)
+        else:
+            raise InputError("each result needs 'id' and a list of 'values' (or, flattened by pyBDL, unit_id, year and val)",
+                             path, result)
+        for col, v in pairs:
+            where = result + col
+            if not isinstance(v, dict) or "year" not in v:
+                raise InputError(f"value {excerpt(v)} needs a year and a numeric val", path, where)
+            attr = _api_attribute(v.get("attrId", v.get("attr_id")))
+            val = v.get("val")
+            value = None if isinstance(val, float) and math.isnan(val) and attr else number(val, path, f"{where}.val")
+            out.append((table, uid, name, year(v["year"], path, f"{where}.year"), "", value, attr, "", n + 1, col))
+    return out
 
 
 def parse_api_json(text: str, path: Path) -> tuple[pd.DataFrame, str]:
@@ -348,42 +427,43 @@ def parse_api_json(text: str, path: Path) -> tuple[pd.DataFrame, str]:
         table, table_from = _table_name(path), FROM_NAME
     if not results:
         raise InputError("the response holds no results (no unit has a value): fetch again with other years or level", path)
-    out = []
-    for n, unit in enumerate(results):
-        if isinstance(unit, dict) and isinstance(unit.get("values"), list) and "id" in unit:
-            pairs = [(f"results[{n}].values[{m}]", v) for m, v in enumerate(unit["values"])]
-            uid, name = unit["id"], unit.get("name", "")
-        elif isinstance(unit, dict) and "val" in unit and "year" in unit and ("unit_id" in unit or "id" in unit):
-            pairs = [(f"results[{n}]", unit)]
-            uid, name = unit.get("unit_id", unit.get("id")), unit.get("unit_name", unit.get("name", ""))
-            if isinstance(uid, (int, float)) and not isinstance(uid, bool):  # pyBDL's DataFrame makes the ids numbers
-                uid = str(int(uid)).zfill(12)
-        else:
-            raise InputError("each result needs 'id' and a list of 'values' (or, flattened by pyBDL, unit_id, year and val)",
-                             path, f"results[{n}]")
-        for where, v in pairs:
-            if not isinstance(v, dict):
-                raise InputError(f"value {v!r} needs a year and a numeric val", path, where)
-            try:
-                year = int(v["year"])
-                value = _api_value(v.get("val"))
-            except (KeyError, TypeError, ValueError):
-                raise InputError(f"value {v!r} needs a year and a numeric val", path, where) from None
-            attr = v.get("attrId", v.get("attr_id"))
-            if isinstance(attr, float):
-                attr = None if math.isnan(attr) else int(attr)
-            out.append((table, str(uid), str(name or ""), year, "", value, None if attr in (None, 1) else str(attr), "", n + 1))
-    return _frame(out), table_from
+    return _frame(_api_records(results, table, path)), table_from
 
 
-def check_leading_zeros(data: pd.DataFrame, path: Path) -> None:
-    """Codes that lost a leading zero (e.g. 201011 instead of 0201011) make the whole file suspect."""
-    codes = pd.Series(data["code"].unique(), dtype=object)
-    short = codes[codes.str.fullmatch(r"\d{6}|\d{11}")]
-    if not short.empty:
-        r = data[data["code"] == short.iloc[0]].iloc[0]
-        raise InputError(f"code {r['code']!r} has lost its leading zero (a spreadsheet turned codes into numbers); "
-                         f"re-export or keep the column as text", path, f"row {r['row']}, column Kod")
+MACROREGION = {"12": "01", "24": "01", "08": "02", "30": "02", "32": "02", "02": "03", "16": "03", "04": "04", "22": "04",
+               "28": "04", "10": "05", "26": "05", "06": "06", "18": "06", "20": "06", "14": "07"}
+"""The macroregion (the first two digits of a 12-digit BDL unit id) of each voivodeship (its next two), as the BDL
+numbers the NTS macroregions: 01 południowy, 02 północno-zachodni, 03 południowo-zachodni, 04 północny, 05 centralny,
+06 wschodni, 07 województwo mazowieckie (e.g. 030210564011 Wrocław, 071412865011 Warszawa)."""
+
+
+def _code_problem(code: str) -> str | None:
+    """What is wrong with a code of a BDL file, or None for a 7-digit TERYT code or a consistent 12-digit BDL id."""
+    if re.fullmatch(r"[0-9]{6}|[0-9]{11}", code):
+        return (f"code {code!r} has lost its leading zero (a spreadsheet turned codes into numbers); re-export or keep "
+                f"the column as text")
+    if re.fullmatch(r"[0-9]{7}", code):
+        return None
+    if not re.fullmatch(r"[0-9]{12}", code):
+        return f"code {excerpt(code)!r} is neither a TERYT code (7 digits) nor a BDL unit id (12 digits)"
+    region, voivodeship = code[:2], code[2:4]
+    if voivodeship == "00" or MACROREGION.get(voivodeship) == region:
+        return None
+    if voivodeship not in MACROREGION:
+        return f"BDL unit id {code!r} names voivodeship {voivodeship}, which does not exist"
+    return (f"BDL unit id {code!r} is inconsistent: its macroregion digits {region} contradict its voivodeship "
+            f"{voivodeship} (in macroregion {MACROREGION[voivodeship]})")
+
+
+def check_codes(table: BdlTable) -> None:
+    """Every code of the file is a 7-digit TERYT code or a consistent 12-digit BDL id: one bad code (a lost leading
+    zero, a letter O for a zero, digits contradicting each other) makes the whole file suspect."""
+    data = table.data
+    for code in data["code"].unique():
+        problem = _code_problem(code)
+        if problem:
+            row = int(data.loc[data["code"] == code, "row"].iloc[0])
+            raise InputError(problem, table.path, table.code_place(row))
 
 
 # ---- mapping to catalogue variables -----------------------------------------------------------------------------
@@ -396,7 +476,8 @@ class MappingRule(BaseModel):
     table: str = Field(pattern=r"^([A-Z]{4}|API)_\d+$", description="export table (LUDN_2137) or API_<variable id>")
     match: dict[str, str] = Field(default_factory=dict, description="dimension = value, e.g. Płeć: ogółem")
     variable: str
-    scale: float = 1.0
+    scale: float = Field(default=1.0, gt=0, allow_inf_nan=False, description="multiply the file's values (e.g. 1000 for "
+                         "thousands): a finite number above 0")
     level: tuple[Level, ...] | None = Field(
         default=None, description="gmina, powiat or both: rows of other levels are skipped (in a gmina-level table a powiat "
                           "row is the sum of its gminas); cities with powiat rights belong to both")
@@ -502,7 +583,7 @@ def no_rule_matched(t: BdlTable, mapping: Mapping, mapping_path: Path | None) ->
     name = mapping_path.name if mapping_path else "the mapping file"
     source = t.table_from + (f"; {t.about}" if t.about else "")
     dims = list(dict.fromkeys(t.data["dims"]))
-    shown = "; ".join(", ".join(f"{k}: {v}" for k, v in parse_dims(d).items()) or "(no breakdown)" for d in dims[:3])
+    shown = "; ".join(excerpt(", ".join(f"{k}: {v}" for k, v in parse_dims(d).items()) or "(no breakdown)") for d in dims[:3])
     shown += f" and {len(dims) - 3} more" if len(dims) > 3 else ""
     rules = [r for r in mapping.rules if r.table == t.table]
     if rules:
@@ -515,7 +596,7 @@ def no_rule_matched(t: BdlTable, mapping: Mapping, mapping_path: Path | None) ->
         todo = (f"name the file like the BDL download it came from, starting with its table code (e.g. "
                 f"LUDN_2137_CREL_20220407210714.csv), or, if {name} has no rule for that table yet, add one")
     else:
-        example = ", ".join(f"{k}: {v}" for k, v in parse_dims(dims[0]).items()) if dims else ""
+        example = excerpt(", ".join(f"{k}: {v}" for k, v in parse_dims(dims[0]).items())) if dims else ""
         why = f"{name} has no rule for table {t.table} (the file's breakdowns: {shown})"
         todo = (f"add a rule, e.g. `- {{table: {t.table}, match: {{{example}}}, variable: <catalogue variable>, level: gmina}}`, "
                 f"or, if the file is another table renamed, give it the name of its BDL download (e.g. LUDN_2137_CREL_....csv)")
@@ -666,7 +747,7 @@ def mark_zero_placeholders(data: pd.DataFrame, matched: pd.DataFrame, rules: lis
         first = part.loc[example]
         rule = rules[int(first["rule"])]
         warnings.append(f"{variable} {years}: {len(part):,} totals are 0 while their components are not (e.g. row "
-                        f"{first['row']}, {first['code']} {first['name']}, {first['year']}: {detail[example]}), a "
+                        f"{first['row']}, {first['code']} {excerpt(first['name'])}, {first['year']}: {detail[example]}), a "
                         f"placeholder for 'no data'; loaded as missing with flag {ZERO_PLACEHOLDER}; if the zeros are real, "
                         f"add `real_zeros: true` (or `total: false`) to the rule {rule.describe()}")
     placeholder = all_zero | totals
@@ -705,11 +786,11 @@ BLANK_MERGED = {"city": "empty cell; the city's other row (powiat WWPP000 or gmi
 def _conflict(rows: pd.DataFrame) -> str:
     a = rows.iloc[0]
     b = rows[rows["value"] != a["value"]].iloc[0]
-    what = (f"rows {a['row']} ({a['code']} {a['name']}) and {b['row']} ({b['code']} {b['name']}) give different values "
+    what = (f"rows {a['row']} ({a['code']} {excerpt(a['name'])}) and {b['row']} ({b['code']} {excerpt(b['name'])}) give different values "
             f"for {a['variable']} {a['year']}: {_fmt(a['raw'])} and {_fmt(b['raw'])}")
     relation = _relation(a, b)
     if relation == "same code":
-        return (f"{what} (breakdowns {a['dims'] or '-'} and {b['dims'] or '-'}); the mapping takes more than one breakdown "
+        return (f"{what} (breakdowns {excerpt(a['dims'] or '-')} and {excerpt(b['dims'] or '-')}); the mapping takes more than one breakdown "
                 f"into {a['variable']}: give the rule's `match` a value for every breakdown column so that it selects one")
     if relation == "city":
         return (f"{what}; they are the powiat row and the gmina row of a city with powiat rights, which must agree: check "

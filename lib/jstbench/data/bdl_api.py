@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from jstbench.catalogue.sources import LEVELS, Level
 from jstbench.core.atomic import write_text
 from jstbench.core.errors import InputError
+from jstbench.core.yamlio import read_json
 from jstbench.data.bdl import Mapping, MappingRule
 
 if TYPE_CHECKING:
@@ -358,8 +359,8 @@ def _fetch_task(api: Any, task: Task, page_size: int, on_page: Callable[[int | N
 def _saved(path: Path) -> bool:
     """A response saved by an earlier run (written atomically: it is whole or absent; unreadable ones are refetched)."""
     try:
-        return isinstance(json.loads(path.read_text(encoding="utf-8")).get("results"), list)
-    except (OSError, ValueError, AttributeError):
+        return isinstance(read_json(path).get("results"), list)
+    except (ValueError, AttributeError):
         return False
 
 
@@ -455,11 +456,11 @@ def sort_responses(paths: list[Path], catalogue: Catalogue) -> Responses:
     out = Responses()
     for path in paths:
         try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            doc = read_json(Path(path))
             got = str(doc.get("variableId", ""))
             asked = str((doc.get("requested") or {}).get("variableId", got))
             results = doc.get("results")
-        except (OSError, ValueError, AttributeError) as exc:
+        except (ValueError, AttributeError) as exc:
             out.refused.append(f"{Path(path).name}: not a saved BDL API response ({exc}); delete it and fetch again")
             continue
         if got != asked or got not in named:

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jstbench.core.errors import InputError
+from jstbench.core.errors import InputError, excerpt
 
 if TYPE_CHECKING:  # the readers import pandas and their parsers when they run: `jstbench --help` stays quick
     import pandas as pd
@@ -106,14 +106,14 @@ def get(name: str) -> Reader:
 
 def detect_format(path: Path) -> str:
     """The first reader claiming the file's suffix; failing that (the file is text), the first whose rule accepts
-    its first line."""
-    from jstbench.data.bdl import read_text
+    its first line that is not blank."""
+    from jstbench.data.bdl import first_line, read_text
 
     suffix = path.suffix.lower()
     for r in READERS.values():
         if suffix in r.suffixes:
             return r.name
-    header = read_text(path).splitlines()[0]
+    header = first_line(read_text(path))[1]
     for r in READERS.values():
         if r.header is not None and r.header(header):
             return r.name
@@ -178,15 +178,17 @@ def _known_units(rows: pd.DataFrame, units: pd.DataFrame, skip: bool, summary: S
 def _bdl_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[pd.DataFrame, Summary]:
     """A BDL export or API response: the rules of the mapping take its values (by table, breakdown and level), zero
     placeholders become missing values, a unit given by two rows (a city's powiat and gmina rows, a gmina's code
-    before and after a change of type) becomes one observation or an error naming both rows."""
+    before and after a change of type) becomes one observation or an error naming both rows. Every code, year and
+    value is checked (`jstbench.data.validate`): one bad cell refuses the file."""
     import pandas as pd
 
     from jstbench.data import bdl
     from jstbench.data.teryt import kind_change_crosswalk
+    from jstbench.data.validate import check_observations, value_ranges
 
     table = bdl.read_export(path, fmt)
     data = table.data
-    bdl.check_leading_zeros(data, path)
+    bdl.check_codes(table)
     summary = Summary(str(path), table.layout, rows=len(data))
     if ctx.units is None:
         raise InputError("the store has no units register yet: load a TERYT TERC file first", ctx.store_dir)
@@ -211,13 +213,16 @@ def _bdl_observations(path: Path, fmt: str, source: str, ctx: Context) -> tuple[
         matched = matched.assign(unit=matched["unit"].map(crosswalk).fillna(matched["unit"]))
         summary.recoded = {old: new for old, new in sorted(crosswalk.items())}
     matched = _known_units(matched, ctx.units, ctx.skip_unknown_units, summary, path,
-                           lambda r: (f"{r['code']!r} ({r['name']})", f"row {r['row']}, column Kod"), ctx)
+                           lambda r: (f"{r['code']!r} ({excerpt(r['name'])})", table.code_place(int(r["row"]))), ctx)
     matched, merged = bdl.merge_duplicates(matched, path)
     summary.rejected.update(merged)
     if table.table_from != bdl.FROM_NAME:
         summary.rejected[f"(not rows) table code {table.table} taken from {table.table_from}"] = 0
     for text in level_warnings + warnings:
         summary.rejected[f"(not rows) warning: {text}"] = 0
+    ranges = value_ranges(ctx.catalogue)
+    check_observations(matched.assign(variable=matched["variable"].str.split(bdl.PART, n=1).str[0]), path,
+                       lambda i: table.place(int(matched.at[i, "row"]), matched.at[i, "col"]), ranges)
     obs = pd.DataFrame({"unit": matched["unit"], "year": matched["year"].astype(int), "variable": matched["variable"],
                         "value": matched["value"].astype(float), "flag": matched["flag"], "source": source})
     summary.units, summary.values = obs["unit"].nunique(), int(obs["value"].notna().sum())

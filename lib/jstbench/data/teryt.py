@@ -11,13 +11,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from jstbench.core.errors import InputError
+from jstbench.core.errors import InputError, excerpt
 from jstbench.core.units import RODZ_TO_KIND
 from jstbench.data.bdl import read_text
+from jstbench.data.validate import date
 
 TERC_COLUMNS = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "STAN_NA"]
 OLD_NAMES = {"NAZDOD": "NAZWA_DOD"}
 """Columns of older TERC layouts: the XML of about 2013-2016 (`<col name="NAZDOD">`) calls NAZWA_DOD NAZDOD."""
+MAX_NAME = 200  # characters of a unit's name (the units register holds no longer ones)
+
+Rows = list[tuple[str, list[str]]]
+"""Rows of a TERC file with where each is: `row 5` (the line of a CSV file, the 5th <row> element of an XML file)."""
 
 
 def read_terc(path: str | Path) -> pd.DataFrame:
@@ -35,45 +40,76 @@ def read_terc_xml(path: Path) -> pd.DataFrame:
         root = ET.fromstring(Path(path).read_bytes())
     except ET.ParseError as exc:
         raise InputError(f"not valid XML: {exc}", path) from None
-    rows = root.iter("row")
-    lines = [";".join(TERC_COLUMNS)]
-    for n, row in enumerate(rows, start=2):
+    rows = []
+    for n, row in enumerate(root.iter("row"), start=1):
         named = [(c.get("name"), c.text) for c in row.iter("col")]
         pairs = named if named else [(c.tag, c.text) for c in row]
         cols = {OLD_NAMES.get(str(k), str(k)): (v or "").strip() for k, v in pairs}
         missing = [c for c in TERC_COLUMNS if c not in cols]
         if missing:
-            raise InputError(f"row lacks columns {missing}", path, f"row {n - 1}")
-        lines.append(";".join(cols[c] for c in TERC_COLUMNS))
-    if len(lines) == 1:
+            raise InputError(f"row lacks columns {missing}", path, f"row {n}")
+        rows.append((f"row {n}", [cols[c] for c in TERC_COLUMNS]))
+    if not rows:
         raise InputError("no <row> elements: not a TERC XML file", path)
-    return _parse_terc_rows(lines, path)
+    return _parse_terc_rows(rows, path)
 
 
 def read_terc_csv(path: str | Path) -> pd.DataFrame:
-    """Every row of a TERC CSV export (`;`-separated), codes as text, with its level."""
+    """Every row of a TERC CSV export (`;`-separated, blank lines skipped), codes as text, with its level."""
     path = Path(path)
-    return _parse_terc_rows(read_text(path).splitlines(), path)
-
-
-def _parse_terc_rows(lines: list[str], path: Path) -> pd.DataFrame:
-    text = "\n".join(lines)
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    header = [h.strip() for h in rows[0]]
+    reader = csv.reader(io.StringIO(read_text(path)), delimiter=";")
+    try:
+        rows = [(f"row {n}", r) for n, r in enumerate(reader, start=1) if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV row: {excerpt(str(exc))}", path, f"line {reader.line_num}") from None
+    where, first = rows[0]
+    header = [h.strip() for h in first]
     if [OLD_NAMES.get(h, h) for h in header[: len(TERC_COLUMNS)]] != TERC_COLUMNS:
-        raise InputError(f"TERC header must be {';'.join(TERC_COLUMNS)}, got {';'.join(header)} "
-                         f"(older files may say NAZDOD for NAZWA_DOD)", path, "row 1")
-    out = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) < len(TERC_COLUMNS):
-            raise InputError(f"{len(row)} fields, expected {len(TERC_COLUMNS)} (truncated file?)", path, f"row {n}")
-        woj, pow_, gmi, rodz, name, extra, date = (c.strip() for c in row[:7])
-        for value, width, col in ((woj, 2, "WOJ"), (pow_, 2, "POW"), (gmi, 2, "GMI")):
-            if value and not re.fullmatch(rf"\d{{{width}}}", value):
-                raise InputError(f"{col} {value!r} is not {width} digits (lost leading zero?)", path, f"row {n}, column {col}")
-        out.append(dict(woj=woj, pow=pow_, gmi=gmi, rodz=rodz, name=name, extra=extra, valid_on=date, row=n))
+        raise InputError(f"TERC header must be {';'.join(TERC_COLUMNS)}, got {excerpt(';'.join(header))} "
+                         f"(older files may say NAZDOD for NAZWA_DOD)", path, where)
+    if len(rows) == 1:
+        raise InputError("no units: the file has only its header", path)
+    return _parse_terc_rows(rows[1:], path)
+
+
+def _terc_row(cells: list[str], path: Path, where: str) -> dict[str, str]:
+    """One row's fields, checked: WOJ two digits; POW and GMI two digits or empty, GMI only under a POW; RODZ one
+    digit 1-9 for a gmina (or its part) and empty otherwise; a name; STAN_NA a calendar date."""
+    if len(cells) < len(TERC_COLUMNS):
+        raise InputError(f"{len(cells)} fields, expected {len(TERC_COLUMNS)} (truncated file?)", path, where)
+    woj, pow_, gmi, rodz, name, extra, valid_on = (c.strip() for c in cells[:7])
+    for value, col in ((woj, "WOJ"), (pow_, "POW"), (gmi, "GMI")):
+        if (value or col == "WOJ") and not re.fullmatch(r"[0-9]{2}", value):
+            raise InputError(f"{col} {excerpt(value)!r} is not 2 digits (lost leading zero?)", path, f"{where}, column {col}")
+    if gmi and not pow_:
+        raise InputError(f"GMI {gmi} without a POW: a gmina lies in a powiat", path, f"{where}, column POW")
+    if gmi and not re.fullmatch(r"[1-9]", rodz):
+        raise InputError(f"RODZ {excerpt(rodz)!r} is not a kind of gmina (one digit 1-9)", path, f"{where}, column RODZ")
+    if rodz and not gmi:
+        raise InputError(f"RODZ {excerpt(rodz)!r} given without a GMI: only gminas and their parts have a kind", path,
+                         f"{where}, column RODZ")
+    if not name or len(name) > MAX_NAME:
+        raise InputError(f"NAZWA {'is empty' if not name else f'is longer than {MAX_NAME} characters'}", path,
+                         f"{where}, column NAZWA")
+    return dict(woj=woj, pow=pow_, gmi=gmi, rodz=rodz, name=name, extra=extra,
+                valid_on=date(valid_on, path, f"{where}, column STAN_NA"))
+
+
+def _parse_terc_rows(rows: Rows, path: Path) -> pd.DataFrame:
+    """The rows of a TERC snapshot (header left out), each checked (`_terc_row`); one date and each unit once."""
+    out: list[dict[str, str]] = []
+    seen: dict[tuple[str, ...], str] = {}
+    for where, cells in rows:
+        r = _terc_row(cells, path, where)
+        if out and r["valid_on"] != out[0]["valid_on"]:
+            raise InputError(f"STAN_NA {r['valid_on']} differs from {out[0]['valid_on']} ({rows[0][0]}): a TERC file is "
+                             f"one snapshot of the register", path, f"{where}, column STAN_NA")
+        key = (r["woj"], r["pow"], r["gmi"], r["rodz"])
+        if key in seen:
+            raise InputError(f"the unit {';'.join(key)} appears twice (also {seen[key]}): a TERC snapshot lists each unit "
+                             f"once", path, where)
+        seen[key] = where
+        out.append({**r, "row": where})
     return pd.DataFrame(out)
 
 

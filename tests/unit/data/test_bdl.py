@@ -260,13 +260,13 @@ def test_xlsx_table_code_from_the_opis_sheet_when_it_holds_one(tmp_path):
 
 # ---- API responses ----------------------------------------------------------------------------------------------------
 
-UNITS = [{"id": "050210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1},
+UNITS = [{"id": "030210501011", "name": "Bolesławiec", "values": [{"year": "2020", "val": 38486, "attrId": 1},
                                                                  {"year": "2021", "val": 38000, "attrId": 1}]},
-         {"id": "050210501022", "name": "Bolesławiec", "values": [{"year": "2020", "val": None, "attrId": 3}]}]
-FLAT = [{"unit_id": "050210501011", "unit_name": "Bolesławiec", "year": 2020, "val": 38486.0, "attr_id": 1},
-        {"unit_id": "050210501011", "unit_name": "Bolesławiec", "year": 2021, "val": 38000.0, "attr_id": 1},
-        {"unit_id": "050210501022", "unit_name": "Bolesławiec", "year": 2020, "val": float("nan"), "attr_id": 3}]
-EXPECTED = [["050210501011", 2020, 38486.0, None], ["050210501011", 2021, 38000.0, None], ["050210501022", 2020, None, "3"]]
+         {"id": "030210501022", "name": "Bolesławiec", "values": [{"year": "2020", "val": None, "attrId": 3}]}]
+FLAT = [{"unit_id": "030210501011", "unit_name": "Bolesławiec", "year": 2020, "val": 38486.0, "attr_id": 1},
+        {"unit_id": "030210501011", "unit_name": "Bolesławiec", "year": 2021, "val": 38000.0, "attr_id": 1},
+        {"unit_id": "030210501022", "unit_name": "Bolesławiec", "year": 2020, "val": float("nan"), "attr_id": 3}]
+EXPECTED = [["030210501011", 2020, 38486.0, None], ["030210501011", 2021, 38000.0, None], ["030210501022", 2020, None, "3"]]
 
 
 @pytest.mark.parametrize("doc,table,table_from", [

@@ -240,7 +240,7 @@ def test_a_response_for_an_unknown_variable_is_refused(tmp_path):
     empty = tmp_path / "API_333_level5_2021.json"
     empty.write_text(json.dumps({"variableId": 333, "results": []}), encoding="utf-8")
     summed = tmp_path / "API_72239_level6_2020.json"
-    summed.write_text(json.dumps({"variableId": 72239, "results": [{"id": "050210501011", "values": []}]}), encoding="utf-8")
+    summed.write_text(json.dumps({"variableId": 72239, "results": [{"id": "030210501011", "values": []}]}), encoding="utf-8")
     sorted_ = bdl_api.sort_responses([*result.paths, empty, summed], CAT)
     assert [p.name for p in sorted_.load] == ["API_72305_level6_2019-2020.json", "API_72305_level5_2019-2020.json",
                                              summed.name]
