@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jstbench.core.errors import InputError, InputErrors, excerpt
+from jstbench.core.yamlio import parse_json
 from jstbench.data.validate import number, year
 
 FIXED_CREL = ["Kod", "Nazwa"]
@@ -413,10 +413,7 @@ def parse_api_json(text: str, path: Path) -> tuple[pd.DataFrame, str]:
     """A saved BDL API response of data by variable, in any layout of `API_LAYOUTS`. The variable id the content
     gives becomes the table `API_<id>`; without it the file name gives the table. Returns (data, where the table
     code was taken from)."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path, f"line {exc.lineno}, column {exc.colno}") from None
+    doc = parse_json(text, path)  # size and nesting limits: a hostile response never reaches the recursion limit
     results, var_id = _api_results(doc, path)
     if var_id:
         table, table_from = f"API_{var_id}", "the response's variableId"
