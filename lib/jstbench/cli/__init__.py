@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from jstbench.cli.common import RootOpt, err, friendly, option_path, out, project_of
+from jstbench.cli.common import RootOpt, err, friendly, literal, option_path, out, project_of, say
 from jstbench.core.errors import InputError
 
 app = typer.Typer(help="Benchmarking usług publicznych JST: katalog wskaźników, dane, raporty, metodologia.",
@@ -33,23 +33,23 @@ def check(series: Annotated[Optional[list[str]], typer.Argument(help="Series to 
     cat = load_catalogue(project.catalogue_dir)
     out.print(f"catalogue: {len(cat)} indicators, {len(cat.variables)} variables, digest {cat.digest}")
     for warning in cat.problems():
-        out.print(f"  [yellow]warning:[/] {warning}")
+        say(out, "  warning:", "yellow", warning)
     todo = sum(i.status != "verified" for i in cat.indicators.values())
     out.print(f"  {todo} of {len(cat)} indicators are marked to-verify or draft")
     from jstbench.catalogue.caf import load_caf
     from jstbench.data.competition import load_competition
 
     caf = load_caf(project.catalogue_dir / "caf.yml")
-    out.print(f"CAF model: {caf.version}, {len(caf.criteria)} criteria, {len(caf.subcriteria())} sub-criteria, "
-              f"workbook template {caf.template_version}")
+    out.print(literal(f"CAF model: {caf.version}, {len(caf.criteria)} criteria, {len(caf.subcriteria())} sub-criteria, "
+                      f"workbook template {caf.template_version}"))
     for path in sorted(project.competitions_dir.glob("*/konkurs.yml")):
         comp = load_competition(path)
-        out.print(f"competition {comp.id}: {len(comp.criteria)} criteria, {len(comp.jurors)} jurors, "
-                  f"{len(comp.entries)} entries")
+        out.print(literal(f"competition {comp.id}: {len(comp.criteria)} criteria, {len(comp.jurors)} jurors, "
+                          f"{len(comp.entries)} entries"))
     for name in series or []:
         c = check_series(project, name)
-        out.print(f"series {name}: year {c.spec.year}, {len(c.group_ids)} groups, {len(c.unit_codes)} authorities, "
-                  f"data {c.spec.data} ({len(c.store.units)} units, years {c.store.years[0]}-{c.store.years[-1]})")
+        out.print(literal(f"series {name}: year {c.spec.year}, {len(c.group_ids)} groups, {len(c.unit_codes)} authorities, "
+                          f"data {c.spec.data} ({len(c.store.units)} units, years {c.store.years[0]}-{c.store.years[-1]})"))
     out.print("[green]ok[/]")
 
 
@@ -114,7 +114,8 @@ def indicators(as_json: Annotated[bool, typer.Option("--json", help="Print the w
         return
     table = Table("id", "obszar", "rodzaj", "kierunek", "jednostka", "formuła", "status")
     for ind in cat.indicators.values():
-        table.add_row(ind.id, SECTORS[ind.sector]["pl"], ind.kind, ind.direction, ind.unit, ind.formula, ind.status)
+        table.add_row(*(literal(x or "") for x in (ind.id, SECTORS[ind.sector]["pl"], ind.kind, ind.direction, ind.unit,
+                                                   ind.formula, ind.status)))
     out.print(table)
     out.print(f"{len(cat)} indicators")
 
@@ -147,10 +148,10 @@ def reports(series: Annotated[str, typer.Argument(help="Series name: params/<ser
                 force=force)
     folder = project.output_dir / series
     reused = f" ({m['reused']} unchanged, reused)" if m["reused"] else ""
-    out.print(f"{m['ok']} reports ok{reused}, {m['failed']} failed in {m['duration_s']} s → {folder / 'index.html'}")
+    out.print(literal(f"{m['ok']} reports ok{reused}, {m['failed']} failed in {m['duration_s']} s → {folder / 'index.html'}"))
     for r in m["reports"]:
         if r["status"] != "ok":
-            err.print(f"[red]failed:[/] {escape(r['label'])}: {escape(r['error'])}", highlight=False)
+            say(err, "failed:", "red", f"{r['label']}: {r['error']}")
     if m["failed"]:
         raise typer.Exit(1)
 
@@ -164,8 +165,8 @@ def site(root: RootOpt = None,
 
     project = project_of(root)
     res = build_site(project, renderer=renderer)
-    out.print(f"site rendered with [bold]{res.renderer}[/]: {res.pages} pages, {res.links_checked} internal links checked, "
-              f"none broken → {res.index}")
+    out.print(Text.assemble("site rendered with ", (res.renderer, "bold"), literal(
+        f": {res.pages} pages, {res.links_checked} internal links checked, none broken → {res.index}")))
 
 
 @app.command()
@@ -189,9 +190,9 @@ def audit(folder: Annotated[Path, typer.Argument(help="A built folder: a series 
     t0 = time.perf_counter()
     res = audit_folder(folder)
     for p in res.problems:
-        out.print(f"[red]{escape(p.file)}[/]: {p.check}: {escape(p.message)}", highlight=False)
+        out.print(Text.assemble(Text.assemble(literal(p.file), style="red"), literal(f": {p.check}: {p.message}")))
         if p.snippet:
-            out.print(f"    [dim]{escape(p.snippet)}[/]", highlight=False)
+            out.print(Text.assemble("    ", literal(p.snippet), style="dim"))
     out.print(f"static checks: {res.pages} pages, {res.stylesheets} stylesheets, {len(res.problems)} problems "
               f"({time.perf_counter() - t0:.1f} s)")
     by_check = Counter(p.check for p in res.problems)
@@ -206,16 +207,18 @@ def audit(folder: Annotated[Path, typer.Argument(help="A built folder: a series 
 
             ax = axe_pages(chosen, folder)
         except BrowserUnavailable as exc:
-            err.print(f"[yellow]axe-core skipped:[/] {escape(exc.message)}; static checks only", highlight=False)
+            say(err, "axe-core skipped:", "yellow", f"{exc.message}; static checks only")
         else:
             for v in ax.violations:
                 colour = "red" if v.impact in FAILING_IMPACTS else "yellow"
-                out.print(f"[{colour}]{v.impact}[/] {v.rule}: {escape(v.page)} ({v.nodes} elements): {escape(v.help)}", highlight=False)
+                out.print(Text.assemble(Text.assemble(literal(v.impact), style=colour),
+                                        literal(f" {v.rule}: {v.page} ({v.nodes} elements): {v.help}")))
             for page, why in ax.failed:
-                err.print(f"[red]axe-core could not check {escape(page)}:[/] {escape(why)}", highlight=False)
+                err.print(Text.assemble(Text.assemble(literal(f"axe-core could not check {page}:"), style="red"), " ",
+                                        literal(why)))
             impacts = Counter(v.impact for v in ax.violations)
-            out.print(f"axe-core (WCAG 2.1 A/AA) on {len(ax.pages)} pages: " + (", ".join(
-                f"{n} {i}" for i, n in impacts.most_common()) or "no violations"))
+            out.print(literal(f"axe-core (WCAG 2.1 A/AA) on {len(ax.pages)} pages: " + (", ".join(
+                f"{n} {i}" for i, n in impacts.most_common()) or "no violations")))
             failed = failed or bool(ax.failing) or bool(ax.failed)
     if failed:
         raise typer.Exit(1)
@@ -237,10 +240,10 @@ def pdf(series: Annotated[str, typer.Argument(help="Series name: its reports in 
     run = print_reports(pages, workers=workers)
     size = sum(p.size for p in run.printed)
     each = sum(p.seconds for p in run.printed) / len(run.printed) if run.printed else 0.0
-    out.print(f"{len(run.printed)} PDFs ({size / 1e6:.1f} MB, {each:.1f} s per report), {len(run.failed)} failed, "
-              f"in {run.seconds:.1f} s → {folder}")
+    out.print(literal(f"{len(run.printed)} PDFs ({size / 1e6:.1f} MB, {each:.1f} s per report), {len(run.failed)} failed, "
+                      f"in {run.seconds:.1f} s → {folder}"))
     for html, why in run.failed:
-        err.print(f"[red]failed:[/] {escape(str(html.relative_to(folder)))}: {escape(why)}", highlight=False)
+        say(err, "failed:", "red", f"{html.relative_to(folder)}: {why}")
     if run.failed:
         raise typer.Exit(1)
 
@@ -258,7 +261,7 @@ def clean(root: RootOpt = None, yes: Annotated[bool, typer.Option("--yes", help=
         raise typer.Exit(1)
     for p in targets:
         shutil.rmtree(p) if p.is_dir() else p.unlink()
-    out.print(f"deleted {len(targets)} item(s) under {project.output_dir}")
+    out.print(literal(f"deleted {len(targets)} item(s) under {project.output_dir}"))
 
 
 data_app = typer.Typer(help="Real data into the store: GUS BDL exports, the TERYT register.", no_args_is_help=True)
@@ -298,16 +301,17 @@ def data_load(files: Annotated[list[Path], typer.Argument(help=files_help())],
                            units_dictionary=project.resolve(units_dictionary) if units_dictionary else None)
     for s in summaries:
         years = f"{s.years[0]}–{s.years[-1]}" if s.years else "–"
-        out.print(f"[bold]{escape(Path(s.file).name)}[/] ({s.layout}): {s.rows:,} rows read; {s.units:,} units, years {years}, "
-                  f"variables: {', '.join(s.variables) or '–'}; {s.values:,} values, {s.flags} flagged; "
-                  f"{s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged")
+        out.print(Text.assemble(Text.assemble(literal(Path(s.file).name), style="bold"), literal(
+            f" ({s.layout}): {s.rows:,} rows read; {s.units:,} units, years {years}, "
+            f"variables: {', '.join(s.variables) or '–'}; {s.values:,} values, {s.flags} flagged; "
+            f"{s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged")))
         for why, n in s.rejected.items():
-            out.print(f"  rejected {n:,} rows: {escape(why)}" if n else f"  note: {escape(why)}")
+            out.print(literal(f"  rejected {n:,} rows: {why}" if n else f"  note: {why}"))
         if s.recoded:
             pairs = ", ".join(f"{a}→{b}" for a, b in list(s.recoded.items())[:6])
             more = f" and {len(s.recoded) - 6} more" if len(s.recoded) > 6 else ""
-            out.print(f"  recoded {len(s.recoded)} gmina codes whose type changed since (same territory): {pairs}{more}")
-    out.print(f"loaded into {store_dir} in {time.perf_counter() - t0:.1f} s")
+            out.print(literal(f"  recoded {len(s.recoded)} gmina codes whose type changed since (same territory): {pairs}{more}"))
+    out.print(literal(f"loaded into {store_dir} in {time.perf_counter() - t0:.1f} s"))
 
 
 @data_app.command("fetch-bdl")
@@ -332,7 +336,7 @@ def data_fetch_bdl(years: Annotated[list[int], typer.Option("--year", help="Year
     paths = fetch(api_variables(rules), years, level, store_dir / "bdl-api")
     summaries = load_files(store_dir, paths, "api-json", mapping_file, set(cat.variables), skip_unknown_units)
     for s in summaries:
-        out.print(f"{Path(s.file).name}: {s.values:,} values for {s.units:,} units, {s.new} new, {s.revised} revised")
+        out.print(literal(f"{Path(s.file).name}: {s.values:,} values for {s.units:,} units, {s.new} new, {s.revised} revised"))
 
 
 @data_app.command("fetch")
@@ -365,18 +369,18 @@ def data_fetch(years: Annotated[str, typer.Option(help="Years: 2015-2024, 2020, 
     names = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
     plan = bdl_api.plan_requests(cat, parse_years(years), bdl_api.parse_levels(levels), names)
     for note in plan.notes():
-        out.print(f"note: {escape(note)}", highlight=False)
+        out.print(literal(f"note: {note}"))
     if not plan.tasks:
         raise InputError("no BDL variable id to fetch: the catalogue's BDL sources (variables.yml, `bdl_id`) name none "
                          "for these years, levels and variables")
     todo = [t for t in plan.tasks if not (cache_dir / t.file_name).exists()]
-    out.print(escape(bdl_api.plan_summary(plan).text()), highlight=False)
+    out.print(literal(bdl_api.plan_summary(plan).text()))
     if dry_run:
         for t in plan.tasks:
             state = "to fetch" if t in todo else "saved"
-            out.print(f"  {t.file_name}  {escape(', '.join(plan.users.get(t.bdl_id, [])))}  ({state})", highlight=False)
+            out.print(literal(f"  {t.file_name}  {', '.join(plan.users.get(t.bdl_id, []))}  ({state})"))
         if todo and len(todo) < len(plan.tasks):
-            out.print(f"still to fetch: {escape(bdl_api.plan_summary(plan, todo).text())}", highlight=False)
+            out.print(literal(f"still to fetch: {bdl_api.plan_summary(plan, todo).text()}"))
         return
     if not (store_dir / UNITS_FILE).exists():
         raise InputError("the store has no units register yet: load a TERYT TERC file first "
@@ -392,22 +396,21 @@ def data_fetch(years: Annotated[str, typer.Option(help="Years: 2015-2024, 2020, 
                                          on_progress=lambda done, total: bar.update(bar_id, completed=done, total=total))
     finally:
         client.close()
-    out.print(f"reused {result.reused} saved response(s) of {len(plan.tasks)}; fetched {result.fetched} "
-              f"({result.requests:,} requests) into {cache_dir}")
+    out.print(literal(f"reused {result.reused} saved response(s) of {len(plan.tasks)}; fetched {result.fetched} "
+                      f"({result.requests:,} requests) into {cache_dir}"))
     responses = bdl_api.sort_responses(result.paths, cat)
     for name, why in responses.skipped.items():
-        out.print(f"  not loaded: {escape(name)}: {escape(why)}", highlight=False)
+        out.print(literal(f"  not loaded: {name}: {why}"))
     if responses.refused:
         raise InputError("responses for BDL variables the catalogue does not know; nothing was loaded:\n"
                          + "\n".join(responses.refused))
     summaries = bdl_api.load_responses(store_dir, responses.load, cat, cache_dir / bdl_api.MAPPING_FILE, skip_unknown_units)
     for s in summaries:
-        out.print(f"{escape(Path(s.file).name)}: {s.values:,} values for {s.units:,} units, variables "
-                  f"{escape(', '.join(s.variables) or '–')}; {s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged",
-                  highlight=False)
+        out.print(literal(f"{Path(s.file).name}: {s.values:,} values for {s.units:,} units, variables "
+                          f"{', '.join(s.variables) or '–'}; {s.new:,} new, {s.revised:,} revised, {s.unchanged:,} unchanged"))
         for why, n in s.rejected.items():
-            out.print(f"  rejected {n:,} rows: {escape(why)}" if n else f"  note: {escape(why)}", highlight=False)
-    out.print(f"loaded {len(summaries)} response(s) into {store_dir} (rules: {cache_dir / bdl_api.MAPPING_FILE})")
+            out.print(literal(f"  rejected {n:,} rows: {why}" if n else f"  note: {why}"))
+    out.print(literal(f"loaded {len(summaries)} response(s) into {store_dir} (rules: {cache_dir / bdl_api.MAPPING_FILE})"))
 
 
 @data_app.command("fetch-mf")
@@ -438,10 +441,10 @@ def data_fetch_mf(source: Annotated[Path, typer.Argument(
     with tempfile.TemporaryDirectory(prefix="jstbench-fetch-mf-") as tmp:
         found = mf.find_mf_files(project.resolve(source), wanted, Path(tmp))
         for name, why in found.skipped:
-            out.print(f"skipped {escape(name)}: {escape(why)}", highlight=False)
+            out.print(literal(f"skipped {name}: {why}"))
         if not found.files:
             raise InputError(f"no MF report files for the years asked ({years or 'all'}) among the files found", source)
-        out.print(f"loading {len(found.files)} file(s): {escape(', '.join(p.name for p in found.files))}", highlight=False)
+        out.print(literal(f"loading {len(found.files)} file(s): {', '.join(p.name for p in found.files)}"))
         data_load(files=found.files, fmt=fmt or "mf", store=store, mapping=None, skip_unknown_units=skip_unknown_units,
                   year=None, layout=None, units_dictionary=units_dictionary, root=root)
 
@@ -481,7 +484,7 @@ def forms_make(group: Annotated[str, typer.Argument(help="Experience-exchange gr
     path = option_path(project, out_dir, project.forms_dir) / f"{g.id}-{year}.xlsx"
     form_ids = forms_for_sector(cat, g.sector)
     make_workbook(path, cat, [(c, names.get(c, "")) for c in g.members], g.id, year, form_ids)
-    out.print(f"{len(form_ids)} forms ({', '.join(form_ids)}), {len(g.members)} authorities → {path}")
+    out.print(literal(f"{len(form_ids)} forms ({', '.join(form_ids)}), {len(g.members)} authorities → {path}"))
 
 
 @forms_app.command("read")
@@ -497,11 +500,11 @@ def forms_read(file: Annotated[Path, typer.Argument(help="A filled workbook.")],
     project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
     obs, year, group = read_workbook(file, cat)
-    out.print(f"{file}: group {group}, year {year}: {obs['unit'].nunique()} authorities, "
-              f"{int(obs['value'].notna().sum())} values, {int(obs['value'].isna().sum())} empty optional cells — valid")
+    out.print(literal(f"{file}: group {group}, year {year}: {obs['unit'].nunique()} authorities, "
+                      f"{int(obs['value'].notna().sum())} values, {int(obs['value'].isna().sum())} empty optional cells — valid"))
     if store is not None:
         [s] = load_files(project.resolve(store), [file], "form", catalogue=cat)
-        out.print(f"loaded into {project.resolve(store)}: {s.new} new, {s.revised} revised, {s.unchanged} unchanged")
+        out.print(literal(f"loaded into {project.resolve(store)}: {s.new} new, {s.revised} revised, {s.unchanged} unchanged"))
 
 
 from jstbench.cli import caf as _caf  # noqa: E402 - command families register after the main app exists

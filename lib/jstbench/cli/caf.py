@@ -13,11 +13,11 @@ from typing import Annotated, Optional
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from jstbench.catalogue.caf import Panel
-from jstbench.cli.common import RootOpt, friendly, out, project_of
+from jstbench.cli.common import RootOpt, friendly, literal, out, project_of
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.text import num
 
@@ -95,10 +95,10 @@ def make(unit: Annotated[str, typer.Option("--unit", help="TERYT code of the aut
         raise InputError(f"workbooks exist (use --force to overwrite): {', '.join(existing)}")
     for label, path in targets.items():
         make_workbook(path, caf, unit, name.strip(), assessment, label, chosen)
-    out.print(f"{len(targets)} workbook(s), panel {panel}, {escape(caf.version)} → {escape(str(folder))}")
+    out.print(literal(f"{len(targets)} workbook(s), panel {panel}, {caf.version} → {folder}"))
     for label, path in targets.items():
-        out.print(f"  {escape(label)}: {escape(path.name)}")
-    out.print(f"after filling: `jstbench caf read {escape(str(out_dir))}`")
+        out.print(literal(f"  {label}: {path.name}"))
+    out.print(literal(f"after filling: `jstbench caf read {out_dir}`"))
 
 
 @app.command()
@@ -121,10 +121,11 @@ def read(paths: Annotated[list[Path], typer.Argument(
                                          validate="one_to_one")
     for (unit, assessment), group in _by_assessment(data):
         panel = group[0].panel
-        synthetic = " [dim](dane syntetyczne)[/]" if any(s.synthetic for s in group) else ""
-        out.print(f"\n[bold]{escape(data.names.get(unit, unit))} ({unit}), samoocena {escape(assessment)}[/], panel "
-                  f"{'klasyczny' if panel == 'classical' else 'szczegółowy'}{synthetic}")
-        out.print(f"oceniający ({len(group)}): " + ", ".join(escape(s.assessor) for s in group))
+        synthetic = " (dane syntetyczne)" if any(s.synthetic for s in group) else ""
+        heading = Text.assemble(literal(f"{data.names.get(unit, unit)} ({unit}), samoocena {assessment}"), style="bold")
+        kind = "klasyczny" if panel == "classical" else "szczegółowy"
+        out.print(Text.assemble("\n", heading, f", panel {kind}", (synthetic, "dim")))
+        out.print(literal(f"oceniający ({len(group)}): " + ", ".join(s.assessor for s in group)))
         table = Table("kryterium", "nazwa", "średnio pkt", "rozrzut pkt", "do uzgodnienia")
         here = crits[(crits["unit"] == unit) & (crits["assessment"] == assessment)]
         here_subs = subs[(subs["unit"] == unit) & (subs["assessment"] == assessment)]
@@ -132,10 +133,10 @@ def read(paths: Annotated[list[Path], typer.Argument(
             total = pd.isna(row["criterion"])
             label = TOTALS_PL[str(row["item"])] if total else caf.criterion(int(row["criterion"])).name.pl
             flagged = here_subs[(here_subs["criterion"] == row["criterion"]) & here_subs["consensus_needed"]]
-            table.add_row("" if total else str(row["item"]), escape(label), num(row["score"]),
+            table.add_row("" if total else literal(str(row["item"])), literal(label), num(row["score"]),
                           num(row["high"] - row["low"]),
-                          ", ".join(f"{s} ({num(v, 0)})" for s, v in zip(flagged["subcriterion"], flagged["spread"],
-                                                                         strict=True)))
+                          literal(", ".join(f"{s} ({num(v, 0)})" for s, v in zip(flagged["subcriterion"], flagged["spread"],
+                                                                                 strict=True))))
         out.print(table)
         n_flagged = int(here_subs["consensus_needed"].sum())
         if n_flagged:
@@ -145,7 +146,7 @@ def read(paths: Annotated[list[Path], typer.Argument(
     out.print(f"\n{len(data.keys)} assessment(s), {len(data.sheets)} workbook(s) valid")
     if out_file is not None:
         _write(out_file, caf, data, subs)
-        out.print(f"consolidated workbook → {escape(str(out_file))}")
+        out.print(literal(f"consolidated workbook → {out_file}"))
 
 
 def _by_assessment(data):

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from jstbench.cli.common import RootOpt, friendly, option_path, out, project_of
+from jstbench.cli.common import RootOpt, friendly, literal, option_path, out, project_of
 from jstbench.core.errors import InputError
 
 app = typer.Typer(help="The management competition: jury workbooks, scores, results and feedback.",
@@ -48,8 +47,8 @@ def make(folder: FolderArg,
                          "`--force` overwrites them", dest)
     make_score_sheets(c, dest)
     conflicts = sum(c.conflict(j, e) for j in c.jurors for e in c.entries)
-    out.print(f"{len(c.jurors)} jury workbooks ({len(c.entries)} entries × {len(c.criteria)} criteria, "
-              f"{conflicts} conflict-of-interest rows greyed) → {escape(str(dest))}")
+    out.print(literal(f"{len(c.jurors)} jury workbooks ({len(c.entries)} entries × {len(c.criteria)} criteria, "
+                      f"{conflicts} conflict-of-interest rows greyed) → {dest}"))
 
 
 @app.command()
@@ -83,12 +82,12 @@ def score(folder: FolderArg,
     replace_dir(dest, build)
     level = f"{100 * c.bootstrap.level:.0f}%"
     table = Table("place", "entry", "authority", "total", f"rank interval ({level})", "award",
-                  title=f"{escape(c.title)}: {len(c.jurors)} jurors, normalisation {c.normalise}, {r.runs} bootstrap runs")
+                  title=literal(f"{c.title}: {len(c.jurors)} jurors, normalisation {c.normalise}, {r.runs} bootstrap runs"))
     for _, row in r.ranking.iterrows():
-        table.add_row(escape(place_text(row)), escape(f"{row['entry']}: {row['title']}"), escape(row["name"]),
-                      "–" if row["total"] != row["total"] else f"{row['total']:.2f}", escape(interval_text(row)),
-                      escape(row["award"]))
+        table.add_row(literal(place_text(row)), literal(f"{row['entry']}: {row['title']}"), literal(str(row["name"])),
+                      "–" if row["total"] != row["total"] else f"{row['total']:.2f}", literal(interval_text(row)),
+                      literal(str(row["award"])))
     out.print(table)
     for juror, criterion in r.constant:
-        out.print(f"note: juror {escape(juror)} gave every entry the same score on {escape(criterion)}: only centred")
-    out.print(f"results → {escape(str(dest))} (wyniki.html, wyniki.xlsx, feedback/: {len(c.entries)} workbooks)")
+        out.print(literal(f"note: juror {juror} gave every entry the same score on {criterion}: only centred"))
+    out.print(literal(f"results → {dest} (wyniki.html, wyniki.xlsx, feedback/: {len(c.entries)} workbooks)"))

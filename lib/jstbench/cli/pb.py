@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from jstbench.cli.common import friendly, out
+from jstbench.cli.common import friendly, literal, out, say
 from jstbench.core.errors import InputError, InputErrors
 
 app = typer.Typer(help="Participatory budgets (Pabulib .pb files).", no_args_is_help=True, add_completion=False)
@@ -48,7 +48,7 @@ def read(file: Annotated[Path, typer.Argument(help="The .pb file.")],
         return
     s = summary
     place = s["unit"] + (f" – {s['subunit']}" if s["subunit"] else " (city-wide)")
-    table = Table("indicator", "value", title=f"{place}, {s['instance']}: {s['vote_type']} ballots, rule {s['rule']}")
+    table = Table("indicator", "value", title=literal(f"{place}, {s['instance']}: {s['vote_type']} ballots, rule {s['rule']}"))
     c = s["cost"]
     for label, value in (
         ("projects submitted", str(s["projects"])), ("voters (ballots)", f"{s['voters']:,}"), ("budget, PLN", _fmt(s["budget"], decimals=0)),
@@ -61,21 +61,22 @@ def read(file: Annotated[Path, typer.Argument(help="The .pb file.")],
         ("largest selected project, % of budget", _fmt(s["largest_selected_share_pct"], "%")),
         ("vote concentration (HHI)", _fmt(s["hhi"], decimals=3)), ("votes of the top 3 projects", _fmt(s["top3_pct"], "%")),
     ):
-        table.add_row(label, escape(value))
+        table.add_row(literal(label), literal(value))
     out.print(table)
     if not s["selection_rerun"]:
-        out.print(f"selection check: not done ({escape(s['selection_reason'])})")
+        out.print(literal(f"selection check: not done ({s['selection_reason']})"))
     elif s["selection_agrees"] is None:
-        out.print(f"selection check: the file has no `selected` column; the rule {escape(s['rule'])} selects "
-                  f"{len(s['selected_by_rule'])} projects: {escape(', '.join(s['selected_by_rule']))}")
+        out.print(literal(f"selection check: the file has no `selected` column; the rule {s['rule']} selects "
+                          f"{len(s['selected_by_rule'])} projects: {', '.join(s['selected_by_rule'])}"))
     elif s["selection_agrees"]:
-        out.print(f"selection check: [green]agrees[/] – the rule {escape(s['rule'])} selects the same "
-                  f"{len(s['selected_in_file'])} projects as the file")
+        out.print(Text.assemble("selection check: ", ("agrees", "green"), literal(
+            f" – the rule {s['rule']} selects the same {len(s['selected_in_file'])} projects as the file")))
     else:
-        diff = Table("project", "name", "in file", "by rule", "why", title="selection check: [red]differs[/] from the file")
+        diff = Table("project", "name", "in file", "by rule", "why",
+                     title=Text.assemble("selection check: ", ("differs", "red"), " from the file"))
         for d in s["differences"]:
-            diff.add_row(escape(d["project_id"]), escape(d["name"][:50]), "yes" if d["in_file"] else "no",
-                         "yes" if d["by_rule"] else "no", escape(d["why"]))
+            diff.add_row(literal(d["project_id"]), literal(d["name"][:50]), "yes" if d["in_file"] else "no",
+                         "yes" if d["by_rule"] else "no", literal(d["why"]))
         out.print(diff)
     for w in s["warnings"]:
-        out.print(f"[yellow]warning:[/] {escape(w)}")
+        say(out, "warning:", "yellow", w)

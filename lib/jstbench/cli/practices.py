@@ -7,10 +7,10 @@ from typing import Annotated, Optional
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from jstbench.cli.common import RootOpt, friendly, option_path, out, project_of
+from jstbench.cli.common import RootOpt, friendly, literal, option_path, out, project_of
 from jstbench.core.errors import InputError, InputErrors
 from jstbench.core.project import Project
 
@@ -65,13 +65,13 @@ def check(files: Annotated[Optional[list[Path]], typer.Argument(
     for item in loaded:
         p = item.practice
         name = str(units.loc[p.unit, "name"]) if units is not None else p.unit
-        table.add_row(escape(p.id) + (" [dim](fikcyjna)[/]" if p.synthetic else ""), escape(f"{name} ({p.unit})"),
-                      escape(SECTORS[p.service]["pl"]), escape(", ".join(p.indicators)), str(len(p.results)),
-                      STATUSES[p.status])
+        table.add_row(Text.assemble(literal(p.id), (" (fikcyjna)" if p.synthetic else "", "dim")),
+                      literal(f"{name} ({p.unit})"), literal(SECTORS[p.service]["pl"]), literal(", ".join(p.indicators)),
+                      str(len(p.results)), literal(STATUSES[p.status]))
     out.print(table)
-    where = f"units register {register} ({len(units)} units)" if units is not None else \
-        "[yellow]units not checked: no units register (load TERC or run `jstbench demo-data`)[/]"
-    out.print(f"{len(loaded)} practices valid; {where}; {len(awards)} competition record(s)")
+    where = literal(f"units register {register} ({len(units)} units)") if units is not None else \
+        Text("units not checked: no units register (load TERC or run `jstbench demo-data`)", style="yellow")
+    out.print(Text.assemble(literal(f"{len(loaded)} practices valid; "), where, f"; {len(awards)} competition record(s)"))
 
 
 @app.command()
@@ -93,4 +93,4 @@ def template(path: Annotated[Path, typer.Argument(help="File to write: .xlsx (Ex
         write_template_xlsx(path, load_catalogue(project.catalogue_dir))
     else:
         write_template_md(path)
-    out.print(f"template → {path}; check it with `jstbench practices check {path}`")
+    out.print(literal(f"template → {path}; check it with `jstbench practices check {path}`"))

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
-from jstbench.cli.common import RootOpt, err, friendly, out, project_of, run_reports
+from jstbench.cli.common import RootOpt, err, friendly, literal, out, project_of, run_reports, say
 from jstbench.core.errors import InputError, InputErrors, collect
 
 app = typer.Typer(help="Strategie rozwoju JST: sprawdzenie plików i raport z realizacji celów.", no_args_is_help=True,
@@ -21,7 +20,7 @@ OUT = "strategie"  # in output/<series>/
 
 def _warn(warnings: list[InputError]) -> None:
     for w in warnings:
-        err.print(f"  [yellow]warning:[/] {escape(w.message)}", highlight=False)
+        say(err, "  warning:", "yellow", w.message)
 
 
 @app.command()
@@ -38,8 +37,8 @@ def check(files: Annotated[list[Path], typer.Argument(help="Strategy files (YAML
         sf = collect(problems, load_strategy, path, catalogue)
         if sf is None:
             continue
-        out.print(f"{escape(str(path))}: {sf.code}, {len(sf.strategy.goals)} goals, {len(sf.items)} indicators "
-                  f"({sum(i.source == 'own' for i in sf.items)} own)", highlight=False)
+        out.print(literal(f"{path}: {sf.code}, {len(sf.strategy.goals)} goals, {len(sf.items)} indicators "
+                          f"({sum(i.source == 'own' for i in sf.items)} own)"))
         _warn(sf.warnings)
     if problems:
         raise InputErrors(problems)

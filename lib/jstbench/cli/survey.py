@@ -8,10 +8,10 @@ from typing import Annotated, Optional
 
 import pandas as pd
 import typer
-from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
-from jstbench.cli.common import RootOpt, friendly, option_path, out, project_of, run_reports
+from jstbench.cli.common import RootOpt, friendly, literal, option_path, out, project_of, run_reports
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.text import num
 
@@ -48,23 +48,24 @@ def check(files: Annotated[list[Path], typer.Argument(help="Response files: CSV,
     for qid, items in parts.items():
         responses = Responses.combine(items)
         q = responses.questionnaire
-        out.print(f"[bold]{escape(q.title)}[/] ({qid}, wersja {q.version}): plików {len(items)}, "
-                  f"respondentów {num(len(responses.data), 0)}")
+        out.print(Text.assemble(Text.assemble(literal(q.title), style="bold"), literal(
+            f" ({qid}, wersja {q.version}): plików {len(items)}, respondentów {num(len(responses.data), 0)}")))
         counts = strata_counts(responses)
         rates = response_rates(responses)
         strata = [s.id for s in q.strata]
         cells = counts[strata].drop_duplicates().astype(str).agg(" ".join, axis=1).tolist()
-        table = Table("JST", "fala", "respondenci", *cells, "odpowiedzi (min.)", title="Respondenci według warstw")
+        table = Table("JST", "fala", "respondenci", *(Column(literal(c)) for c in cells), "odpowiedzi (min.)",
+                      title="Respondenci według warstw")
         for (unit, wave), g in counts.groupby(["unit", "wave"], sort=True):
-            shown = [f"[red]{n}*[/]" if n < SMALL_STRATUM else str(n) for n in g["respondents"]]
+            shown = [Text(f"{n}*", style="red") if n < SMALL_STRATUM else str(n) for n in g["respondents"]]
             row = rates.loc[(unit, wave)]
-            lowest = f"{row.min() * 100:.0f}% ({escape(str(row.idxmin()))})"
-            table.add_row(escape(str(unit)), escape(str(wave)), str(int(g["respondents"].sum())), *shown, lowest)
+            lowest = literal(f"{row.min() * 100:.0f}% ({row.idxmin()})")
+            table.add_row(literal(str(unit)), literal(str(wave)), str(int(g["respondents"].sum())), *shown, lowest)
         out.print(table)
         out.print(f"* mniej niż {SMALL_STRATUM} respondentów w warstwie (kontrola ujawnienia przy publikacji)")
-        detail = Table("pytanie", *(f"{u} {w}" for u, w in rates.index), title="Odsetek odpowiedzi merytorycznych")
+        detail = Table("pytanie", *(Column(literal(f"{u} {w}")) for u, w in rates.index), title="Odsetek odpowiedzi merytorycznych")
         for column in rates.columns:
-            detail.add_row(escape(column), *(f"{v * 100:.0f}%" for v in rates[column]))
+            detail.add_row(literal(str(column)), *(f"{v * 100:.0f}%" for v in rates[column]))
         out.print(detail)
         if len(responses.free_text):
             out.print(f"odpowiedzi swobodne: {len(responses.free_text)} (nie są publikowane)")
@@ -103,17 +104,17 @@ def weight(files: Annotated[list[Path], typer.Argument(help="Response files: CSV
     store = Store.load(option_path(project, data, project.demo_data_dir))
     weighting, waves = weigh(responses, q, store.wide(), method)
     table = Table("unit", "wave", "respondents", "population", "of year", "n_eff", "deff", "max/min weight", "merged cells",
-                  title=f"{q.id}: weights ({waves['method'].iloc[0] if len(waves) else method})")
+                  title=literal(f"{q.id}: weights ({waves['method'].iloc[0] if len(waves) else method})"))
     for r in waves.itertuples():
-        table.add_row(r.unit, str(r.wave), str(r.respondents), num(r.population, 0), num(r.population_year, 0),
-                      num(r.n_eff, 1), num(r.deff, 2),
-                      num(r.weight_ratio, 1), escape(r.collapsed or "–"))
+        table.add_row(literal(str(r.unit)), literal(str(r.wave)), str(r.respondents), num(r.population, 0),
+                      num(r.population_year, 0), num(r.n_eff, 1), num(r.deff, 2),
+                      num(r.weight_ratio, 1), literal(r.collapsed or "–"))
     out.print(table)
     if out_file is not None:
         weights = weighting if isinstance(weighting, pd.Series) else weighting.weights
         frame = responses[["respondent_id", "unit", "wave"]].assign(weight=weights.round(6))
         write_text(project.resolve(out_file), frame.to_csv(sep=";", index=False))
-        out.print(f"weights of {len(frame)} respondents → {project.resolve(out_file)}")
+        out.print(literal(f"weights of {len(frame)} respondents → {project.resolve(out_file)}"))
 
 
 @app.command()

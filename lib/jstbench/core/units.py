@@ -28,8 +28,8 @@ VOIVODESHIPS = {"02": "dolnośląskie", "04": "kujawsko-pomorskie", "06": "lubel
 """Voivodeship names by the first two digits of TERYT (since 1999)."""
 RODZ_TO_KIND = {"1": "gmina_urban", "2": "gmina_rural", "3": "gmina_urban_rural"}
 
-GMINA_CODE = re.compile(r"^\d{6}[123]$")
-POWIAT_CODE = re.compile(r"^\d{4}$")
+GMINA_CODE = re.compile(r"[0-9]{6}[123]")  # ASCII digits only; matched whole (fullmatch: no trailing newline)
+POWIAT_CODE = re.compile(r"[0-9]{4}")
 
 # (slug, label, upper bound of population)
 POPULATION_CLASSES: list[tuple[str, str, float]] = [
@@ -72,7 +72,7 @@ def check_code(code: object) -> str:
             f"unit code {code!r} is a {type(code).__name__}; write TERYT codes as quoted strings "
             f"(e.g. '0201011'), numbers lose leading zeros"
         )
-    if not (GMINA_CODE.match(code) or POWIAT_CODE.match(code)):
+    if not (GMINA_CODE.fullmatch(code) or POWIAT_CODE.fullmatch(code)):
         raise ValueError(
             f"unit code {code!r} is not a TERYT code: 7 digits WWPPGGR for a gmina (R = 1, 2 or 3) "
             f"or 4 digits WWPP for a powiat"

@@ -484,4 +484,5 @@ def load_responses(store_dir: Path, paths: list[Path], catalogue: Catalogue, map
     if not paths:
         return []
     write_mapping(catalogue_rules(catalogue), mapping_path)
-    return load_files(store_dir, paths, "api-json", mapping_path, set(catalogue.variables), skip_unknown_units)
+    return load_files(store_dir, paths, "api-json", mapping_path, set(catalogue.variables), skip_unknown_units,
+                      catalogue=catalogue)  # the catalogue's ranges: a negative count is refused, as in a file load

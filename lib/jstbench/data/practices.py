@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 
 import frontmatter
 import pandas as pd
-import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -30,7 +29,7 @@ from jstbench.core.atomic import write_text
 from jstbench.core.errors import InputError, InputErrors, collect
 from jstbench.core.units import UNIT_KINDS, UnitCode, expand_kinds
 from jstbench.core.xlsx import save_workbook
-from jstbench.core.yamlio import Strict, read_yaml, validation_errors
+from jstbench.core.yamlio import Strict, parse_yaml, read_yaml, validation_errors
 from jstbench.data.forms import unit_kind
 
 TEMPLATE_VERSION = 1
@@ -376,20 +375,19 @@ def read_raw(path: Path) -> tuple[dict, dict[str, str]]:
         return _read_xlsx(path)
     if suffix == ".md":
         try:
-            post = frontmatter.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise InputError("file not found", path) from None
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}", path,
-                             f"line {mark.line + 2}" if mark else None) from None
-        if not post.metadata:
+        handler = frontmatter.default_handlers.YAMLHandler()
+        front, content = handler.split(text) if handler.detect(text) else ("", text)
+        metadata = parse_yaml(front, path) if front.strip() else None  # the limits of every YAML input; lines as in the file
+        if not isinstance(metadata, dict) or not metadata:
             raise InputError("no YAML front matter: the file must start with `---`, the fields, and `---`", path, "line 1")
-        raw = dict(post.metadata)
-        if post.content.strip():
-            raw.setdefault("description", post.content.strip())
+        raw = dict(metadata)
+        if content.strip():
+            raw.setdefault("description", content.strip())
         return raw, {}
     data = read_yaml(path)
     if not isinstance(data, dict):

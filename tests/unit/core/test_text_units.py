@@ -49,3 +49,10 @@ def test_population_class_bounds():
 def test_expand_kinds():
     assert expand_kinds(["all_powiats"]) == ["powiat", "city_powiat"]
     assert expand_kinds(["gmina_rural", "all_gminas"]) == ["gmina_rural", "gmina_urban", "gmina_urban_rural", "city_powiat"]
+
+
+@pytest.mark.parametrize("code", ["٠٢٠١٠١١", "0201011\n", "0201\n", "０２０１"])
+def test_unit_codes_are_ascii_digits_matched_whole(code):
+    """Non-ASCII digits (Arabic-Indic, full-width) and a trailing newline are not TERYT codes."""
+    with pytest.raises(ValueError, match="is not a TERYT code"):
+        check_code(code)
