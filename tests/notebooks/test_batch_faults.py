@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -74,14 +75,35 @@ def test_a_second_build_of_the_same_series_is_refused_and_stale_staging_folders_
     other.mkdir()
     with series_lock(out, "demo"):
         assert not stale.exists() and other.exists()  # another series' staging folder is not ours
-        with pytest.raises(InputError, match="series 'demo' is being built right now") as err:
+        with pytest.raises(InputError, match=f"series 'demo' is being written by process {os.getpid()} on ") as err:
             with series_lock(out, "demo"):
                 pass
-        assert "pid" in str(err.value)
+        assert err.value.file == str(out / ".demo.lock")
         with series_lock(out, "demo2"):  # another series is built alongside
             pass
     with series_lock(out, "demo"):  # released when the first build ended
         pass
+
+
+def test_a_series_left_half_swapped_by_a_killed_build_is_put_back(tmp_path):
+    """Killed between the two renames of the swap: no `demo/`, the previous series in `.demo.old`, the new one staged."""
+    out = tmp_path / "output"
+    (out / ".demo.old").mkdir(parents=True)
+    (out / ".demo.old" / "index.html").write_text("previous", encoding="utf-8")
+    (out / ".demo.x1y2z3").mkdir()
+    with series_lock(out, "demo"):
+        assert sorted(p.name for p in out.iterdir()) == [".demo.lock", "demo"]
+        assert (out / "demo" / "index.html").read_text(encoding="utf-8") == "previous"
+
+
+def test_a_previous_series_left_beside_a_complete_one_is_removed(tmp_path):
+    out = tmp_path / "output"
+    for name in ("demo", ".demo.old"):
+        (out / name).mkdir(parents=True)
+        (out / name / "index.html").write_text(name, encoding="utf-8")
+    with series_lock(out, "demo"):
+        assert sorted(p.name for p in out.iterdir()) == [".demo.lock", "demo"]
+        assert (out / "demo" / "index.html").read_text(encoding="utf-8") == "demo"
 
 
 def test_a_full_disk_stops_the_build_and_leaves_the_previous_series_intact(small_project, small_series, monkeypatch):

@@ -67,16 +67,16 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
     participants = load_participants(project.participants_file)
     units, obs = generate(participants, background_scale=scale, seed=seed)
     save(units, obs, project.demo_data_dir)
-    out.print(f"demo data: {len(units)} units ({int((~units['synthetic']).sum())} real participants, "
+    out.print(literal(f"demo data: {len(units)} units ({int((~units['synthetic']).sum())} real participants, "
               f"{int(units['synthetic'].sum())} synthetic), {obs['year'].nunique()} years, {len(obs):,} observations "
-              f"→ {project.demo_data_dir} ({time.perf_counter() - t0:.1f} s)")
+              f"→ {project.demo_data_dir} ({time.perf_counter() - t0:.1f} s)"))
     from jstbench.catalogue.load import load_catalogue
     from jstbench.data.demo_voice import WAVES, write_demo_voice
 
     q = load_catalogue(project.catalogue_dir).questionnaires["mieszkancy"]
     surveys, budgets = write_demo_voice(project.demo_data_dir, participants, obs, q, seed)
-    out.print(f"  residents' surveys: {surveys} files (waves {', '.join(map(str, WAVES))}); participatory budgets: "
-              f"{budgets} .pb files → {project.demo_data_dir}/surveys, /pb")
+    out.print(literal(f"  residents' surveys: {surveys} files (waves {', '.join(map(str, WAVES))}); participatory budgets: "
+              f"{budgets} .pb files → {project.demo_data_dir}/surveys, /pb"))
     from jstbench.catalogue.caf import load_caf
     from jstbench.core.atomic import replace_dir
     from jstbench.data.caf_demo import DEMO_UNITS, write_demo_caf
@@ -85,7 +85,7 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
     caf_model, caf = load_caf(project.catalogue_dir / "caf.yml"), []
     replace_dir(project.demo_data_dir / "caf", lambda staging: caf.append(
         write_demo_caf(staging, [(c, names[c]) for c in DEMO_UNITS], seed, caf_model)))
-    out.print(f"  CAF self-assessments: {caf[0]} (team workbooks of {len(DEMO_UNITS)} cities) → {project.demo_data_dir}/caf")
+    out.print(literal(f"  CAF self-assessments: {caf[0]} (team workbooks of {len(DEMO_UNITS)} cities) → {project.demo_data_dir}/caf"))
     from jstbench.data.competition import load_competition
     from jstbench.data.competition_demo import write_demo_scores
 
@@ -94,10 +94,10 @@ def demo_data(scale: Annotated[float, typer.Option(help="Share of the synthetic 
         c = load_competition(demo)
         jurors = []
         replace_dir(c.scores_dir(demo, project.root), lambda staging: jurors.append(write_demo_scores(c, staging, seed)))
-        out.print(f"  competition {c.id}: {len(c.entries)} entries, workbooks of {jurors[0]} jurors → {c.scores_dir(demo, project.root)}")
+        out.print(literal(f"  competition {c.id}: {len(c.entries)} entries, workbooks of {jurors[0]} jurors → {c.scores_dir(demo, project.root)}"))
     unresolved = [p.as_given for p in participants if p.code is None]
     if unresolved:
-        out.print(f"  unresolved participant names left out: {', '.join(unresolved)} (see params/participants.yml)")
+        out.print(literal(f"  unresolved participant names left out: {', '.join(unresolved)} (see params/participants.yml)"))
 
 
 @app.command()
@@ -360,11 +360,11 @@ def data_fetch(years: Annotated[str, typer.Option(help="Years: 2015-2024, 2020, 
     from jstbench.catalogue.load import load_catalogue
     from jstbench.core.text import parse_years
     from jstbench.data import bdl_api
-    from jstbench.data.store import UNITS_FILE
+    from jstbench.data.store import UNITS_FILE, store_folder
 
     project = project_of(root)
     cat = load_catalogue(project.catalogue_dir)
-    store_dir = option_path(project, store, project.real_data_dir)
+    store_dir = store_folder(option_path(project, store, project.real_data_dir))  # a file there is named as such
     cache_dir = option_path(project, cache, store_dir / "bdl-api")
     names = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
     plan = bdl_api.plan_requests(cat, parse_years(years), bdl_api.parse_levels(levels), names)

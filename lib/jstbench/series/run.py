@@ -3,6 +3,10 @@
 The whole series folder is built beside `output/<series>/` and swapped in at the end, so readers
 never see a half-written series. The manifest records parameters, hashes, git commit, durations and
 the status (with the error) of every report.
+
+One build of a series at a time (`series_lock`). SIGTERM and SIGINT stop a build as an error does (`Interrupted`):
+the workers and their kernels are stopped, the staging folder is removed, the previous series stays. What a build
+killed outright leaves behind (its staging folder) is removed by the next build of the series.
 """
 
 from __future__ import annotations
@@ -12,23 +16,21 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: builds are not locked
-    fcntl = None  # type: ignore[assignment]
-
 from jinja2 import Environment, select_autoescape
 
 from jstbench.core.atomic import replace_dir, write_text
 from jstbench.core.digest import digest, file_digest
 from jstbench.core.errors import InputError
+from jstbench.core.lock import exclusive
 from jstbench.core.project import Project
 from jstbench.core.units import UNIT_KINDS, display_name
 from jstbench.data.store import data_digest
@@ -192,27 +194,67 @@ def index_html(checked: Checked, results: list[Result], manifest: dict) -> str:
 
 @contextmanager
 def series_lock(output_dir: Path, series: str) -> Iterator[None]:
-    """One build of a series at a time: a second one is refused with who holds the lock. The lock is released when
-    its process ends, however it ends; taking it also removes the staging folders of builds that were killed."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / f".{series}.lock"
-    with open(path, "a+", encoding="utf-8") as f:
-        if fcntl is not None:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                f.seek(0)
-                holder = f.read().strip() or "another process"
-                raise InputError(f"series {series!r} is being built right now ({holder}); wait for that build to finish "
-                                 "(or stop it) and run again", output_dir / series) from None
-        f.seek(0)
-        f.truncate()
-        f.write(f"pid {os.getpid()}, started {dt.datetime.now().isoformat(timespec='seconds')}")
-        f.flush()
-        for stale in output_dir.glob(f".{series}.*"):
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
+    """One build of a series at a time (`core.lock.exclusive` on `output/.<series>.lock`): a second one is refused,
+    naming the first; the lock of a build that died is released by the system. Holding it, the leftovers of builds
+    that died are cleaned up (`clean_leftovers`)."""
+    with exclusive(output_dir, f"series {series!r}", name=f".{series}.lock"):
+        clean_leftovers(output_dir, series)
         yield
+
+
+def clean_leftovers(output_dir: Path, series: str) -> None:
+    """Remove the `.<series>.*` folders of builds that died (only the holder of the series lock makes them): staging
+    folders and the previous series being swapped out. A build killed between the two renames of the swap
+    (`replace_dir`) left no `<series>/` but its previous version in `.<series>.old`: that is put back first."""
+    target, old = output_dir / series, output_dir / f".{series}.old"
+    if old.is_dir() and not target.exists():
+        os.replace(old, target)
+    for stale in output_dir.glob(f".{series}.*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+class Interrupted(InputError):
+    """The build was stopped by a signal (`signum`: SIGTERM or SIGINT)."""
+
+    def __init__(self, problem: str, file: Path, signum: int):
+        super().__init__(problem, file)
+        self.signum = signum
+
+
+class Signals:
+    """SIGTERM and SIGINT during a build raise `Interrupted` where the build is, so that it unwinds as from an error:
+    the workers and their kernels are stopped (`runner.execute`), the staging folder removed (`replace_dir`). Once the
+    new series is complete (`held`), a signal waits for its swap into place. After the first signal, others are
+    ignored while the build unwinds."""
+
+    def __init__(self, target: Path):
+        self.target, self.held, self.caught = target, False, 0
+
+    def __call__(self, signum: int, _frame: object) -> None:
+        if self.caught:
+            return
+        self.caught = signum
+        if not self.held:
+            raise self.error("the build stopped; the previous series is unchanged")
+
+    def error(self, what: str) -> Interrupted:
+        return Interrupted(f"stopped by {signal.Signals(self.caught).name}: {what}", self.target, self.caught)
+
+    @contextmanager
+    def handled(self) -> Iterator[None]:
+        """Handle the signals while the block runs (from the main thread only, where Python runs signal handlers)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        before = {s: signal.signal(s, self) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for s, handler in before.items():
+                signal.signal(s, handler)
+        if self.caught:
+            raise self.error("the new series was complete and is in place")
 
 
 def series_digest(checked: Checked, project: Project, library: str) -> str:
@@ -325,8 +367,10 @@ def run(project: Project, series: str, workers: int | None = None, engine: str =
         manifest["failed"] = len(manifest["reports"]) - manifest["ok"]
         write_text(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         write_text(staging / "index.html", index_html(checked, [r for r in results if r is not None], manifest))
+        signals.held = True
 
-    with series_lock(project.output_dir, series):
+    signals = Signals(target)
+    with signals.handled(), series_lock(project.output_dir, series):
         try:
             replace_dir(target, build)
         except OSError as exc:

@@ -10,17 +10,29 @@ Engines:
 Faults: a worker process that dies (killed, out of memory) is replaced and its report is run once more; a report
 whose kernel dies is run once more too; the second failure is recorded and the batch goes on. A full disk stops the
 batch (`DiskFull`): nothing after it could be written either.
+
+Stopping: a batch that ends with an error or a signal (`jstbench.series.run` turns SIGTERM and SIGINT into one) sends
+its workers `STOP`, and so does the system when the batch dies, even killed (Linux: `PR_SET_PDEATHSIG`): the worker
+kills its kernel and exits at once. Workers run in a process group of their own, so that a terminal's Ctrl-C reaches
+the batch only, and the batch stops them. A kernel also exits by itself when its worker is gone (ipykernel polls its
+parent), which covers the papermill engine's kernels and a worker killed outright.
+
+Determinism: the same report from the same inputs is the same file, whichever worker ran it and after which report:
+cell ids come from the template (their place in it, when it has none), a warm kernel's execution counter starts again at 1 for each report (tracebacks
+quote it), and no run times or paths are recorded (`stable`).
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import multiprocessing as mp
 import os
 import signal
 import time
 import traceback
 from collections import deque
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from importlib.resources import files
 from multiprocessing.connection import Connection, wait
@@ -50,8 +62,17 @@ _ns, _hidden, _name = get_ipython().user_ns, get_ipython().user_ns_hidden, None
 for _name in [n for n in _ns if not n.startswith("_") and n not in _hidden]:
     del _ns[_name]
 del _plt, _ns, _hidden, _name
+get_ipython().execution_count = 1  # the next report runs from In[1], as in a new kernel (tracebacks quote it)
 """
 RETRIES = 1  # a report whose worker or kernel died is run once more
+# Stops a worker at once. Not SIGTERM or SIGINT: nbclient takes those over while a notebook runs (to shut its kernel
+# down, asynchronously) and resets them to the defaults afterwards.
+STOP = signal.SIGUSR1
+# What a terminal or a service manager sends to a whole process group: blocked while a worker starts (it inherits the
+# mask), discarded by the worker once it is in a group of its own (the batch stops its workers itself).
+GROUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# papermill's run times and paths (the staging folder has a random name), in the notebook's and each cell's metadata
+RUN_DETAILS = ("start_time", "end_time", "duration", "input_path", "output_path")
 
 
 class DiskFull(OSError):
@@ -136,7 +157,7 @@ class WarmKernel:
         return client
 
     def run(self, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-        if self.km is not None:
+        if self.km is not None and self.kc is not None:
             reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RESET_SOURCE)])
             reset.metadata["kernelspec"] = {"name": KERNEL, "language": "python", "display_name": "Python 3"}
             try:
@@ -144,13 +165,27 @@ class WarmKernel:
             except (DeadKernelError, TimeoutError, RuntimeError):
                 self.shutdown()  # the kept kernel died between reports: start a fresh one
         client = self._client(nb)
+        self.km = client.km or client.create_kernel_manager()  # known before the kernel starts: `kill` can reach it
         try:
             client.execute(cleanup_kc=False)
         except (DeadKernelError, TimeoutError, RuntimeError):
             self.shutdown()
             raise
-        self.km, self.kc = client.km, client.kc
+        finally:
+            if self.km is not None:  # kept (a report that failed in a cell leaves a working kernel)
+                self.kc = client.kc
         return nb
+
+    def kill(self) -> None:
+        """Kill the kernel at once (its process group: the kernel runs in a session of its own) and remove its
+        connection file; for a worker that is being stopped, when waiting for a clean shutdown is not an option."""
+        km, self.km, self.kc = self.km, None, None
+        pgid = getattr(getattr(km, "provisioner", None), "pgid", None)
+        if pgid:
+            with suppress(OSError):
+                os.killpg(pgid, signal.SIGKILL)
+        if km is not None and km.connection_file:
+            Path(km.connection_file).unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         if self.km is not None:
@@ -178,13 +213,37 @@ def _shutdown_worker() -> None:
         kernel.shutdown()
 
 
+def ids_missing(template: str) -> bool:
+    """Whether the template's cells have no ids (nbformat < 4.5): nbformat makes up random ones at each read."""
+    return any("id" not in cell for cell in json.loads(Path(template).read_text(encoding="utf-8")).get("cells", []))
+
+
+def stable(nb: nbformat.NotebookNode, renumber: bool = False) -> nbformat.NotebookNode:
+    """The executed notebook without what changes from run to run: papermill gives the cell it injects a random id and
+    records run times and paths. `renumber`: the template's cells had no ids, so they get their place in the template
+    (`cell-<n>`) instead of random ones."""
+    n = 0
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+        elif renumber:
+            cell.id, n = f"cell-{n}", n + 1
+        for key in RUN_DETAILS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        cell.metadata.pop("execution", None)
+    for key in RUN_DETAILS:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    return nb
+
+
 def run_job(job: Job, series_dir: Path) -> Result:
     """Execute one report; write its notebook and HTML atomically. Never raises."""
     t0 = time.perf_counter()
     nb_path, html_path = series_dir / job.notebook, series_dir / job.html
-    nb = None
+    nb, renumber = None, False
     try:
         template = load_notebook_node(job.template)  # adds the cell tags papermill expects
+        renumber = ids_missing(job.template)
         if _WORKER.get("engine", "warm") == "papermill":
             import papermill as pm
 
@@ -201,10 +260,7 @@ def run_job(job: Job, series_dir: Path) -> Result:
                 _setup_worker("warm", str(series_dir / "notebooks"), 600)
             nb = parameterize_notebook(template, job.parameters, kernel_name=KERNEL, language="python")
             _WORKER["kernel"].run(nb)
-        for cell in nb.cells:  # papermill gives the cell it injects a random id: the same report, the same file
-            if "injected-parameters" in cell.metadata.get("tags", []):
-                cell.id = "injected-parameters"
-        write_text(nb_path, nbformat.writes(nb))
+        write_text(nb_path, nbformat.writes(stable(nb, renumber)))
         write_text(html_path, _html(nb, job.label))
         return Result(job, "ok", None, time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a failing report is recorded, the batch goes on
@@ -214,7 +270,7 @@ def run_job(job: Job, series_dir: Path) -> Result:
         if nb is not None:
             failed = nb_path.with_name(nb_path.stem + ".failed.ipynb")
             try:
-                write_text(failed, nbformat.writes(nb))
+                write_text(failed, nbformat.writes(stable(nb, renumber)))
             except Exception:  # noqa: BLE001
                 pass
         expected = (CellExecutionError, DeadKernelError, TimeoutError, OSError, nbformat.ValidationError)
@@ -224,25 +280,36 @@ def run_job(job: Job, series_dir: Path) -> Result:
         return Result(job, "failed", detail, time.perf_counter() - t0, retry=isinstance(exc, DeadKernelError))
 
 
-def _die_with_parent() -> None:
-    """Linux: ask for SIGTERM when the parent (the batch) dies, so that a killed batch leaves no worker behind;
-    SIGTERM shuts this worker's kernel down first."""
-    def stop(*_: object) -> None:
-        _shutdown_worker()
-        os._exit(143)
+def _stop_now(*_: object) -> None:
+    """`STOP`: kill this worker's kernel and exit, without the clean shutdown that could wait on a busy kernel."""
+    kernel = _WORKER.get("kernel")
+    if kernel is not None:
+        kernel.kill()
+    os._exit(128 + STOP)
 
-    signal.signal(signal.SIGTERM, stop)
+
+def _stop_with_parent(parent: int) -> None:
+    """Make this worker stop (`STOP`) when the batch `parent` dies, however it dies, and leave the batch's process
+    group: a Ctrl-C or a SIGTERM to the group reaches the batch, which stops its workers itself."""
+    os.setpgrp()
+    for sig, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+        signal.signal(sig, signal.SIG_IGN)  # discards one sent to the batch's group while this worker started
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+        signal.signal(sig, default)
+    signal.signal(STOP, _stop_now)
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, STOP)  # PR_SET_PDEATHSIG (Linux)
     except (OSError, AttributeError):
-        pass
+        pass  # elsewhere: an idle worker sees its pipe close, a busy one fails to send its result
+    if os.getppid() != parent:  # the batch died before the request was made
+        _stop_now()
 
 
-def _worker_loop(engine: str, cwd: str, timeout: int, series_dir: str, conn: Connection) -> None:
+def _worker_loop(engine: str, cwd: str, timeout: int, series_dir: str, parent: int, conn: Connection) -> None:
     """A worker process: run the jobs it is sent, one at a time, until told to stop (None)."""
-    _die_with_parent()
+    _stop_with_parent(parent)
     _setup_worker(engine, cwd, timeout)
     try:
         while True:
@@ -263,19 +330,27 @@ class _Slot:
     def __init__(self, ctx, args: tuple):
         self.ctx, self.args = ctx, args
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_loop, args=(*args, child), daemon=True)
-        self.proc.start()
+        self.proc = ctx.Process(target=_worker_loop, args=(*args, os.getpid(), child), daemon=True)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
+        try:
+            self.proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         child.close()
         self.job: int | None = None
 
-    def stop(self) -> None:
+    def stop(self, now: bool = False) -> None:
+        """Let the worker finish its report and exit, or (`now`) make it kill its kernel and exit at once."""
         try:
-            self.conn.send(None)
+            if now and self.proc.pid is not None:
+                os.kill(self.proc.pid, STOP)
+            else:
+                self.conn.send(None)
         except (OSError, ValueError):
             pass
-        self.proc.join(timeout=30)
+        self.proc.join(timeout=10 if now else 30)
         if self.proc.is_alive():
-            self.proc.terminate()
+            self.proc.kill()  # its kernel follows within a second (ipykernel polls its parent)
             self.proc.join(timeout=10)
 
 
@@ -299,6 +374,7 @@ def execute(jobs: list[Job], series_dir: Path, workers: int, engine: str = "warm
     columns = [TextColumn("[bold]raporty"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}")]
     full: Result | None = None
+    finished = False  # else an error or a signal (raised as an exception) ends the batch: the workers stop at once
 
     def settle(i: int, res: Result) -> None:
         nonlocal full
@@ -339,9 +415,10 @@ def execute(jobs: list[Job], series_dir: Path, workers: int, engine: str = "warm
                         slots[n] = _Slot(ctx, args)
                         settle(i, Result(jobs[i], "failed", f"the worker process died (exit code {code}) while running this "
                                          "report", 0.0, retry=True))
+        finished = True
     finally:
         for slot in slots:
-            slot.stop()
+            slot.stop(now=not finished)
     if full is not None:
         raise DiskFull(errno.ENOSPC, full.error)
     return [results[i] for i in range(len(jobs))]
