@@ -245,7 +245,7 @@ TARGETS = ["Odpady!C5", "Odpady!C6", "Kadry!C5", "Kadry!D5", "Kadry!C6", "Kadry!
 REF = re.compile(r"^\S*grupa\.xlsx: (Odpady|Kadry)(![A-Z]+\d+)?: ")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(CELL_VALUES, min_size=1, max_size=len(TARGETS)))
 def test_random_cells_give_rows_or_named_errors(small, tmp_path, values):
     """Whatever is typed into numeric cells, `read_workbook` returns finite values (empty cells as NaN) or an

@@ -280,7 +280,7 @@ def _text(rows: list[list[str]], quoted: bool) -> str:
     return out.getvalue()
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=st.sampled_from(["crel", "ctab"]), row=st.integers(0, 2), cells=st.dictionaries(st.integers(0, 7), CELL, max_size=3),
        quoted=st.booleans())
 def test_random_cells_give_observations_or_an_error_naming_the_file(layout, row, cells, quoted, base, tmp_path_factory):
