@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from jstbench.core.errors import InputError
 from jstbench.core.xlsx import ENCRYPTED, OLE2, open_workbook
-from jstbench.data.forms import FIRST_DATA_ROW, forms_for_sector, make_workbook, read_workbook
+from jstbench.data.forms import forms_for_sector, read_workbook
 
-from .test_forms import CAT, MEMBERS
+from .test_forms import CAT, MEMBERS, fill_waste_workbook
 
 FORMS = forms_for_sector(CAT, "municipal_waste")
 UNCALCULATED = "a formula without a calculated value (the workbook was saved by a program that does not calculate)"
@@ -28,17 +28,7 @@ UNCALCULATED = "a formula without a calculated value (the workbook was saved by 
 
 def make_filled(path: Path, forms: list[str] = FORMS) -> Path:
     """A waste-group workbook with every asked cell filled consistently (as in test_forms)."""
-    make_workbook(path, CAT, MEMBERS, "test-odpady", 2024, forms)
-    wb = openpyxl.load_workbook(path)
-    for ws in wb.worksheets[1:]:
-        names = [c.value for c in ws[1]]
-        for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(MEMBERS)):
-            for j, name in enumerate(names[2:], start=3):
-                if ws.cell(r, j).value != "nie dotyczy":
-                    ws.cell(r, j).value = 10 if any(k in name for k in ("late", "appealed", "overturned", "leavers",
-                                                                        "recycled")) else 100
-    wb.save(path)
-    return path
+    return fill_waste_workbook(path, forms)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,7 @@
 """Data-collection workbooks: made per group, filled, read back with every problem named by sheet and cell."""
 
+from pathlib import Path
+
 import openpyxl
 import pytest
 
@@ -16,11 +18,9 @@ CAT = load_catalogue(ROOT / "methodology" / "catalogue")
 MEMBERS = [("0201011", "Bolesławiec"), ("0201022", "Bolesławiec"), ("0201", "bolesławiecki")]
 
 
-@pytest.fixture
-def filled(tmp_path):
+def fill_waste_workbook(path: Path, forms: list[str] | None = None) -> Path:
     """A waste-group workbook with every asked cell filled consistently (parts below their wholes)."""
-    path = tmp_path / "grupa.xlsx"
-    make_workbook(path, CAT, MEMBERS, "test-odpady", 2024, forms_for_sector(CAT, "municipal_waste"))
+    make_workbook(path, CAT, MEMBERS, "test-odpady", 2024, forms or forms_for_sector(CAT, "municipal_waste"))
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets[1:]:
         names = [c.value for c in ws[1]]
@@ -31,6 +31,11 @@ def filled(tmp_path):
                                                                         "recycled")) else 100
     wb.save(path)
     return path
+
+
+@pytest.fixture
+def filled(tmp_path):
+    return fill_waste_workbook(tmp_path / "grupa.xlsx")
 
 
 def test_workbook_layout(tmp_path):

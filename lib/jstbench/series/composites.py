@@ -110,7 +110,7 @@ def composite_tables(catalogue: Catalogue, composites: list[CompositeDef], value
             alternatives: dict[str, list] | None = dict(u.alternatives.items()) if u.alternatives is not None else None
             result = monte_carlo(x, directions, spec, alternatives,
                                  u.weight_noise, u.runs, u.seed, targets, groups=labels, ends=u.interval_ends)
-            engine = Engine(x, directions, spec, targets, labels)
+            engine = result.engine  # its treated, imputed and normalised frames and the nominal build are reused
             built = engine.nominal()
             imputed = pd.concat([from_earlier, built.imputed], ignore_index=True) if len(from_earlier) else built.imputed
             present = x.notna()  # a value from an earlier year (latest_year) is present, and listed as imputed

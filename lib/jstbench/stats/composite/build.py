@@ -173,7 +173,9 @@ class Engine:
         self.oriented = orient(self.x, directions, targets)
         self.enough = has_enough(self.oriented, spec.min_indicators)
         self._treated: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self._imputed: dict[tuple, pd.DataFrame] = {}
         self._prepared: dict[tuple, pd.DataFrame] = {}
+        self._nominal: Built | None = None
 
     def treated(self, method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Oriented values after the outlier treatment of the raw ones, and the treatment's log."""
@@ -186,14 +188,21 @@ class Engine:
                 self._treated[method] = orient(result.values, self.directions, self.targets), result.log
         return self._treated[method]
 
+    def imputed(self, c: Choice) -> pd.DataFrame:
+        """Treated, oriented, imputed values (without the dropped indicator)."""
+        key = (c.treat, c.impute, c.drop)
+        if key not in self._imputed:
+            oriented = self.treated(c.treat)[0]
+            if c.drop is not None:
+                oriented = oriented.drop(columns=c.drop)
+            self._imputed[key] = impute(oriented, c.impute, self.groups)
+        return self._imputed[key]
+
     def prepared(self, c: Choice) -> pd.DataFrame:
         """Treated, imputed, normalised values (without the dropped indicator)."""
         key = (c.treat, c.impute, c.normalise, c.drop)
         if key not in self._prepared:
-            oriented = self.treated(c.treat)[0]
-            if c.drop is not None:
-                oriented = oriented.drop(columns=c.drop)
-            self._prepared[key] = normalise(impute(oriented, c.impute, self.groups), c.normalise, self.spec, self.directions)
+            self._prepared[key] = normalise(self.imputed(c), c.normalise, self.spec, self.directions)
         return self._prepared[key]
 
     def domain_weights(self, c: Choice) -> np.ndarray:
@@ -243,16 +252,18 @@ class Engine:
     def nominal(self) -> Built:
         """The composite with the nominal choices: scores, domain scores, effective weights, what was treated and
         imputed."""
+        if self._nominal is not None:
+            return self._nominal
         c = Choice.nominal(self.spec)
         index, dom = self.build(c)
         units = self.x.index
         normalised = self.prepared(c)
-        return Built(scores=pd.Series(index[:, 0], index=units, name="score"),
-                     domains=pd.DataFrame(dom[:, :, 0], index=units, columns=[d.id for d in self.domains]),
-                     weights=self.effective_weights(normalised, c), treated=self.treated(c.treat)[1],
-                     imputed=imputed_cells(self.oriented, impute(self.treated(c.treat)[0], c.impute, self.groups), c.impute,
-                                           self.groups),
-                     normalised=normalised)
+        self._nominal = Built(scores=pd.Series(index[:, 0], index=units, name="score"),
+                              domains=pd.DataFrame(dom[:, :, 0], index=units, columns=[d.id for d in self.domains]),
+                              weights=self.effective_weights(normalised, c), treated=self.treated(c.treat)[1],
+                              imputed=imputed_cells(self.oriented, self.imputed(c), c.impute, self.groups),
+                              normalised=normalised)
+        return self._nominal
 
     def effective_weights(self, normalised: pd.DataFrame, c: Choice) -> pd.DataFrame:
         """Per indicator: its domain, its weight inside the domain and its effective weight in the index (the

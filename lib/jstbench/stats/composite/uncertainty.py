@@ -118,6 +118,7 @@ class Uncertainty:
     intervals: pd.DataFrame
     variance_shares: pd.DataFrame
     options: dict[str, list[str]]
+    engine: Engine
     ends: str = "observed"
 
     def group_intervals(self, members: list[str], alpha: float = 0.1) -> pd.DataFrame:
@@ -195,7 +196,8 @@ def monte_carlo(x: pd.DataFrame, directions: dict[str, str], nominal: CompositeS
     runs_frame = pd.concat([choices, pd.DataFrame(noise, columns=[f"noise:{c}" for c in engine.indicators])], axis=1)
     return Uncertainty(nominal=nominal_scores, ranks=ranks, runs=runs_frame,
                        intervals=_intervals(ranks, composite_ranks(nominal_scores), alpha, ends),
-                       variance_shares=_variance_shares(ranks, codes, noise_bins, seed=seed), options=options, ends=ends)
+                       variance_shares=_variance_shares(ranks, codes, noise_bins, seed=seed), options=options,
+                       engine=engine, ends=ends)
 
 
 def composite_sensitivity(engine: Engine, uncertainty: Uncertainty, n_base: int = 64, seed: int = 0, drop_one: bool = True,
