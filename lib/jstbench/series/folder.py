@@ -376,15 +376,19 @@ class _Cached:
         schema = pq.read_schema(path)
         text = [f.name for f in schema if pa_arrow.types.is_string(f.type) or pa_arrow.types.is_large_string(f.type)]
         self.frame = pq.read_table(path, read_dictionary=text).to_pandas()
+        # Arrow's allocator keeps the pages it decompressed into; handing them back keeps a report kernel holding
+        # the national series at about 400 MB rather than 650 MB
+        pa_arrow.default_memory_pool().release_unused()
         self.text = {c for c in text if c in self.frame.columns}  # served as plain text, as the file declares them
         self._index: dict[str, tuple[pd.Index, np.ndarray, np.ndarray]] = {}
+        self._texts: dict[str, np.ndarray] = {}
 
     def index(self, column: str) -> tuple[pd.Index, np.ndarray, np.ndarray]:
         """(categories, row order grouped by category, start of each category in that order)."""
         if column not in self._index:
             col = self.frame[column]
             codes = col.cat.codes.to_numpy()
-            order = np.argsort(codes, kind="stable")
+            order = np.argsort(codes, kind="stable").astype(np.int32)  # row numbers: half the memory of int64
             counts = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
             starts = np.concatenate([[0], np.cumsum(counts)]) + int((codes < 0).sum())
             self._index[column] = (col.cat.categories, order, starts)
@@ -413,8 +417,18 @@ class _Cached:
             df = df[_MASKS[op](df[column], value)]
         df = df.reset_index(drop=True) if df is not self.frame else df.copy()
         for c in self.text & set(df.columns):
-            df[c] = df[c].astype(object).where(df[c].notna(), None)
+            if isinstance(df[c].dtype, pd.CategoricalDtype):  # codes into the categories, -1 (missing) into None
+                df[c] = self.texts(c)[df[c].cat.codes.to_numpy()]
+            else:
+                df[c] = df[c].astype(object).where(df[c].notna(), None)
         return df
+
+    def texts(self, column: str) -> np.ndarray:
+        """A category column's values as Python text, with None last (where a missing value's code, -1, points)."""
+        if column not in self._texts:
+            cats = self.frame[column].cat.categories
+            self._texts[column] = np.append(cats.to_numpy(dtype=object), None)
+        return self._texts[column]
 
 
 _MASKS = {"==": lambda s, v: s == v, "!=": lambda s, v: s != v, "<": lambda s, v: s < v, "<=": lambda s, v: s <= v,

@@ -127,7 +127,9 @@ class ReportExporter(HTMLExporter):
 def _html(nb: nbformat.NotebookNode, title: str) -> str:
     """The report as HTML without code; one exporter per process (building one compiles its templates)."""
     if "exporter" not in _WORKER:
+        # optimistic_validation: the notebook is validated once, after all preprocessors, not after each of them
         _WORKER["exporter"] = ReportExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                                             optimistic_validation=True,
                                              template_name="jstbench", language_code="pl",
                                              extra_template_basedirs=[str(files("jstbench.views") / "templates")])
     body, _ = _WORKER["exporter"].from_notebook_node(nb, resources={"metadata": {"name": title}})
@@ -260,7 +262,8 @@ def run_job(job: Job, series_dir: Path) -> Result:
                 _setup_worker("warm", str(series_dir / "notebooks"), 600)
             nb = parameterize_notebook(template, job.parameters, kernel_name=KERNEL, language="python")
             _WORKER["kernel"].run(nb)
-        write_text(nb_path, nbformat.writes(stable(nb, renumber)))
+        # nbformat.v4.writes: the JSON alone; the HTML export below validates the notebook (nbformat.writes would again)
+        write_text(nb_path, nbformat.v4.writes(stable(nb, renumber)))
         write_text(html_path, _html(nb, job.label))
         return Result(job, "ok", None, time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a failing report is recorded, the batch goes on
@@ -270,7 +273,7 @@ def run_job(job: Job, series_dir: Path) -> Result:
         if nb is not None:
             failed = nb_path.with_name(nb_path.stem + ".failed.ipynb")
             try:
-                write_text(failed, nbformat.writes(stable(nb, renumber)))
+                write_text(failed, nbformat.v4.writes(stable(nb, renumber)))
             except Exception:  # noqa: BLE001
                 pass
         expected = (CellExecutionError, DeadKernelError, TimeoutError, OSError, nbformat.ValidationError)

@@ -286,10 +286,11 @@ class UnitFair:
         return (names.join(m).join(own).assign(national_withheld=held).join(why)
                 .rename_axis("indicator").reset_index())
 
-    def expected_html(self, sectors: list[str]) -> str:
+    def expected_html(self, sectors: list[str], computed: pd.DataFrame | None = None) -> str:
         """The table of expected values; indicators without one in a table saying why in each row — or, when no
-        indicator has one, a single sentence saying why instead of any table."""
-        df = self.expected_table(sectors)
+        indicator has one, a single sentence saying why instead of any table. `computed`: `expected_table(sectors)`,
+        when the caller has it already (the report also charts it)."""
+        df = self.expected_table(sectors) if computed is None else computed
         if df.empty:
             return paragraph([say("expected.none_here")])
         s = self.v.s

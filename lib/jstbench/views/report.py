@@ -247,6 +247,7 @@ class UnitView:
         self._positions: dict[tuple[str, str | None], pd.DataFrame] = {}
         self._records: dict[tuple[str, str | None], dict[str, dict]] = {}
         self._summary: pd.DataFrame | None = None
+        self._summary_rows: dict[str | None, list[dict]] | None = None
         self.current = self.values[self.values["year"] == self.year].set_index("indicator")
         self.current_records = records(self.current)
         self.first_year = self.values.groupby("indicator")["year"].min().to_dict()
@@ -393,12 +394,18 @@ class UnitView:
             self._summary = self.summary()
         return self._summary
 
+    def summary_records(self, sector: str | None = None) -> list[dict]:
+        """The rows of `summary_frame` (of one sector, or all) as records, split by sector once per report."""
+        if self._summary_rows is None:
+            rows = self.summary_frame().to_dict("records")
+            self._summary_rows = {None: rows}
+            for r in rows:
+                self._summary_rows.setdefault(r["sector"], []).append(r)
+        return self._summary_rows.get(sector, [])
+
     def summary_html(self, sector: str | None = None) -> str:
         """The summary table (of one sector, or all) as HTML: names link to the indicators' definitions; quartiles
         are written out as well as coloured."""
-        df = self.summary_frame()
-        if sector is not None:
-            df = df[df["sector"] == sector]
 
         def quartile(q: float, context: bool) -> tuple[str, str]:
             if context:
@@ -406,7 +413,7 @@ class UnitView:
             return ("–", "") if pd.isna(q) else (QUARTILE_LABELS[int(q)], f"q{int(q)}")
 
         rows, classes = [], []
-        for r in df.to_dict("records"):
+        for r in self.summary_records(sector):
             ctx = r["kind"] == "context"
             (gq, gc), (nq, nc) = quartile(r["group_quartile"], ctx), quartile(r["national_quartile"], ctx)
             rows.append([Html(self.s.indicator_link(r["indicator"])), r["Kierunek"], r["Wartość"], r["Jednostka"],

@@ -54,7 +54,7 @@ class UnitSummary:
     def __post_init__(self) -> None:
         self.s = self.view.s
         self.table = self.view.summary_frame()
-        self._peer_values: dict[str, pd.Series] | None = None
+        self._peer_values: pd.DataFrame | None = None
 
     def rated(self) -> pd.DataFrame:
         """Monitoring indicators with a value and a position in their comparator group."""
@@ -167,11 +167,10 @@ class UnitSummary:
     def peer_values(self, indicator: str) -> pd.Series:
         """The similar authorities' values of an indicator in the report year, by code (read once per report)."""
         if self._peer_values is None:
-            v = self.s.read("values", [("unit", "in", self.view.peer_codes)])
-            v = v[v["year"] == self.view.year]
-            self._peer_values = {str(i): pd.Series(g["value"].to_numpy(), index=g["unit"].astype(str).to_numpy())
-                                 for i, g in v.groupby("indicator", observed=True)}
-        return self._peer_values.get(indicator, pd.Series(dtype=float))
+            self._peer_values = self.s.read("values", [("unit", "in", self.view.peer_codes), ("year", "==", self.view.year)])
+        v = self._peer_values
+        v = v[v["indicator"] == indicator]
+        return pd.Series(v["value"].to_numpy(dtype=float), index=v["unit"].astype(str).to_numpy())
 
     def group_values(self, indicator: str) -> pd.Series:
         """The values of the other members of the sector's exchange group (when the unit has one), by code."""
