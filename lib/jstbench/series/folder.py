@@ -427,7 +427,9 @@ class _Cached:
         """A category column's values as Python text, with None last (where a missing value's code, -1, points)."""
         if column not in self._texts:
             cats = self.frame[column].cat.categories
-            self._texts[column] = np.append(cats.to_numpy(dtype=object), None)
+            texts = np.empty(len(cats) + 1, dtype=object)  # the last stays None
+            texts[:-1] = cats.to_numpy(dtype=object)
+            self._texts[column] = texts
         return self._texts[column]
 
 
