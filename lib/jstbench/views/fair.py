@@ -9,6 +9,7 @@ escaped. A model whose conditions explain too little (`usable_model`) gives no e
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -144,14 +145,14 @@ def rank_text(rank: object, ties: object = 1) -> str:
     return f"{int(r)}–{int(r) + t - 1} ex aequo" if t > 1 else str(int(r))
 
 
-def usable_model(m: pd.Series) -> bool:
+def usable_model(m: Mapping) -> bool:
     """The model is fitted and its conditions explain enough (R² ≥ `USABLE_R2` and ≥ the series' min_r2) for its
     expected value to be shown."""
     r2, floor = _float(m["r2"]), _float(m.get("min_r2"))
     return m["status"] == "ok" and r2 is not None and r2 >= max(USABLE_R2, floor or 0.0)
 
 
-def weak_reason(m: pd.Series) -> str:
+def weak_reason(m: Mapping) -> str:
     """Why a weak model gives no expected value, with its R²."""
     r2 = _float(m["r2"]) or 0.0
     return _say("expected.weak", share=pct(100 * r2), r2=num(r2, 2))
@@ -421,7 +422,7 @@ class UnitFair:
             return position_text(r[f"{label}_rank"], r[f"{label}_ties"], r[f"{label}_n"])
 
         rows = []
-        for _, r in df.iterrows():
+        for r in df.to_dict("records"):
             ind = r["indicator"]
             value = next((r[f"{g}_value"] for g in ("similar", "cluster", "exchange") if pd.notna(r[f"{g}_value"])), None)
             rows.append([r["name"], _fmt(s, ind, value) if value is not None else _say("positions.no_value"),

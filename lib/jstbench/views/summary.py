@@ -100,7 +100,7 @@ class UnitSummary:
         adj = self.s.read("adjusted", [("unit", "==", self.view.code)])
         adj = adj[adj["year"] == self.view.year]
         models = self.s.read("models")
-        ok = {str(m["indicator"]) for _, m in models[models["year"] == self.view.year].iterrows() if usable_model(m)}
+        ok = {str(m["indicator"]) for m in models[models["year"] == self.view.year].to_dict("records") if usable_model(m)}
         adj = adj[adj["indicator"].astype(str).isin(ok) & ((adj["value"] < adj["pi_low"]) | (adj["value"] > adj["pi_high"]))]
         adj = adj[adj["indicator"].astype(str).map(lambda i: self.s.indicators[i]["kind"] == "monitoring").astype(bool)]
         return adj.assign(order=adj["gap_rel"].abs()).sort_values("order", ascending=False).head(TOP)
