@@ -31,7 +31,16 @@ def variable_kinds(catalogue: Catalogue) -> dict[str, list[str]]:
 
 def coverage(obs: pd.DataFrame, units: pd.DataFrame | None, by: str, kinds: dict[str, list[str]] | None = None,
              first_years: dict[str, int] | None = None) -> pd.DataFrame:
-    """Values present among the values expected, by `variable` or `year`, counted against the units register.
+    """Values present among the values expected, by `variable` or `year` (`coverages`, which gives both at once)."""
+    if by not in ("variable", "year"):
+        raise ValueError("by must be 'variable' or 'year'")
+    return coverages(obs, units, kinds, first_years)[by]
+
+
+def coverages(obs: pd.DataFrame, units: pd.DataFrame | None, kinds: dict[str, list[str]] | None = None,
+              first_years: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
+    """Values present among the values expected, by variable and by year (keys `variable`, `year`), counted against
+    the units register, from one pass over the observations.
 
     Expected: for every variable and year of the data, the units of the register of the kinds the variable is asked
     of (`kinds`, e.g. from `variable_kinds`; a variable absent there: every kind) that existed in that year
@@ -41,13 +50,11 @@ def coverage(obs: pd.DataFrame, units: pd.DataFrame | None, by: str, kinds: dict
 
     Columns: values, expected, coverage_pct; by variable also `units` (units with a value in any year) and
     `register_units` (units expected in the latest year)."""
-    if by not in ("variable", "year"):
-        raise ValueError("by must be 'variable' or 'year'")
     if units is None:
-        units = pd.DataFrame({"code": pd.unique(obs["unit"].astype(str)), "kind": "unknown"})
+        units = pd.DataFrame({"code": sorted({str(u) for u in pd.unique(obs["unit"])}), "kind": "unknown"})
     reg = units.assign(code=units["code"].astype(str)).drop_duplicates("code").set_index("code")
     years = sorted(int(y) for y in obs["year"].unique())
-    variables = sorted(str(v) for v in pd.unique(obs["variable"].astype(str)))
+    variables = sorted({str(v) for v in pd.unique(obs["variable"])})
     all_kinds = sorted(set(reg["kind"].astype(str)))
     asked = pd.DataFrame([(v, k) for v in variables for k in (kinds or {}).get(v, all_kinds)], columns=["variable", "kind"])
     alive = pd.DataFrame({y: valid_in(reg, y).to_numpy() for y in years}, index=reg.index)
@@ -57,26 +64,39 @@ def coverage(obs: pd.DataFrame, units: pd.DataFrame | None, by: str, kinds: dict
     reg_n = reg_n.groupby(["variable", "year"])["n"].sum()
     first = pd.Series([(first_years or {}).get(v, 0) or 0 for v, _ in reg_n.index], index=reg_n.index)
     reg_n = reg_n.where(reg_n.index.get_level_values("year").to_numpy() >= first.to_numpy(), 0)
-    # values present, of units of an asked kind; those of units not alive in the year count in the denominator too
+    # values present, of units of an asked kind; those of units not alive in the year count in the denominator too.
+    # Counted on integer codes (a national store has millions of observations; names are looked up once per code).
     present = obs.loc[obs["value"].notna(), ["unit", "year", "variable"]]
-    present = pd.DataFrame({"unit": present["unit"].astype(str).to_numpy(), "year": present["year"].astype(int).to_numpy(),
-                            "variable": present["variable"].astype(str).to_numpy()})
-    present["kind"] = reg["kind"].astype(str).reindex(present["unit"]).to_numpy()
-    present = present.merge(asked, on=["variable", "kind"])
-    stacked = alive.stack()
-    present["alive"] = stacked.reindex(pd.MultiIndex.from_arrays([present["unit"], present["year"]])).fillna(False).to_numpy(bool)
-    got = present.groupby(["variable", "year"]).size()
-    extra = present[~present["alive"]].groupby(["variable", "year"]).size()
+    unit, variable = (pd.Categorical(present[c]).rename_categories(lambda x: str(x)) for c in ("unit", "variable"))
+    kind_names = pd.Index(all_kinds)
+    unit_kind = kind_names.get_indexer(reg["kind"].astype(str).reindex(unit.categories))[unit.codes]  # -1: not registered
+    var = pd.Index(variables).get_indexer(variable.categories)[variable.codes]
+    year = pd.Index(years).get_indexer(present["year"].astype(int).to_numpy())
+    asked_matrix = np.zeros((len(variables), len(all_kinds)), dtype=bool)
+    asked_at = pd.Index(variables).get_indexer(asked["variable"]), kind_names.get_indexer(asked["kind"])
+    known = asked_at[1] >= 0  # a kind the register does not hold has no unit to count
+    asked_matrix[asked_at[0][known], asked_at[1][known]] = True
+    keep = (unit_kind >= 0) & asked_matrix[var, np.maximum(unit_kind, 0)]
+    row = reg.index.get_indexer(unit.categories)[unit.codes]  # the unit's row in the register
+    alive_now = alive.to_numpy(dtype=bool)[row, year] & keep
+    cell = var * len(years) + year  # (variable, year) as one number, in the order of `idx`
     idx = pd.MultiIndex.from_product([variables, years], names=["variable", "year"])
-    table = pd.DataFrame({"values": got.reindex(idx, fill_value=0),
-                          "expected": reg_n.reindex(idx, fill_value=0) + extra.reindex(idx, fill_value=0)})
+    got = pd.Series(np.bincount(cell[keep], minlength=len(idx)), index=idx)
+    extra = pd.Series(np.bincount(cell[keep & ~alive_now], minlength=len(idx)), index=idx)
+    pairs = np.unique(var[keep].astype(np.int64) * (len(unit.categories) + 1) + unit.codes[keep])
+    units_with_value = pd.Series(np.bincount(pairs // (len(unit.categories) + 1), minlength=len(variables)),
+                                 index=pd.Index(variables, name="variable"))
+    table = pd.DataFrame({"values": got, "expected": reg_n.reindex(idx, fill_value=0) + extra})
     table["expected"] = table[["expected", "values"]].max(axis=1)
-    out = table.groupby(level=by).sum()
-    if by == "variable":
-        out["units"] = present.groupby("variable")["unit"].nunique().reindex(out.index, fill_value=0)
-        out["register_units"] = reg_n.xs(years[-1], level="year").reindex(out.index, fill_value=0) if years else 0
-    out["coverage_pct"] = (100 * out["values"] / out["expected"].where(out["expected"] > 0)).astype(float)
-    return out.astype({"values": "int64", "expected": "int64"}).sort_values("coverage_pct")
+    result = {}
+    for by in ("variable", "year"):
+        out = table.groupby(level=by).sum()
+        if by == "variable":
+            out["units"] = units_with_value.reindex(out.index, fill_value=0)
+            out["register_units"] = reg_n.xs(years[-1], level="year").reindex(out.index, fill_value=0) if years else 0
+        out["coverage_pct"] = (100 * out["values"] / out["expected"].where(out["expected"] > 0)).astype(float)
+        result[by] = out.astype({"values": "int64", "expected": "int64"}).sort_values("coverage_pct")
+    return result
 
 
 def flagged(obs: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from jstbench.indicators.compute import compute_all
 from jstbench.indicators.features import with_population_class
 from jstbench.indicators.panel import previous_year
 from jstbench.indicators.quality import (
-    coverage,
+    coverages,
     flagged,
     input_flagged,
     quality_flags,
@@ -479,8 +479,9 @@ def quality_tables(checked: Checked, values: pd.DataFrame, z: pd.Series, rel: pd
     report = values[flagged_rows]
     flags = values["quality"].dropna()  # few values carry flags: count on those only
     alive = units[valid_in(units, year).to_numpy()]  # the units of the register that existed in the report year
-    return {"quality_coverage_variable": coverage(obs, units, "variable", kinds, first).reset_index(),
-            "quality_coverage_year": coverage(obs, units, "year", kinds, first).reset_index(),
+    covered = coverages(obs, units, kinds, first)
+    return {"quality_coverage_variable": covered["variable"].reset_index(),
+            "quality_coverage_year": covered["year"].reset_index(),
             "quality_coverage_indicator": indicator_coverage(values, national, year, checked.spec.min_coverage),
             "quality_flags": flagged(obs),
             "quality_report": pd.DataFrame({"unit": report["unit"], "indicator": report["indicator"], "value": report["value"],
