@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
 from jstbench.core.project import Project  # noqa: E402
-from jstbench.series.build import check_series, compute, write_data  # noqa: E402
-from jstbench.series.run import plan  # noqa: E402
-from jstbench.series.runner import execute  # noqa: E402
+
+# The series build and the runner are imported inside main(): the report workers are spawned processes, which import
+# the parent's main module again — this file — and would otherwise each carry the statistics stack (statsmodels,
+# scipy: ~200 MB) that the workers of `jstbench reports` never load.
 
 
 def naive(jobs, work: Path) -> float:
@@ -132,6 +133,10 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object (the figures) instead of prose")
     args = ap.parse_args()
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    from jstbench.series.build import check_series, compute, write_data
+    from jstbench.series.run import plan
+    from jstbench.series.runner import execute
+
     project = Project(ROOT)
     checked = check_series(project, args.series)
 
