@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment (a serial run has neither): the
+    # command line's rich consoles, made at import, would keep that width whatever COLUMNS a test invokes them with
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
+# Session fixtures that only a few modules use: under pytest-xdist (`--dist loadgroup`, pyproject.toml) those modules
+# run on one worker, so that each is built once. The small series, which most notebook modules use, is built by each
+# worker.
+SHARED_FIXTURES = ("forced_rebuild", "voice_series")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests for pytest-xdist's `loadgroup`: a module's tests run on one worker (its module fixtures are built
+    once), and the modules that use one of SHARED_FIXTURES on one worker. No effect without xdist."""
+    modules: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(Path(item.path), []).append(item)
+    for path, module_items in modules.items():
+        shared = [f for f in SHARED_FIXTURES if any(f in getattr(i, "fixturenames", ()) for i in module_items)]
+        group = shared[0] if shared else (path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path))
+        for item in module_items:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 SMALL_SERIES = """\
 title: "Seria testowa"
@@ -120,6 +146,26 @@ def small_series(small_project: Path) -> dict:
 
     manifest = reports.run(Project(small_project), "tests", workers=2, progress=False)
     return manifest
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def forced_rebuild(small_project: Path, small_series: dict, tmp_path_factory) -> dict:
+    """A copy of the small project whose `tests` series was built again with `force`, by one worker: the series data
+    computed again and every report run again. Built once and shared by the incremental and process tests (one full
+    rebuild instead of one per test): `root` of the copy, the rebuild's `manifest`, and the files of the series as
+    `small_series` built them (`first`, by two workers) and as the rebuild left them (`second`)."""
+    from jstbench.core.project import Project
+    from jstbench.series import run as reports
+
+    root = Path(shutil.copytree(small_project, tmp_path_factory.mktemp("forced") / "project", symlinks=True))
+    first = snapshot(root / "output" / "tests")
+    manifest = reports.run(Project(root), "tests", workers=1, progress=False, force=True)
+    return {"root": root, "manifest": manifest, "first": first, "second": snapshot(root / "output" / "tests")}
 
 
 @pytest.fixture(scope="session")
